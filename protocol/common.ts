@@ -1,0 +1,36 @@
+/** Shared field validators and the roster type used by the session, ctl and UI messages. */
+import { MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from './version.js';
+import { HEX_ID, literal, nullable, object, str } from './validate.js';
+
+/** Room ids are 16 hex chars; the mDNS instance name shows the first 6. */
+export const ROOM_ID_LENGTH = 16;
+export const SHORT_ID_LENGTH = 6;
+/** Peer ids are 16 hex chars, random per agent data folder. */
+export const PEER_ID_LENGTH = 16;
+
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/u;
+export const displayName = str({ min: 1, max: MAX_NAME_LENGTH, pattern: PRINTABLE });
+export const roomName = str({ min: 1, max: MAX_ROOM_NAME_LENGTH, pattern: PRINTABLE });
+export const roomId = HEX_ID(ROOM_ID_LENGTH);
+export const peerId = HEX_ID(PEER_ID_LENGTH);
+export const edgeId = str({ min: 1, max: 80, pattern: /^[0-9a-f]+>[0-9a-f]+#\d+$/ });
+
+export const MEMBER_ROLES = ['host', 'student'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+/** Connection state of a member's edge to its parent, as the host knows it. */
+export const LINK_STATES = ['connecting', 'connected', 'reconnecting'] as const;
+export type LinkState = (typeof LINK_STATES)[number];
+
+export const rosterEntry = object({
+  id: peerId,
+  name: displayName,
+  role: literal(...MEMBER_ROLES),
+  parentId: nullable(peerId),
+  state: literal(...LINK_STATES),
+});
+/** One member as everyone's roster shows it. The host's entry has parentId null. */
+export type RosterEntry = ReturnType<typeof rosterEntry>;
+
+export const shortId = (id: string): string => id.slice(0, SHORT_ID_LENGTH);
+/** The DNS-SD instance name: unique per room, since equal instance names collapse into one. */
+export const instanceName = (name: string, id: string): string => `${name} (${shortId(id)})`;

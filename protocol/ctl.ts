@@ -1,0 +1,15 @@
+/**
+ * Messages on an edge's `ctl` data channel (reliable, ordered JSON). Heartbeats let either end
+ * notice a dead peer when no socket closes (a cut cable, a frozen machine).
+ */
+import { num, union } from './validate.js';
+
+export const ctlMessage = union({
+  ping: { t: num(0, Number.MAX_SAFE_INTEGER) },
+  pong: { t: num(0, Number.MAX_SAFE_INTEGER) },
+});
+export type CtlMessage = ReturnType<typeof ctlMessage>;
+
+/** Heartbeat period; an edge with no message for HEARTBEAT_TIMEOUT_MS is declared lost. */
+export const HEARTBEAT_INTERVAL_MS = 400;
+export const HEARTBEAT_TIMEOUT_MS = 1500;

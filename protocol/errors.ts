@@ -1,0 +1,57 @@
+/**
+ * Every failure a peer, a user or the UI can see has one of these codes. Callers branch on `code`,
+ * never on message text. Changing a code is a protocol change: test/unit/protocol-pins.test.ts pins them.
+ */
+export const ERROR_CODES = {
+  BAD_PASSWORD: 'BAD_PASSWORD',
+  THROTTLED: 'THROTTLED',
+  VERSION_MISMATCH: 'VERSION_MISMATCH',
+  BAD_MESSAGE: 'BAD_MESSAGE',
+  ROOM_NOT_FOUND: 'ROOM_NOT_FOUND',
+  ROOM_FULL: 'ROOM_FULL',
+  UNREACHABLE: 'UNREACHABLE',
+  TIMEOUT: 'TIMEOUT',
+  CLOSED: 'CLOSED',
+  NOT_IN_ROOM: 'NOT_IN_ROOM',
+  ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
+  PATH_OUTSIDE_SHARE: 'PATH_OUTSIDE_SHARE',
+} as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
+  BAD_PASSWORD: 'Wrong room password.',
+  THROTTLED: 'Too many failed attempts from this address; wait and try again.',
+  VERSION_MISMATCH: 'The other side speaks a different CAMVID protocol version.',
+  BAD_MESSAGE: 'Malformed message.',
+  ROOM_NOT_FOUND: 'No such room on this network.',
+  ROOM_FULL: 'The room has no free place in its tree.',
+  UNREACHABLE: 'Could not reach the room host.',
+  TIMEOUT: 'Timed out.',
+  CLOSED: 'Closed.',
+  NOT_IN_ROOM: 'Not in a room.',
+  ALREADY_IN_ROOM: 'Already hosting or in a room; leave it first.',
+  PATH_OUTSIDE_SHARE: 'That path is outside the shared folder.',
+};
+
+export class CamvidError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? DEFAULT_MESSAGES[code]);
+    this.name = 'CamvidError';
+    this.code = code;
+  }
+  override toString(): string {
+    return `${this.code}: ${this.message}`;
+  }
+}
+
+export const isErrorCode = (v: unknown): v is ErrorCode =>
+  typeof v === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, v);
+
+/** Wraps anything thrown into a CamvidError, keeping a code if it has one. */
+export function toCamvidError(err: unknown, fallback: ErrorCode = 'BAD_MESSAGE'): CamvidError {
+  if (err instanceof CamvidError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new CamvidError(fallback, message);
+}

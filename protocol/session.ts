@@ -1,0 +1,43 @@
+/**
+ * Session messages: sealed (secretbox) JSON frames on the signalling WebSocket after the handshake.
+ * The host is the authority for membership and the tree: it tells members whom to attach to
+ * (`attach`) and whom to adopt (`adopt`), and relays WebRTC signalling between the two ends of
+ * an edge. Split by direction; each side validates what it receives.
+ */
+import { ERROR_CODES, type ErrorCode } from './errors.js';
+import { displayName, edgeId, peerId, roomId, roomName, rosterEntry } from './common.js';
+import { array, int, literal, object, optional, str, union } from './validate.js';
+
+const MAX_ROSTER = 1000;
+const signalData = object({
+  kind: literal('offer', 'answer', 'candidate'),
+  sdp: optional(str({ max: 32_000 })),
+  candidate: optional(str({ max: 1000 })),
+  mid: optional(str({ max: 64 })),
+});
+export type SignalData = ReturnType<typeof signalData>;
+
+/** States a member reports for the edge to its parent. */
+export const EDGE_REPORTS = ['connected', 'failed', 'lost'] as const;
+
+export const memberMessage = union({
+  join: { name: displayName, peerId },
+  signal: { edge: edgeId, peer: peerId, data: signalData },
+  edge: { edge: edgeId, state: literal(...EDGE_REPORTS) },
+  leave: {},
+});
+export type MemberMessage = ReturnType<typeof memberMessage>;
+
+export const hostMessage = union({
+  welcome: { roomId, roomName, hostId: peerId, hostName: displayName },
+  roster: { rev: int(0, Number.MAX_SAFE_INTEGER), members: array(rosterEntry, MAX_ROSTER) },
+  attach: { edge: edgeId, parentId: peerId },
+  adopt: { edge: edgeId, childId: peerId },
+  drop: { edge: edgeId },
+  signal: { edge: edgeId, peer: peerId, data: signalData },
+  error: {
+    code: literal(...(Object.keys(ERROR_CODES) as ErrorCode[])),
+    message: str({ max: 300 }),
+  },
+});
+export type HostMessage = ReturnType<typeof hostMessage>;

@@ -1,0 +1,55 @@
+/**
+ * Messages between the web UI and its own agent (loopback WebSocket `/api`). Requests carry an
+ * `id`; the agent answers each with `reply`, and pushes state, rooms and roster as they change.
+ */
+import { displayName, roomId, roomName, type RosterEntry } from './common.js';
+import type { ErrorCode } from './errors.js';
+import { int, optional, str, union } from './validate.js';
+
+const reqId = int(0, Number.MAX_SAFE_INTEGER);
+const password = str({ min: 1, max: 256 });
+
+export const uiRequest = union({
+  host: { id: reqId, room: roomName, password, name: displayName, fanout: optional(int(1, 64)) },
+  join: {
+    id: reqId,
+    name: displayName,
+    password,
+    roomId: optional(roomId),
+    address: optional(str({ min: 3, max: 300 })),
+  },
+  leave: { id: reqId },
+});
+export type UiRequest = ReturnType<typeof uiRequest>;
+
+export type Phase = 'idle' | 'hosting' | 'joining' | 'joined' | 'reconnecting';
+
+/** A room seen on the LAN (mDNS) and answering on its signalling port. */
+export interface DiscoveredRoom {
+  id: string;
+  name: string;
+  hostName: string;
+  address: string;
+  port: number;
+}
+
+export interface UiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface AgentState {
+  phase: Phase;
+  me: { id: string; name: string } | null;
+  room: { id: string; name: string; hostName: string } | null;
+  /** host:port pairs a student can type into "join by address" (host only). */
+  joinAddresses: string[];
+  lastError: UiError | null;
+}
+
+export type UiEvent =
+  | { type: 'hello'; v: number; state: AgentState }
+  | { type: 'state'; state: AgentState }
+  | { type: 'rooms'; rooms: DiscoveredRoom[] }
+  | { type: 'roster'; members: RosterEntry[] }
+  | { type: 'reply'; id: number; error?: UiError };
