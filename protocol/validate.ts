@@ -64,7 +64,13 @@ export const array =
   };
 
 type Shape = Record<string, Validator<unknown>>;
-export type Infer<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
+type Out<V> = V extends Validator<infer T> ? T : never;
+/** The value type of a shape: fields whose validator admits `undefined` become optional. */
+export type Infer<S extends Shape> = {
+  [K in keyof S as undefined extends Out<S[K]> ? never : K]: Out<S[K]>;
+} & { [K in keyof S as undefined extends Out<S[K]> ? K : never]?: Out<S[K]> } extends infer O
+  ? { [K in keyof O]: O[K] }
+  : never;
 
 /** An object with exactly these keys (unknown keys are dropped, not copied). */
 export const object =

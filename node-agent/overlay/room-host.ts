@@ -1,0 +1,227 @@
+/**
+ * The instructor's side of a room: the authority for membership and the relay tree. It owns the
+ * signalling server, the member sessions, the tree plan and the host's own edges. A member's
+ * session closing (its process died: TCP closes at once, or its heartbeat stops) removes it; its
+ * children are placed again at once, which is how a subtree recovers from a dead relay.
+ */
+import type { RosterEntry, LinkState } from '../../protocol/common.js';
+import type { HostMessage, MemberMessage, SignalData } from '../../protocol/session.js';
+import type { RoomKey } from '../auth/room-key.js';
+import { createLogger } from '../log.js';
+import { SignalServer, type HostSession } from '../signalling/signal-server.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { EdgeTable } from './edge-table.js';
+import { TreePlanner } from './tree-planner.js';
+
+const log = createLogger('agent:host');
+const JOIN_TIMEOUT_MS = 5000;
+/** a member that could not be placed (tree full, or no connected relay yet) is retried this often */
+const REPLACE_RETRY_MS = 500;
+const ROSTER_DEBOUNCE_MS = 25;
+
+export interface RoomHostOptions {
+  roomId: string;
+  roomName: string;
+  roomKey: RoomKey;
+  hostId: string;
+  hostName: string;
+  port: number;
+  listenHost?: string;
+  rootFanout: number;
+  fanout: number;
+  bindAddress?: string;
+  iceServers?: string[];
+}
+
+interface Member {
+  id: string;
+  name: string;
+  session: HostSession;
+  state: LinkState;
+  /** current edge to its parent, or null while waiting for a place */
+  edge: string | null;
+  parentId: string | null;
+}
+
+export type RoomHostEvents = {
+  roster: [members: RosterEntry[]];
+  edges: [table: EdgeTable];
+};
+
+export class RoomHost extends TypedEmitter<RoomHostEvents> {
+  readonly server: SignalServer;
+  readonly edges: EdgeTable;
+  readonly #members = new Map<string, Member>();
+  readonly #plan: TreePlanner;
+  #edgeCounter = 0;
+  #rev = 0;
+  #rosterTimer: NodeJS.Timeout | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #closing: Promise<void> | null = null;
+
+  constructor(private readonly opts: RoomHostOptions) {
+    super();
+    this.#plan = new TreePlanner({ rootId: opts.hostId, rootFanout: opts.rootFanout, fanout: opts.fanout });
+    this.server = new SignalServer({ roomId: opts.roomId, roomKey: opts.roomKey, port: opts.port, host: opts.listenHost });
+    this.server.on('session', (session) => this.#onSession(session));
+    this.edges = new EdgeTable({
+      bindAddress: opts.bindAddress,
+      iceServers: opts.iceServers,
+      sendSignal: (edge, peer, data) => this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: opts.hostId, data }),
+    });
+  }
+
+  async listen(): Promise<number> {
+    return this.server.listen();
+  }
+
+  roster(): RosterEntry[] {
+    const host: RosterEntry = { id: this.opts.hostId, name: this.opts.hostName, role: 'host', parentId: null, state: 'connected' };
+    const members = [...this.#members.values()].map(
+      (m): RosterEntry => ({ id: m.id, name: m.name, role: 'student', parentId: m.parentId, state: m.state }),
+    );
+    return [host, ...members];
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      if (this.#rosterTimer) clearTimeout(this.#rosterTimer);
+      if (this.#retryTimer) clearTimeout(this.#retryTimer);
+      for (const m of [...this.#members.values()].reverse()) m.session.close();
+      this.#members.clear();
+      this.edges.close();
+      await this.server.close();
+      this.removeAllListeners();
+    })();
+    return this.#closing;
+  }
+
+  #onSession(session: HostSession): void {
+    if (this.#closing) return session.close();
+    const timer = setTimeout(() => session.close(), JOIN_TIMEOUT_MS);
+    let member: Member | null = null;
+    session.on('close', () => {
+      clearTimeout(timer);
+      if (member && this.#members.get(member.id) === member) this.#removeMember(member);
+    });
+    session.on('message', (msg) => {
+      if (!member) {
+        if (msg.type !== 'join') return session.close();
+        clearTimeout(timer);
+        member = this.#addMember(session, msg.peerId, msg.name);
+        return;
+      }
+      this.#handlers[msg.type]?.(member, msg as never);
+    });
+  }
+
+  readonly #handlers: { [K in MemberMessage['type']]: (m: Member, msg: Extract<MemberMessage, { type: K }>) => void } = {
+    join: (m) => m.session.close(), // a second join on one session is a protocol error
+    signal: (m, msg) => this.#relaySignal(m, msg.edge, msg.peer, msg.data),
+    edge: (m, msg) => this.#onEdgeReport(m, msg.edge, msg.state),
+    leave: (m) => m.session.close(),
+  };
+
+  #addMember(session: HostSession, id: string, name: string): Member {
+    if (id === this.opts.hostId) {
+      session.send({ type: 'error', code: 'BAD_MESSAGE', message: 'peer id collides with the host' });
+      session.close();
+      return { id, name, session, state: 'connecting', edge: null, parentId: null };
+    }
+    const stale = this.#members.get(id);
+    if (stale) this.#removeMember(stale); // the same agent reconnecting: its old session is dead
+    const member: Member = { id, name, session, state: 'connecting', edge: null, parentId: null };
+    this.#members.set(id, member);
+    log.debug(`${name} (${id}) joined from ${session.remoteAddress}`);
+    session.send({ type: 'welcome', roomId: this.opts.roomId, roomName: this.opts.roomName, hostId: this.opts.hostId, hostName: this.opts.hostName });
+    this.#place(member);
+    return member;
+  }
+
+  #removeMember(member: Member): void {
+    this.#members.delete(member.id);
+    member.session.close();
+    if (member.edge) this.#dropEdge(member.edge, member.parentId);
+    const orphans = this.#plan.has(member.id) ? this.#plan.remove(member.id) : [];
+    log.debug(`${member.name} left; re-placing ${orphans.length} children`);
+    for (const id of orphans) {
+      const orphan = this.#members.get(id);
+      if (orphan) this.#place(orphan);
+    }
+    this.#rosterChanged();
+  }
+
+  /** Puts a member under a parent with spare capacity and starts the edge. */
+  #place(member: Member, avoid?: string): void {
+    const eligible = (id: string) => {
+      const m = this.#members.get(id);
+      return !!m && m.state === 'connected' && id !== avoid && this.#plan.isRooted(id);
+    };
+    if (member.edge) this.#dropEdge(member.edge, member.parentId);
+    const parentId = this.#plan.place(member.id, eligible);
+    member.parentId = parentId;
+    member.state = member.state === 'connecting' ? 'connecting' : 'reconnecting';
+    if (!parentId) {
+      member.edge = null;
+      this.#scheduleRetry();
+      this.#rosterChanged();
+      return;
+    }
+    const edge = `${parentId}>${member.id}#${++this.#edgeCounter}`;
+    member.edge = edge;
+    member.session.send({ type: 'attach', edge, parentId });
+    if (parentId === this.opts.hostId) this.edges.adopt(edge, member.id);
+    else this.#members.get(parentId)?.session.send({ type: 'adopt', edge, childId: member.id });
+    this.#rosterChanged();
+  }
+
+  #dropEdge(edge: string, parentId: string | null): void {
+    if (parentId === this.opts.hostId) this.edges.drop(edge);
+    else if (parentId) this.#members.get(parentId)?.session.send({ type: 'drop', edge });
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer || this.#closing) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      for (const m of this.#members.values()) if (!m.edge) this.#place(m);
+    }, REPLACE_RETRY_MS);
+    this.#retryTimer.unref();
+  }
+
+  /** Relays WebRTC signalling between the two ends of an edge the plan knows; anything else is dropped. */
+  #relaySignal(from: Member, edge: string, peer: string, data: SignalData): void {
+    const fromIsChild = from.edge === edge && from.parentId === peer;
+    const child = this.#members.get(peer);
+    const fromIsParent = !!child && child.edge === edge && child.parentId === from.id;
+    if (!fromIsChild && !fromIsParent) return;
+    if (peer === this.opts.hostId) this.edges.onSignal(edge, from.id, data);
+    else this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: from.id, data });
+  }
+
+  #onEdgeReport(member: Member, edge: string, state: 'connected' | 'failed' | 'lost'): void {
+    if (member.edge !== edge) return; // about an edge already replaced
+    if (state === 'connected') {
+      member.state = 'connected';
+      this.#rosterChanged();
+      if ([...this.#members.values()].some((m) => !m.edge)) this.#scheduleRetry();
+      return;
+    }
+    // The child lost its parent (or never reached it): try elsewhere, avoiding a parent that failed.
+    log.debug(`${member.name}: edge ${edge} ${state}`);
+    member.state = 'reconnecting';
+    this.#place(member, state === 'failed' ? (member.parentId ?? undefined) : undefined);
+  }
+
+  #rosterChanged(): void {
+    if (this.#rosterTimer || this.#closing) return;
+    // Coalesced: when a relay dies, every re-placed child changes the roster in the same tick.
+    this.#rosterTimer = setTimeout(() => {
+      this.#rosterTimer = null;
+      const members = this.roster();
+      const msg: HostMessage = { type: 'roster', rev: ++this.#rev, members };
+      for (const m of this.#members.values()) m.session.send(msg);
+      this.emit('roster', members);
+    }, ROSTER_DEBOUNCE_MS);
+  }
+}

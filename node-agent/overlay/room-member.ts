@@ -1,0 +1,203 @@
+/**
+ * A student's side of a room: one authenticated session with the host (membership, tree orders,
+ * signalling) and this agent's edges. It reports its parent edge's state to the host; when the
+ * parent is lost the host places it again. When the host's session drops, it keeps trying to
+ * come back (the room may only have blinked) until `close()`.
+ */
+import { CamvidError } from '../../protocol/errors.js';
+import type { RosterEntry } from '../../protocol/common.js';
+import type { HostMessage } from '../../protocol/session.js';
+import type { RoomKey } from '../auth/room-key.js';
+import { createLogger } from '../log.js';
+import { connectSession, type MemberSession } from '../signalling/signal-client.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { EdgeTable } from './edge-table.js';
+
+const log = createLogger('agent:member');
+const WELCOME_TIMEOUT_MS = 5000;
+const RECONNECT_DELAY_MS = 500;
+
+export interface RoomMemberOptions {
+  address: string;
+  port: number;
+  roomId: string;
+  roomKey: RoomKey;
+  peerId: string;
+  name: string;
+  bindAddress?: string;
+  iceServers?: string[];
+}
+
+export interface RoomInfo {
+  roomId: string;
+  roomName: string;
+  hostId: string;
+  hostName: string;
+}
+
+export type MemberState = 'joining' | 'joined' | 'reconnecting';
+
+export type RoomMemberEvents = {
+  state: [state: MemberState];
+  roster: [members: RosterEntry[]];
+  /** a fatal error: the member stopped (e.g. the password changed) */
+  error: [err: CamvidError];
+};
+
+export class RoomMember extends TypedEmitter<RoomMemberEvents> {
+  readonly edges: EdgeTable;
+  info: RoomInfo | null = null;
+  roster: RosterEntry[] = [];
+  #state: MemberState = 'joining';
+  #session: MemberSession | null = null;
+  /** the edge to our parent that the host last assigned */
+  #parentEdge: string | null = null;
+  #closed = false;
+  #reconnectTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: RoomMemberOptions) {
+    super();
+    this.edges = new EdgeTable({
+      bindAddress: opts.bindAddress,
+      iceServers: opts.iceServers,
+      sendSignal: (edge, peer, data) => this.#session?.send({ type: 'signal', edge, peer, data }),
+    });
+    this.edges.on('open', (link) => {
+      if (link !== this.edges.parent || link.edge !== this.#parentEdge) return;
+      this.#session?.send({ type: 'edge', edge: link.edge, state: 'connected' });
+      this.#setState('joined');
+    });
+    this.edges.on('closed', (link, reason) => {
+      if (link.opts.end !== 'child' || link.edge !== this.#parentEdge) return;
+      this.#parentEdge = null;
+      this.#setState('reconnecting');
+      this.#session?.send({ type: 'edge', edge: link.edge, state: reason === 'lost' ? 'lost' : 'failed' });
+    });
+  }
+
+  get state(): MemberState {
+    return this.#state;
+  }
+
+  /** Connects and joins; resolves once the host welcomed us (the tree edge follows). */
+  async start(): Promise<RoomInfo> {
+    const session = await connectSession(this.opts);
+    return this.#begin(session);
+  }
+
+  /** Resolves when this member is in the tree (its parent edge is open). */
+  whenJoined(timeoutMs = 15_000): Promise<void> {
+    if (this.#state === 'joined') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new CamvidError('TIMEOUT', 'Timed out waiting for a place in the room.'));
+      }, timeoutMs);
+      const off = this.on('state', (s) => {
+        if (s !== 'joined') return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#session?.send({ type: 'leave' });
+    this.#session?.close();
+    this.edges.close();
+    this.removeAllListeners();
+  }
+
+  #begin(session: MemberSession): Promise<RoomInfo> {
+    this.#session = session;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        session.close();
+        reject(new CamvidError('TIMEOUT', 'The host did not welcome us.'));
+      }, WELCOME_TIMEOUT_MS);
+      session.on('message', (msg) => {
+        if (msg.type === 'welcome') {
+          clearTimeout(timer);
+          this.info = { roomId: msg.roomId, roomName: msg.roomName, hostId: msg.hostId, hostName: msg.hostName };
+          resolve(this.info);
+        } else if (msg.type === 'error') {
+          clearTimeout(timer);
+          reject(new CamvidError(msg.code, msg.message));
+        }
+        this.#onMessage(msg);
+      });
+      session.on('close', (reason) => {
+        clearTimeout(timer);
+        reject(reason ?? new CamvidError('CLOSED', 'The host closed the session.'));
+        if (this.#session === session) this.#onSessionLost();
+      });
+      session.send({ type: 'join', name: this.opts.name, peerId: this.opts.peerId });
+    });
+  }
+
+  #onMessage(msg: HostMessage): void {
+    switch (msg.type) {
+      case 'attach':
+        this.#parentEdge = msg.edge;
+        this.edges.attach(msg.edge, msg.parentId);
+        if (this.#state === 'joined') this.#setState('reconnecting');
+        break;
+      case 'adopt':
+        this.edges.adopt(msg.edge, msg.childId);
+        break;
+      case 'drop':
+        this.edges.drop(msg.edge);
+        break;
+      case 'signal':
+        this.edges.onSignal(msg.edge, msg.peer, msg.data);
+        break;
+      case 'roster':
+        this.roster = msg.members;
+        this.emit('roster', msg.members);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onSessionLost(): void {
+    this.#session = null;
+    if (this.#closed) return;
+    // Without the host there is no room: drop our edges and come back through the host.
+    this.#parentEdge = null;
+    for (const link of this.edges.children()) link.close();
+    this.edges.parent?.close();
+    this.#setState('reconnecting');
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#reconnectTimer) return;
+    this.#reconnectTimer = setTimeout(async () => {
+      this.#reconnectTimer = null;
+      try {
+        const session = await connectSession(this.opts);
+        if (this.#closed) return session.close();
+        await this.#begin(session);
+      } catch (err) {
+        const e = err as CamvidError;
+        if (e.code === 'BAD_PASSWORD' || e.code === 'ROOM_NOT_FOUND') {
+          this.emit('error', e);
+          return;
+        }
+        log.debug('reconnect failed:', e.message);
+        if (!this.#session) this.#scheduleReconnect();
+      }
+    }, RECONNECT_DELAY_MS);
+  }
+
+  #setState(state: MemberState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * An authenticated, encrypted session over one WebSocket, after the handshake: typed messages out,
+ * validated messages in. It owns the socket and its heartbeat; `close()` is idempotent.
+ * A frame that fails to open breaks the session (the counter stream is lost); a frame that opens
+ * but does not validate is dropped and counted, never thrown at the owner.
+ */
+import type { WebSocket } from 'ws';
+import { CamvidError } from '../../protocol/errors.js';
+import { parseJson, type Validator } from '../../protocol/validate.js';
+import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
+import type { SealedChannel } from '../auth/sealed-channel.js';
+import { createLogger } from '../log.js';
+import { TypedEmitter } from '../typed-emitter.js';
+
+const log = createLogger('agent:session');
+/** WebSocket pings detect a peer whose machine vanished without closing TCP. */
+const PING_INTERVAL_MS = 1000;
+const PING_TIMEOUT_MS = 3500;
+
+export type SecureSessionEvents<In> = {
+  message: [In];
+  close: [reason: CamvidError | null];
+};
+
+export class SecureSession<Out extends { type: string }, In extends { type: string }> extends TypedEmitter<
+  SecureSessionEvents<In>
+> {
+  /** messages that opened but failed validation */
+  rejected = 0;
+  #closed = false;
+  #lastPong = Date.now();
+  readonly #timer: NodeJS.Timeout;
+  readonly #encoder = new TextEncoder();
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly channel: SealedChannel,
+    private readonly validate: Validator<In>,
+    readonly remoteAddress: string,
+  ) {
+    super();
+    ws.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
+    ws.on('pong', () => (this.#lastPong = Date.now()));
+    ws.on('close', () => this.#finish(new CamvidError('CLOSED', 'connection closed')));
+    ws.on('error', (err) => this.#finish(new CamvidError('UNREACHABLE', err.message)));
+    this.#timer = setInterval(() => {
+      if (Date.now() - this.#lastPong > PING_TIMEOUT_MS) {
+        this.#finish(new CamvidError('TIMEOUT', 'peer stopped answering'));
+        return;
+      }
+      try {
+        ws.ping();
+      } catch {
+        /* closing */
+      }
+    }, PING_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(message: Out): void {
+    if (this.#closed) return;
+    const sealed = this.channel.seal(this.#encoder.encode(JSON.stringify(message)));
+    this.ws.send(sealed);
+  }
+
+  close(): void {
+    this.#finish(null);
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.#closed) return;
+    let plain: Uint8Array;
+    try {
+      if (!isBinary) throw new CamvidError('BAD_MESSAGE', 'text frame after handshake');
+      plain = this.channel.open(new Uint8Array(data));
+    } catch (err) {
+      log.warn(`dropping session from ${this.remoteAddress}:`, (err as Error).message);
+      this.#finish(err as CamvidError);
+      return;
+    }
+    let message: In;
+    try {
+      message = this.validate(parseJson(this.#decoder.decode(plain), MAX_SIGNAL_FRAME_BYTES));
+    } catch (err) {
+      this.rejected++;
+      log.warn(`rejected message from ${this.remoteAddress}:`, (err as Error).message);
+      return;
+    }
+    this.emit('message', message);
+  }
+
+  #finish(reason: CamvidError | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    try {
+      if (reason && reason.code !== 'CLOSED') this.ws.terminate();
+      else this.ws.close();
+    } catch {
+      /* already gone */
+    }
+    this.emit('close', reason);
+    this.removeAllListeners();
+  }
+}

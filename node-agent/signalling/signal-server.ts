@@ -1,0 +1,165 @@
+/**
+ * The host's LAN listener: HTTP `GET /camvid/ping` (liveness for discovery) and the signalling
+ * WebSocket `/camvid/signal`, where each connection runs the password handshake and then becomes a
+ * SecureSession. Anything else, or any malformed byte, closes that one connection; the server and
+ * the agent go on. Failed password attempts are throttled per source address.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CamvidError, toCamvidError } from '../../protocol/errors.js';
+import { hostHandshake, joinerHandshake, type HostHandshake } from '../../protocol/handshake.js';
+import { memberMessage, type HostMessage, type MemberMessage } from '../../protocol/session.js';
+import { parseJson } from '../../protocol/validate.js';
+import { MAX_SIGNAL_FRAME_BYTES, PROTOCOL_VERSION } from '../../protocol/version.js';
+import { FailureThrottle } from '../auth/failure-throttle.js';
+import { HostHandshakeState } from '../auth/handshake.js';
+import type { RoomKey } from '../auth/room-key.js';
+import { SealedChannel } from '../auth/sealed-channel.js';
+import { createLogger } from '../log.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { SecureSession } from './secure-session.js';
+
+const log = createLogger('agent:signal');
+const HANDSHAKE_TIMEOUT_MS = 5000;
+export const SIGNAL_PATH = '/camvid/signal';
+export const PING_PATH = '/camvid/ping';
+
+export type HostSession = SecureSession<HostMessage, MemberMessage>;
+
+export interface SignalServerOptions {
+  roomId: string;
+  roomKey: RoomKey;
+  port: number;
+  /** interface to listen on; default all (the LAN must reach it) */
+  host?: string;
+  throttle?: FailureThrottle;
+}
+
+export type SignalServerEvents = {
+  session: [session: HostSession, role: 'join' | 'edge'];
+};
+
+export class SignalServer extends TypedEmitter<SignalServerEvents> {
+  /** handshakes refused, by code: the bad-input and brute-force figures read these */
+  readonly refused = new Map<string, number>();
+  readonly #http: http.Server;
+  readonly #wss: WebSocketServer;
+  readonly #throttle: FailureThrottle;
+  readonly #pending = new Set<WebSocket>();
+  #closing: Promise<void> | null = null;
+
+  constructor(private readonly opts: SignalServerOptions) {
+    super();
+    this.#throttle = opts.throttle ?? new FailureThrottle();
+    this.#http = http.createServer((req, res) => this.#onRequest(req, res));
+    // Garbage on the port (not HTTP) ends that socket only.
+    this.#http.on('clientError', (_err, socket) => socket.destroy());
+    this.#http.headersTimeout = 5000;
+    this.#http.requestTimeout = 5000;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNAL_FRAME_BYTES });
+    this.#http.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      if (new URL(req.url ?? '/', 'http://x').pathname !== SIGNAL_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onSocket(ws, req.socket.remoteAddress ?? '?'));
+    });
+  }
+
+  get port(): number {
+    return (this.#http.address() as AddressInfo).port;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(this.opts.port, this.opts.host, () => {
+        this.#http.off('error', reject);
+        resolve(this.port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= new Promise((resolve) => {
+      for (const ws of this.#pending) ws.terminate();
+      for (const ws of this.#wss.clients) ws.terminate();
+      this.#wss.close();
+      this.#http.closeAllConnections();
+      this.#http.close(() => resolve());
+      this.removeAllListeners();
+    });
+    return this.#closing;
+  }
+
+  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method === 'GET' && req.url === PING_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ v: PROTOCOL_VERSION, roomId: this.opts.roomId }));
+      return;
+    }
+    res.writeHead(404).end();
+  }
+
+  #count(code: string): void {
+    this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
+  }
+
+  #onSocket(ws: WebSocket, address: string): void {
+    this.#pending.add(ws);
+    const state = new HostHandshakeState(this.opts.roomKey, this.opts.roomId);
+    let step: 'hello' | 'proof' | 'done' = 'hello';
+    const timer = setTimeout(() => fail(new CamvidError('TIMEOUT', 'handshake timed out')), HANDSHAKE_TIMEOUT_MS);
+    const reply = (m: HostHandshake) => ws.send(JSON.stringify(m));
+    const fail = (err: CamvidError) => {
+      clearTimeout(timer);
+      this.#pending.delete(ws);
+      this.#count(err.code);
+      if (err.code === 'BAD_PASSWORD') this.#throttle.recordFailure(address);
+      const retryAfterMs = err.code === 'THROTTLED' ? this.#throttle.retryAfter(address) : undefined;
+      try {
+        reply({ type: 'error', code: err.code, message: err.message.slice(0, 300), retryAfterMs });
+        ws.close(4000 + Math.min(999, err.code.length));
+      } catch {
+        ws.terminate();
+      }
+      setTimeout(() => ws.terminate(), 1000).unref();
+      log.debug(`handshake from ${address} refused: ${err.code}`);
+    };
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      clearTimeout(timer);
+      this.#pending.delete(ws);
+    });
+    const onMessage = (data: Buffer, isBinary: boolean) => {
+      try {
+        if (isBinary) throw new CamvidError('BAD_MESSAGE', 'binary frame during handshake');
+        const msg = joinerHandshake(parseJson(data.toString('utf8'), MAX_SIGNAL_FRAME_BYTES));
+        if (step === 'hello' && msg.type === 'hello') {
+          const wait = this.#throttle.retryAfter(address);
+          if (wait > 0) throw new CamvidError('THROTTLED', `Too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s.`);
+          reply(state.onHello(msg));
+          step = 'proof';
+        } else if (step === 'proof' && msg.type === 'proof') {
+          const keys = state.onProof(msg);
+          step = 'done';
+          clearTimeout(timer);
+          this.#pending.delete(ws);
+          ws.off('message', onMessage);
+          this.#throttle.recordSuccess(address);
+          const session: HostSession = new SecureSession(ws, new SealedChannel(keys, 'host'), memberMessage, address);
+          this.emit('session', session, state.role);
+        } else {
+          throw new CamvidError('BAD_MESSAGE', `unexpected ${msg.type}`);
+        }
+      } catch (err) {
+        step = 'done';
+        ws.off('message', onMessage);
+        fail(toCamvidError(err));
+      }
+    };
+    ws.on('message', onMessage);
+  }
+}
