@@ -55,7 +55,7 @@ export class LossyChannel {
    * bytes to deliver (a corrupted copy, or the frame itself). Logs drop/corrupt into `events`.
    */
   pass(bytes: Uint8Array, now: number, events: ArqEvent[]): Uint8Array | null {
-    const what = bytes[0] === FRAME_KINDS.ack ? 'ack' : 'data';
+    const what: 'data' | 'ack' = bytes[0] === FRAME_KINDS.ack ? 'ack' : 'data';
     const seq = bytes.length >= 4 ? (bytes[2]! << 8) | bytes[3]! : undefined;
     const base = { t: now, side: 'channel' as const, what, ...(seq === undefined ? {} : { seq }) };
     if (what === 'data') this.counts.dataOffered++;
