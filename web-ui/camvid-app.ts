@@ -1,0 +1,134 @@
+/** The page: a top bar with the agent connection, then the login page or the room page. */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { Phase } from '../protocol/ui.js';
+import type { AgentClient } from './agent-client.js';
+import { AgentController } from './agent-controller.js';
+import { sharedStyles } from './shared-styles.js';
+import './login-page.js';
+import './room-page.js';
+
+/** Phases in which the person is in a room (or getting back into it). */
+const ROOM_PHASES: ReadonlySet<Phase> = new Set(['hosting', 'joined', 'reconnecting']);
+/** After this many failed attempts the agent probably restarted, with a new token and link. */
+const RESTART_HINT_AFTER = 4;
+
+@customElement('camvid-app')
+export class CamvidApp extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        min-height: 100vh;
+      }
+      .bar {
+        display: flex;
+        align-items: center;
+        gap: 16px;
+        padding: 10px 24px;
+        background: var(--surface);
+        border-bottom: 1px solid var(--border);
+      }
+      .brand {
+        font-weight: 800;
+        letter-spacing: 0.08em;
+        color: var(--accent);
+      }
+      .status {
+        margin-left: auto;
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        font-size: 0.9em;
+        color: var(--muted);
+      }
+      .status::before {
+        content: '';
+        width: 9px;
+        height: 9px;
+        border-radius: 50%;
+        background: var(--warn);
+      }
+      .status[data-connection='open']::before {
+        background: var(--ok);
+      }
+      .status[data-connection='retrying'] {
+        color: var(--danger);
+        font-weight: 600;
+      }
+      .status[data-connection='retrying']::before {
+        background: var(--danger);
+      }
+      main {
+        max-width: 1100px;
+        margin: 0 auto;
+        padding: 24px;
+        display: flex;
+        flex-direction: column;
+        gap: 16px;
+      }
+      .waiting {
+        color: var(--muted);
+        text-align: center;
+        padding: 48px 0;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor client: AgentClient | undefined;
+
+  constructor() {
+    super();
+    new AgentController(this, () => this.client);
+  }
+
+  override render() {
+    const client = this.client;
+    return html`
+      <header class="bar">
+        <span class="brand">CAMVID</span>
+        <span class="status" data-testid="agent-status" data-connection=${client?.connection ?? 'connecting'}>
+          ${this.#statusText()}
+        </span>
+      </header>
+      <main>
+        ${client?.connection === 'retrying' && client.failures >= RESTART_HINT_AFTER
+          ? html`<p class="banner" data-testid="agent-restart-hint">
+              If the CAMVID agent was restarted, open the new link it printed: each start has a new access token.
+            </p>`
+          : nothing}
+        ${client?.versionMismatch
+          ? html`<p class="banner">The agent was updated: reload this page.</p>`
+          : nothing}
+        ${this.#renderPage()}
+      </main>
+    `;
+  }
+
+  #statusText(): string {
+    switch (this.client?.connection) {
+      case 'open':
+        return 'Connected to agent';
+      case 'retrying':
+        return 'Agent disconnected — retrying';
+      default:
+        return 'Connecting to agent…';
+    }
+  }
+
+  #renderPage() {
+    const client = this.client;
+    const state = client?.state;
+    if (!client || !state) return html`<p class="waiting">Connecting to your CAMVID agent…</p>`;
+    return ROOM_PHASES.has(state.phase)
+      ? html`<room-page .client=${client}></room-page>`
+      : html`<login-page .client=${client}></login-page>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'camvid-app': CamvidApp;
+  }
+}

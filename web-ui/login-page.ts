@@ -1,0 +1,336 @@
+/**
+ * Before a room: the rooms found on the LAN, join (by room or by address) and host forms.
+ * The name field is shared by both forms and remembered in this browser.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { CamvidError, type ErrorCode } from '../protocol/errors.js';
+import type { DiscoveredRoom } from '../protocol/ui.js';
+import { DEFAULT_ROOM_NAME, MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from '../protocol/version.js';
+import type { AgentClient, UiRequestBody } from './agent-client.js';
+import { AgentController } from './agent-controller.js';
+import { sharedStyles } from './shared-styles.js';
+
+const NAME_KEY = 'camvid.name';
+/** The design's default fan-out for the root of the relay tree. */
+const DEFAULT_FANOUT = 8;
+/** host:port, the host part being a name, an IPv4 address or a bracketed IPv6 address. */
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
+
+type FormId = 'join' | 'host';
+interface FormError {
+  form: FormId;
+  code: ErrorCode;
+  message: string;
+}
+
+const storedName = (): string => {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+};
+
+@customElement('login-page')
+export class LoginPage extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        gap: 16px;
+      }
+      .who label {
+        max-width: 360px;
+      }
+      .columns {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
+        gap: 16px;
+        align-items: start;
+      }
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: 14px;
+      }
+      .rooms {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: flex;
+        flex-direction: column;
+        gap: 6px;
+        max-height: 260px;
+        overflow-y: auto;
+      }
+      .room {
+        width: 100%;
+        text-align: left;
+        display: grid;
+        grid-template-columns: 1fr auto;
+        gap: 2px 12px;
+        background: var(--surface);
+        color: var(--fg);
+        border: 1px solid var(--border);
+        font-weight: 400;
+      }
+      .room:hover {
+        border-color: var(--accent);
+      }
+      .room[aria-pressed='true'] {
+        border-color: var(--accent);
+        background: var(--accent-soft);
+        box-shadow: inset 3px 0 0 var(--accent);
+      }
+      .room-name {
+        font-weight: 700;
+      }
+      .room-host {
+        grid-column: 1;
+        color: var(--muted);
+        font-size: 0.9em;
+      }
+      .room-addr {
+        grid-column: 2;
+        grid-row: 1 / span 2;
+        align-self: center;
+        font-family: var(--mono);
+        font-size: 0.85em;
+        color: var(--muted);
+      }
+      .empty {
+        margin: 0;
+        padding: 12px;
+        border: 1px dashed var(--border);
+        border-radius: 6px;
+        color: var(--muted);
+        text-align: center;
+      }
+      .actions {
+        display: flex;
+        align-items: center;
+        gap: 12px;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor client: AgentClient | undefined;
+  @state() accessor name = storedName();
+  @state() accessor selectedRoomId: string | null = null;
+  @state() accessor address = '';
+  @state() accessor joinPassword = '';
+  @state() accessor roomName: string = DEFAULT_ROOM_NAME;
+  @state() accessor hostPassword = '';
+  @state() accessor fanout = DEFAULT_FANOUT;
+  @state() accessor pending: FormId | null = null;
+  @state() accessor error: FormError | null = null;
+
+  constructor() {
+    super();
+    new AgentController(this, () => this.client);
+  }
+
+  override render() {
+    const state = this.client?.state;
+    const rooms = this.client?.rooms ?? [];
+    const busy = this.pending !== null || state?.phase === 'joining';
+    const selected = rooms.find((r) => r.id === this.selectedRoomId);
+    const target = this.address.trim() || selected;
+    const hasName = this.name.trim().length > 0;
+    const agentError = !this.error && state?.phase === 'idle' ? state.lastError : null;
+    return html`
+      <section class="card who">
+        <label>
+          Your name
+          <input
+            data-testid="name-input"
+            autocomplete="nickname"
+            maxlength=${MAX_NAME_LENGTH}
+            placeholder="As the class will see it"
+            .value=${this.name}
+            @input=${(e: InputEvent) => (this.name = inputValue(e))}
+          />
+          <span class="hint">Used whether you join or host a room.</span>
+        </label>
+      </section>
+      ${agentError
+        ? html`<p class="error" role="alert" data-testid="agent-error">${agentError.message}</p>`
+        : nothing}
+      <div class="columns">
+        <form class="card" data-testid="join-form" @submit=${this.#join}>
+          <h2>Join a room</h2>
+          <ul class="rooms" aria-label="Rooms on this network" data-testid="room-list">
+            ${rooms.length
+              ? rooms.map((room) => this.#renderRoom(room))
+              : html`<li class="empty" data-testid="rooms-empty">Looking for rooms on this network…</li>`}
+          </ul>
+          <label>
+            Or join by address
+            <input
+              data-testid="address-input"
+              placeholder="192.168.1.20:7700"
+              .value=${this.address}
+              @input=${(e: InputEvent) => {
+                this.address = inputValue(e);
+                if (this.address) this.selectedRoomId = null;
+              }}
+            />
+          </label>
+          <label>
+            Room password
+            <input
+              type="password"
+              data-testid="join-password"
+              autocomplete="current-password"
+              .value=${this.joinPassword}
+              @input=${(e: InputEvent) => (this.joinPassword = inputValue(e))}
+            />
+          </label>
+          ${this.#renderError('join')}
+          <div class="actions">
+            <button type="submit" data-testid="join-button" ?disabled=${busy || !hasName || !target || !this.joinPassword}>
+              ${this.pending === 'join' || state?.phase === 'joining' ? 'Joining…' : 'Join'}
+            </button>
+            ${selected && !this.address.trim()
+              ? html`<span class="hint">${selected.name} · ${selected.hostName}</span>`
+              : nothing}
+          </div>
+        </form>
+        <form class="card" data-testid="host-form" @submit=${this.#host}>
+          <h2>Host a room</h2>
+          <label>
+            Room name
+            <input
+              data-testid="host-room-name"
+              maxlength=${MAX_ROOM_NAME_LENGTH}
+              .value=${this.roomName}
+              @input=${(e: InputEvent) => (this.roomName = inputValue(e))}
+            />
+          </label>
+          <label>
+            Room password
+            <input
+              type="password"
+              data-testid="host-password"
+              autocomplete="new-password"
+              .value=${this.hostPassword}
+              @input=${(e: InputEvent) => (this.hostPassword = inputValue(e))}
+            />
+          </label>
+          <label>
+            Direct connections (fan-out)
+            <input
+              type="number"
+              min="1"
+              max="64"
+              data-testid="host-fanout"
+              .value=${String(this.fanout)}
+              @input=${(e: InputEvent) => (this.fanout = Number(inputValue(e)))}
+            />
+            <span class="hint">Students beyond this many connect through other students, so your uplink stays bounded.</span>
+          </label>
+          ${this.#renderError('host')}
+          <div class="actions">
+            <button
+              type="submit"
+              data-testid="host-button"
+              ?disabled=${busy || !hasName || !this.roomName.trim() || !this.hostPassword}
+            >
+              ${this.pending === 'host' ? 'Starting…' : 'Host room'}
+            </button>
+          </div>
+        </form>
+      </div>
+    `;
+  }
+
+  #renderRoom(room: DiscoveredRoom) {
+    const selected = room.id === this.selectedRoomId && !this.address.trim();
+    return html`<li>
+      <button
+        type="button"
+        class="room"
+        data-testid="room-item"
+        data-room-id=${room.id}
+        aria-pressed=${selected ? 'true' : 'false'}
+        @click=${() => {
+          this.selectedRoomId = room.id;
+          this.address = '';
+        }}
+      >
+        <span class="room-name">${room.name}</span>
+        <span class="room-host">hosted by ${room.hostName}</span>
+        <span class="room-addr">${room.address}:${room.port}</span>
+      </button>
+    </li>`;
+  }
+
+  #renderError(form: FormId) {
+    if (this.error?.form !== form) return nothing;
+    return html`<p class="error" role="alert" data-testid="error-message" data-code=${this.error.code}>
+      ${this.error.message}
+    </p>`;
+  }
+
+  #join = (e: SubmitEvent) => {
+    e.preventDefault();
+    const address = this.address.trim();
+    if (address && !ADDRESS.test(address)) {
+      this.error = { form: 'join', code: 'BAD_MESSAGE', message: 'Enter the address as host:port, e.g. 192.168.1.20:7700.' };
+      return;
+    }
+    const base = { name: this.name.trim(), password: this.joinPassword };
+    const body: UiRequestBody = address
+      ? { type: 'join', ...base, address }
+      : { type: 'join', ...base, roomId: this.selectedRoomId ?? undefined };
+    void this.#send('join', body);
+  };
+
+  #host = (e: SubmitEvent) => {
+    e.preventDefault();
+    const fanout = Number.isInteger(this.fanout) && this.fanout >= 1 && this.fanout <= 64 ? this.fanout : undefined;
+    if (fanout === undefined) {
+      this.error = { form: 'host', code: 'BAD_MESSAGE', message: 'Fan-out must be a whole number from 1 to 64.' };
+      return;
+    }
+    void this.#send('host', {
+      type: 'host',
+      room: this.roomName.trim(),
+      password: this.hostPassword,
+      name: this.name.trim(),
+      fanout,
+    });
+  };
+
+  async #send(form: FormId, body: UiRequestBody): Promise<void> {
+    if (!this.client || this.pending) return;
+    this.pending = form;
+    this.error = null;
+    try {
+      localStorage.setItem(NAME_KEY, this.name.trim());
+    } catch {
+      // storage may be disabled; remembering the name is only a convenience
+    }
+    try {
+      await this.client.request(body);
+      this.joinPassword = '';
+      this.hostPassword = '';
+    } catch (err) {
+      const e = err instanceof CamvidError ? err : new CamvidError('BAD_MESSAGE', String(err));
+      this.error = { form, code: e.code, message: e.message };
+    } finally {
+      this.pending = null;
+    }
+  }
+}
+
+const inputValue = (e: Event): string => (e.target as HTMLInputElement).value;
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'login-page': LoginPage;
+  }
+}

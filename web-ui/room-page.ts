@@ -1,0 +1,268 @@
+/**
+ * In a room: who and where I am, how students join (host), the roster tree, Leave, and a tab per
+ * feature. A feature slots in by adding its renderer to VIEW_RENDERERS; until then its tab says
+ * what it will do and that it is coming.
+ */
+import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { CamvidError } from '../protocol/errors.js';
+import type { Phase } from '../protocol/ui.js';
+import type { AgentClient } from './agent-client.js';
+import { AgentController } from './agent-controller.js';
+import { sharedStyles } from './shared-styles.js';
+import './roster-tree.js';
+
+export const ROOM_VIEWS = [
+  { id: 'video', label: 'Video', about: "The instructor's camera and microphone, relayed to everyone in the room." },
+  { id: 'chat', label: 'Chat', about: 'Messages for the whole class; nothing is lost when someone reconnects.' },
+  { id: 'files', label: 'Files', about: "Browse and download the instructor's shared folder, and hand in files." },
+  { id: 'podcast', label: 'Podcast', about: 'An audio stream you can pause and resume, or jump back to live.' },
+  { id: 'mail', label: 'Mail', about: 'Write mail with attachments; it is sent once the mail server is reachable.' },
+  { id: 'labs', label: 'Labs', about: 'Computer Networks labs: Hamming code and Selective Repeat ARQ.' },
+] as const;
+export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
+
+/** Feature views that exist; a missing entry renders the "coming soon" placeholder. */
+const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {};
+
+const PHASE_LABEL: Record<Phase, string> = {
+  idle: 'Not in a room',
+  joining: 'Joining…',
+  hosting: 'Hosting',
+  joined: 'Connected',
+  reconnecting: 'Reconnecting…',
+};
+
+@customElement('room-page')
+export class RoomPage extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        gap: 16px;
+      }
+      .head {
+        display: flex;
+        align-items: center;
+        gap: 16px;
+        flex-wrap: wrap;
+      }
+      .title {
+        flex: 1 1 auto;
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+      }
+      h1 {
+        font-size: 1.5em;
+      }
+      .me {
+        margin: 0;
+        color: var(--muted);
+      }
+      .role {
+        text-transform: capitalize;
+      }
+      .phase {
+        display: inline-flex;
+        align-items: center;
+        gap: 6px;
+        padding: 3px 10px;
+        border-radius: 999px;
+        font-size: 0.85em;
+        font-weight: 600;
+        background: var(--accent-soft);
+        color: var(--ok);
+      }
+      .phase::before {
+        content: '';
+        width: 8px;
+        height: 8px;
+        border-radius: 50%;
+        background: currentColor;
+      }
+      .phase[data-phase='reconnecting'],
+      .phase[data-phase='joining'] {
+        background: var(--warn-soft);
+        color: var(--warn);
+      }
+      .join-at {
+        margin: 0;
+        padding: 14px 20px;
+        border-radius: var(--radius);
+        background: var(--accent);
+        color: var(--accent-fg);
+        font-size: 1.15em;
+        font-weight: 600;
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px 12px;
+        align-items: center;
+      }
+      .join-at code {
+        background: rgba(255, 255, 255, 0.16);
+        padding: 2px 8px;
+        border-radius: 4px;
+        font-size: 1.05em;
+        user-select: all;
+      }
+      .join-at .hint {
+        color: inherit;
+        opacity: 0.85;
+        flex-basis: 100%;
+      }
+      .layout {
+        display: grid;
+        grid-template-columns: minmax(240px, 320px) 1fr;
+        gap: 16px;
+        align-items: start;
+      }
+      @media (max-width: 720px) {
+        .layout {
+          grid-template-columns: 1fr;
+        }
+      }
+      nav {
+        display: flex;
+        gap: 2px;
+        border-bottom: 1px solid var(--border);
+        margin: -20px -20px 20px;
+        padding: 0 12px;
+        overflow-x: auto;
+      }
+      nav button {
+        background: none;
+        border: none;
+        border-bottom: 3px solid transparent;
+        border-radius: 0;
+        color: var(--muted);
+        padding: 12px 14px 9px;
+      }
+      nav button[aria-selected='true'] {
+        color: var(--accent);
+        border-bottom-color: var(--accent);
+      }
+      .placeholder {
+        min-height: 260px;
+        display: flex;
+        flex-direction: column;
+        align-items: center;
+        justify-content: center;
+        gap: 8px;
+        text-align: center;
+        color: var(--muted);
+      }
+      .placeholder h2 {
+        color: var(--fg);
+      }
+      .soon {
+        font-size: 0.8em;
+        font-weight: 700;
+        text-transform: uppercase;
+        letter-spacing: 0.06em;
+        padding: 2px 8px;
+        border-radius: 4px;
+        border: 1px dashed var(--border);
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor client: AgentClient | undefined;
+  @state() accessor view: RoomViewId = 'video';
+  @state() accessor leaving = false;
+  @state() accessor error: string | null = null;
+
+  constructor() {
+    super();
+    new AgentController(this, () => this.client);
+  }
+
+  override render() {
+    const client = this.client;
+    const s = client?.state;
+    if (!client || !s?.room) return nothing;
+    const me = s.me;
+    const myEntry = me ? client.roster.find((m) => m.id === me.id) : undefined;
+    const role = myEntry?.role ?? (s.phase === 'hosting' ? 'host' : 'student');
+    return html`
+      <section class="head card">
+        <div class="title">
+          <h1 data-testid="room-name">${s.room.name}</h1>
+          <p class="me" data-testid="me">
+            You are <strong>${me?.name ?? '…'}</strong> · <span class="role">${role}</span>
+            ${role === 'student' ? html`· hosted by ${s.room.hostName}` : nothing}
+          </p>
+        </div>
+        <span class="phase" data-testid="room-phase" data-phase=${s.phase}>${PHASE_LABEL[s.phase]}</span>
+        <button class="danger" data-testid="leave-button" ?disabled=${this.leaving} @click=${this.#leave}>
+          ${this.leaving ? 'Leaving…' : 'Leave'}
+        </button>
+      </section>
+      ${role === 'host' ? this.#renderJoinAddresses(s.joinAddresses) : nothing}
+      ${s.phase === 'reconnecting'
+        ? html`<p class="banner" data-testid="reconnecting">Lost the connection to the room — reconnecting…</p>`
+        : nothing}
+      ${this.error ? html`<p class="error" role="alert" data-testid="error-message">${this.error}</p>` : nothing}
+      <div class="layout">
+        <roster-tree class="card" .members=${client.roster} .myId=${me?.id ?? null}></roster-tree>
+        <section class="card">
+          <nav role="tablist" aria-label="Room features">
+            ${ROOM_VIEWS.map(
+              (v) => html`<button
+                role="tab"
+                data-testid="tab-${v.id}"
+                aria-selected=${v.id === this.view ? 'true' : 'false'}
+                @click=${() => (this.view = v.id)}
+              >
+                ${v.label}
+              </button>`,
+            )}
+          </nav>
+          <div role="tabpanel" data-testid="panel-${this.view}">${this.#renderView(client)}</div>
+        </section>
+      </div>
+    `;
+  }
+
+  #renderJoinAddresses(addresses: readonly string[]) {
+    return html`<p class="join-at" data-testid="join-addresses">
+      Students can join at:
+      ${addresses.length
+        ? addresses.map((a) => html`<code data-testid="join-address">${a}</code>`)
+        : html`<span data-testid="join-address-none">no network address found</span>`}
+      <span class="hint">They can also pick this room from the list on their own CAMVID page.</span>
+    </p>`;
+  }
+
+  #renderView(client: AgentClient) {
+    const render = VIEW_RENDERERS[this.view];
+    if (render) return render(client);
+    const v = ROOM_VIEWS.find((x) => x.id === this.view)!;
+    return html`<div class="placeholder">
+      <h2>${v.label}</h2>
+      <p>${v.about}</p>
+      <span class="soon">Coming soon</span>
+    </div>`;
+  }
+
+  #leave = async () => {
+    if (!this.client || this.leaving) return;
+    this.leaving = true;
+    this.error = null;
+    try {
+      await this.client.request({ type: 'leave' });
+    } catch (err) {
+      this.error = err instanceof CamvidError ? err.message : String(err);
+    } finally {
+      this.leaving = false;
+    }
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'room-page': RoomPage;
+  }
+}
