@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   NOT_IN_ROOM: 'NOT_IN_ROOM',
   ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
   PATH_OUTSIDE_SHARE: 'PATH_OUTSIDE_SHARE',
+  DATA_IN_USE: 'DATA_IN_USE',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -32,6 +33,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   NOT_IN_ROOM: 'Not in a room.',
   ALREADY_IN_ROOM: 'Already hosting or in a room; leave it first.',
   PATH_OUTSIDE_SHARE: 'That path is outside the shared folder.',
+  DATA_IN_USE: 'Another agent is using this data folder; pass --data DIR.',
 };
 
 export class CamvidError extends Error {

@@ -11,11 +11,12 @@ import { CamvidError, toCamvidError } from '../../protocol/errors.js';
 import { hostHandshake, joinerHandshake, type HostHandshake } from '../../protocol/handshake.js';
 import { memberMessage, type HostMessage, type MemberMessage } from '../../protocol/session.js';
 import { parseJson } from '../../protocol/validate.js';
-import { MAX_SIGNAL_FRAME_BYTES, PROTOCOL_VERSION } from '../../protocol/version.js';
+import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
 import { FailureThrottle } from '../auth/failure-throttle.js';
 import { HostHandshakeState } from '../auth/handshake.js';
 import type { RoomKey } from '../auth/room-key.js';
 import { SealedChannel } from '../auth/sealed-channel.js';
+import { PING_PATH, pingResponse } from '../discovery/probe.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { SecureSession } from './secure-session.js';
@@ -23,7 +24,6 @@ import { SecureSession } from './secure-session.js';
 const log = createLogger('agent:signal');
 const HANDSHAKE_TIMEOUT_MS = 5000;
 export const SIGNAL_PATH = '/camvid/signal';
-export const PING_PATH = '/camvid/ping';
 
 export type HostSession = SecureSession<HostMessage, MemberMessage>;
 
@@ -97,7 +97,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (req.method === 'GET' && req.url === PING_PATH) {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ v: PROTOCOL_VERSION, roomId: this.opts.roomId }));
+      res.end(pingResponse(this.opts.roomId));
       return;
     }
     res.writeHead(404).end();

@@ -1,0 +1,317 @@
+/**
+ * One CAMVID agent: the composition root. It owns the store, discovery, and at most one room at a
+ * time (a RoomHost when hosting, a RoomMember when joined), and it is the UI's backend. Closing it
+ * closes everything it owns in reverse order.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import type { RosterEntry } from '../protocol/common.js';
+import { ROOM_ID_LENGTH } from '../protocol/common.js';
+import { CamvidError, toCamvidError } from '../protocol/errors.js';
+import type { AgentState, DiscoveredRoom, Phase, UiEvent, UiRequest } from '../protocol/ui.js';
+import { deriveRoomKey } from './auth/room-key.js';
+import { PING_PATH } from './discovery/probe.js';
+import { RoomBrowser } from './discovery/room-browser.js';
+import { RoomPublisher } from './discovery/room-publisher.js';
+import { createLogger } from './log.js';
+import { RoomHost } from './overlay/room-host.js';
+import { RoomMember } from './overlay/room-member.js';
+import { formatHostPort } from './signalling/signal-client.js';
+import { Store } from './store/store.js';
+import { TypedEmitter } from './typed-emitter.js';
+import type { UiBackend } from './ui-server/ui-server.js';
+
+const log = createLogger('agent');
+export const DEFAULT_FANOUT = 4;
+const ROOM_NAME_WAIT_MS = 6000;
+
+export interface AgentOptions {
+  dataDir: string;
+  /** signalling port when hosting; 0 = any free port */
+  port: number;
+  /** browse and publish rooms over mDNS (off in tests outside network namespaces) */
+  mdns: boolean;
+  /** address the signalling server listens on; default all interfaces */
+  listenHost?: string;
+  /** local address for WebRTC candidates (e.g. 127.0.0.1); default all interfaces */
+  bindAddress?: string;
+  iceServers?: string[];
+}
+
+export interface HostRequest {
+  room: string;
+  password: string;
+  name: string;
+  /** children per member; the root uses it too unless rootFanout is given */
+  fanout?: number;
+  rootFanout?: number;
+}
+
+export interface JoinRequest {
+  name: string;
+  password: string;
+  roomId?: string;
+  roomName?: string;
+  address?: string;
+}
+
+type AgentEvents = { ui: [event: UiEvent] };
+
+/** Parses `host:port` or `[v6]:port`. */
+export function parseAddress(text: string): { address: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text.trim()) ?? /^([^:\s]+):(\d+)$/.exec(text.trim());
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new CamvidError('BAD_MESSAGE', `"${text}" is not an address: expected host:port, e.g. 192.168.1.10:7700`);
+  }
+  return { address: m[1]!, port };
+}
+
+export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
+  #phase: Phase = 'idle';
+  #host: RoomHost | null = null;
+  #member: RoomMember | null = null;
+  #publisher: RoomPublisher | null = null;
+  #room: AgentState['room'] = null;
+  #me: AgentState['me'] = null;
+  #lastError: AgentState['lastError'] = null;
+  #rooms: DiscoveredRoom[] = [];
+  #roster: RosterEntry[] = [];
+  #closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly opts: AgentOptions,
+    readonly store: Store,
+    readonly peerId: string,
+    readonly browser: RoomBrowser | null,
+  ) {
+    super();
+    browser?.on('rooms', (rooms) => {
+      this.#rooms = rooms;
+      this.emit('ui', { type: 'rooms', rooms });
+    });
+    browser?.on('error', (err) => log.warn('mDNS browsing failed:', err.message));
+  }
+
+  static async start(opts: AgentOptions): Promise<Agent> {
+    const store = await Store.open(opts.dataDir);
+    try {
+      const peerId = await store.peerId();
+      const browser = opts.mdns ? new RoomBrowser() : null;
+      return new Agent(opts, store, peerId, browser);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+
+  get phase(): Phase {
+    return this.#phase;
+  }
+  get roomHost(): RoomHost | null {
+    return this.#host;
+  }
+  get roomMember(): RoomMember | null {
+    return this.#member;
+  }
+
+  state(): AgentState {
+    return {
+      phase: this.#phase,
+      me: this.#me,
+      room: this.#room,
+      joinAddresses: this.joinAddresses(),
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Where students can reach this host when multicast is blocked. */
+  joinAddresses(): string[] {
+    if (!this.#host) return [];
+    const port = this.#host.server.port;
+    if (this.opts.listenHost && this.opts.listenHost !== '0.0.0.0') return [formatHostPort(this.opts.listenHost, port)];
+    const out: string[] = [];
+    for (const list of Object.values(os.networkInterfaces())) {
+      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) out.push(formatHostPort(a.address, port));
+    }
+    return out.length ? out : [formatHostPort('127.0.0.1', port)];
+  }
+
+  async host(req: HostRequest): Promise<RoomHost> {
+    this.#assertIdle();
+    const roomId = randomBytes(ROOM_ID_LENGTH / 2).toString('hex');
+    const roomKey = await deriveRoomKey(req.password, roomId);
+    const fanout = req.fanout ?? DEFAULT_FANOUT;
+    const host = new RoomHost({
+      roomId,
+      roomName: req.room,
+      roomKey,
+      hostId: this.peerId,
+      hostName: req.name,
+      port: this.opts.port,
+      listenHost: this.opts.listenHost,
+      rootFanout: req.rootFanout ?? fanout,
+      fanout,
+      bindAddress: this.opts.bindAddress,
+      iceServers: this.opts.iceServers,
+    });
+    try {
+      await host.listen();
+    } catch (err) {
+      await host.close();
+      throw new CamvidError('UNREACHABLE', `Cannot listen on port ${this.opts.port}: ${(err as Error).message}`);
+    }
+    this.#host = host;
+    host.on('roster', (members) => this.#setRoster(members));
+    if (this.opts.mdns) {
+      this.#publisher = new RoomPublisher({ room: { id: roomId, name: req.room, hostName: req.name, port: host.server.port } });
+      this.#publisher.on('error', (err) => log.warn('mDNS publishing failed:', err.message));
+    }
+    this.#me = { id: this.peerId, name: req.name };
+    this.#room = { id: roomId, name: req.room, hostName: req.name };
+    this.#setRoster(host.roster());
+    this.#setPhase('hosting');
+    return host;
+  }
+
+  async join(req: JoinRequest): Promise<RoomMember> {
+    this.#assertIdle();
+    this.#setPhase('joining');
+    try {
+      const target = await this.#resolveTarget(req);
+      const roomKey = await deriveRoomKey(req.password, target.roomId);
+      const member = new RoomMember({
+        ...target,
+        roomKey,
+        peerId: this.peerId,
+        name: req.name,
+        bindAddress: this.opts.bindAddress,
+        iceServers: this.opts.iceServers,
+      });
+      this.#member = member;
+      member.on('roster', (members) => this.#setRoster(members));
+      member.on('state', (s) => this.#setPhase(s === 'joined' ? 'joined' : s === 'reconnecting' ? 'reconnecting' : 'joining'));
+      member.on('error', (err) => {
+        this.#lastError = { code: err.code, message: err.message };
+        void this.leave();
+      });
+      const info = await member.start().catch((err) => {
+        member.close();
+        throw err;
+      });
+      this.#me = { id: this.peerId, name: req.name };
+      this.#room = { id: info.roomId, name: info.roomName, hostName: info.hostName };
+      this.#lastError = null;
+      this.#emitState();
+      return member;
+    } catch (err) {
+      this.#member = null;
+      const e = toCamvidError(err, 'UNREACHABLE');
+      this.#lastError = { code: e.code, message: e.message };
+      this.#setPhase('idle');
+      throw e;
+    }
+  }
+
+  async leave(): Promise<void> {
+    const publisher = this.#publisher;
+    const host = this.#host;
+    this.#member?.close();
+    this.#member = null;
+    this.#host = null;
+    this.#publisher = null;
+    this.#room = null;
+    this.#setRoster([]);
+    this.#setPhase('idle');
+    await publisher?.close();
+    await host?.close();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.leave();
+      await this.browser?.close();
+      await this.store.close();
+      this.removeAllListeners();
+    })();
+    return this.#closing;
+  }
+
+  // UiBackend
+  snapshot() {
+    return { state: this.state(), rooms: this.#rooms, roster: this.#roster };
+  }
+
+  subscribe(listener: (ev: UiEvent) => void): () => void {
+    return this.on('ui', listener);
+  }
+
+  async handle(req: UiRequest): Promise<void> {
+    if (req.type === 'host') await this.host({ room: req.room, password: req.password, name: req.name, fanout: req.fanout });
+    else if (req.type === 'join') await this.join(req);
+    else await this.leave();
+  }
+
+  async #resolveTarget(req: JoinRequest): Promise<{ address: string; port: number; roomId: string }> {
+    if (req.address) {
+      const { address, port } = parseAddress(req.address);
+      const roomId = await fetchRoomId(address, port);
+      return { address, port, roomId };
+    }
+    const match = (r: DiscoveredRoom) => (req.roomId ? r.id === req.roomId : r.name === req.roomName);
+    let room = this.#rooms.find(match);
+    if (!room && this.browser && req.roomName) room = await this.#waitForRoom(match);
+    if (!room) {
+      throw new CamvidError('ROOM_NOT_FOUND', req.roomName ? `No room named "${req.roomName}" was found on this network.` : undefined);
+    }
+    return { address: room.address, port: room.port, roomId: room.id };
+  }
+
+  #waitForRoom(match: (r: DiscoveredRoom) => boolean): Promise<DiscoveredRoom | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(undefined);
+      }, ROOM_NAME_WAIT_MS);
+      const off = this.browser!.on('rooms', (rooms) => {
+        const room = rooms.find(match);
+        if (!room) return;
+        clearTimeout(timer);
+        off();
+        resolve(room);
+      });
+    });
+  }
+
+  #assertIdle(): void {
+    if (this.#closing) throw new CamvidError('CLOSED', 'The agent is shutting down.');
+    if (this.#phase !== 'idle') throw new CamvidError('ALREADY_IN_ROOM');
+  }
+
+  #setPhase(phase: Phase): void {
+    this.#phase = phase;
+    this.#emitState();
+  }
+
+  #setRoster(members: RosterEntry[]): void {
+    this.#roster = members;
+    this.emit('ui', { type: 'roster', members });
+  }
+
+  #emitState(): void {
+    this.emit('ui', { type: 'state', state: this.state() });
+  }
+}
+
+/** Asks a host for its room id (join by address knows only host:port). */
+async function fetchRoomId(address: string, port: number): Promise<string> {
+  const url = `http://${formatHostPort(address, port)}${PING_PATH}`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json()) as { roomId?: unknown };
+    if (typeof body.roomId === 'string' && /^[0-9a-f]{16}$/.test(body.roomId)) return body.roomId;
+  } catch (err) {
+    throw new CamvidError('UNREACHABLE', `No CAMVID room answers at ${formatHostPort(address, port)} (${(err as Error).message}).`);
+  }
+  throw new CamvidError('UNREACHABLE', `${formatHostPort(address, port)} is not a CAMVID room.`);
+}

@@ -1,0 +1,232 @@
+/**
+ * `camvid` command line. Every agent command takes --data DIR, --port P (signalling; 0 = any),
+ * --ui-port P, --no-mdns and --bind ADDR. Exit codes: 0 ok, 1 a CamvidError (its code is printed),
+ * 2 bad usage.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CamvidError, toCamvidError } from '../protocol/errors.js';
+import { shortId } from '../protocol/common.js';
+import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
+import { Agent, DEFAULT_FANOUT } from './agent.js';
+import { RoomBrowser } from './discovery/room-browser.js';
+import { ensureUiBundle } from './ui-server/ui-bundle.js';
+import { UiServer } from './ui-server/ui-server.js';
+
+export const DEFAULT_UI_PORT = 7700;
+export const DEFAULT_SIGNAL_PORT = 7710;
+
+const USAGE = `Usage:
+  camvid                                 start the agent and its web UI
+  camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
+  camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events]
+  camvid rooms [--wait SECONDS]           list rooms discovered on this network
+  camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
+Agent options: --data DIR  --port P (0 = any)  --ui-port P  --no-mdns  --bind ADDR`;
+
+const COMMON: ParseArgsConfig['options'] = {
+  data: { type: 'string' },
+  port: { type: 'string' },
+  'ui-port': { type: 'string' },
+  'no-mdns': { type: 'boolean' },
+  bind: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+class UsageError extends Error {}
+
+/** `--events`: one machine-readable line per change, for scripts and tests. */
+const printEvent = (type: string, data: unknown) => console.log(`event ${JSON.stringify({ type, data })}`);
+
+function portArg(v: unknown, fallback: number, what: string): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${what} must be a port number (0–65535), got "${v}"`);
+  return n;
+}
+
+function parse(args: string[], extra: ParseArgsConfig['options']) {
+  try {
+    return parseArgs({ args, options: { ...COMMON, ...extra }, allowPositionals: false, strict: true }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function startAgent(v: Record<string, string | boolean | undefined>): Promise<Agent> {
+  const bind = v.bind as string | undefined;
+  return Agent.start({
+    dataDir: path.resolve((v.data as string | undefined) ?? path.join(os.homedir(), '.camvid')),
+    port: portArg(v.port, DEFAULT_SIGNAL_PORT, '--port'),
+    mdns: !v['no-mdns'],
+    listenHost: bind,
+    bindAddress: bind,
+  });
+}
+
+async function startUi(agent: Agent, v: Record<string, string | boolean | undefined>): Promise<UiServer> {
+  await ensureUiBundle();
+  const ui = new UiServer({ backend: agent, port: portArg(v['ui-port'], DEFAULT_UI_PORT, '--ui-port') });
+  await ui.listen();
+  console.log(`CAMVID UI: ${ui.url}`);
+  return ui;
+}
+
+/** Keeps the process up until SIGINT/SIGTERM, then closes everything (mDNS goodbye included). */
+function runUntilSignal(close: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      close().then(() => resolve(0), () => resolve(1));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  async ui(args) {
+    const v = parse(args, {});
+    const agent = await startAgent(v);
+    const ui = await startUi(agent, v).catch(async (err) => {
+      await agent.close();
+      throw err;
+    });
+    return runUntilSignal(async () => {
+      await ui.close();
+      await agent.close();
+    });
+  },
+
+  async host(args) {
+    const v = parse(args, {
+      room: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      fanout: { type: 'string' },
+      'root-fanout': { type: 'string' },
+      'no-ui': { type: 'boolean' },
+      events: { type: 'boolean' },
+    });
+    const fanout = Number(v.fanout ?? DEFAULT_FANOUT);
+    const rootFanout = v['root-fanout'] === undefined ? undefined : Number(v['root-fanout']);
+    for (const [flag, n] of [['--fanout', fanout], ['--root-fanout', rootFanout ?? 1]] as const) {
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} must be a whole number from 1 to 64`);
+    }
+    if (v.password === undefined) {
+      console.warn(`warning: no --password given; using the default password "${DEFAULT_ROOM_PASSWORD}". Anyone who knows it can join.`);
+    }
+    const agent = await startAgent(v);
+    let ui: UiServer | null = null;
+    try {
+      const host = await agent.host({
+        room: (v.room as string | undefined) ?? DEFAULT_ROOM_NAME,
+        password: (v.password as string | undefined) ?? DEFAULT_ROOM_PASSWORD,
+        name: (v.name as string | undefined) ?? 'Instructor',
+        fanout,
+        rootFanout,
+      });
+      if (v.events) host.on('roster', (members) => printEvent('roster', members));
+      const room = agent.state().room!;
+      console.log(`hosting "${room.name}" (${shortId(room.id)}) on port ${host.server.port}; students can join at ${agent.joinAddresses().join(', ')}`);
+      if (!v['no-ui']) ui = await startUi(agent, v);
+    } catch (err) {
+      await agent.close();
+      throw err;
+    }
+    return runUntilSignal(async () => {
+      await ui?.close();
+      await agent.close();
+    });
+  },
+
+  async join(args) {
+    const v = parse(args, {
+      room: { type: 'string' },
+      address: { type: 'string' },
+      name: { type: 'string' },
+      password: { type: 'string' },
+      events: { type: 'boolean' },
+    });
+    if (!v.name || !v.password || (!v.room && !v.address)) {
+      throw new UsageError('join needs --name, --password and one of --room or --address');
+    }
+    const agent = await startAgent(v);
+    try {
+      const member = await agent.join({
+        name: v.name as string,
+        password: v.password as string,
+        roomName: v.room as string | undefined,
+        address: v.address as string | undefined,
+      });
+      if (v.events) {
+        member.on('roster', (members) => printEvent('roster', members));
+        member.on('state', (s) => printEvent('state', s));
+      }
+      await member.whenJoined();
+      const parent = member.roster.find((m) => m.id === member.edges.parent?.peerId);
+      console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''}`);
+      member.on('error', (err) => {
+        console.error(`error: ${err.code}: ${err.message}`);
+        process.exitCode = 1;
+        void agent.close().then(() => process.exit(1));
+      });
+    } catch (err) {
+      await agent.close();
+      throw err;
+    }
+    return runUntilSignal(() => agent.close());
+  },
+
+  async rooms(args) {
+    const v = parse(args, { wait: { type: 'string' } });
+    const waitMs = Number(v.wait ?? 3) * 1000;
+    if (!Number.isFinite(waitMs) || waitMs < 0) throw new UsageError('--wait must be a number of seconds');
+    const browser = new RoomBrowser();
+    await new Promise((r) => setTimeout(r, waitMs));
+    const rooms = browser.rooms;
+    await browser.close();
+    if (!rooms.length) console.log('no rooms found (is multicast blocked? ask for the join address and use --address)');
+    for (const r of rooms) console.log(`${r.name} (${shortId(r.id)})  host ${r.hostName}  ${r.address}:${r.port}`);
+    return 0;
+  },
+
+  async lab(args) {
+    const { labCommand } = await import('./labs/lab-command.js');
+    return labCommand(args);
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  const name = first === undefined || first.startsWith('-') ? 'ui' : first;
+  const command = commands[name];
+  const args = name === 'ui' ? argv : rest;
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    if (args.includes('--help') || args.includes('-h')) {
+      if (name !== 'lab') {
+        console.log(USAGE);
+        return 0;
+      }
+    }
+    return await command(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`camvid: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    const e = err instanceof CamvidError ? err : toCamvidError(err, 'UNREACHABLE');
+    console.error(`error: ${e.code}: ${e.message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Native WebRTC threads can outlive their last PeerConnection by a moment; never hang on them.
+setTimeout(() => process.exit(), 1000).unref();

@@ -1,0 +1,58 @@
+/**
+ * The agent's one LevelDB (classic-level via `level`) in its data folder. Features get their own
+ * sublevel. LevelDB allows one process per folder: a second agent on the same folder gets
+ * DATA_IN_USE with a clear message instead of a stack trace.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Level } from 'level';
+import { CamvidError } from '../../protocol/errors.js';
+import { PEER_ID_LENGTH } from '../../protocol/common.js';
+
+import type { AbstractSublevel } from 'abstract-level';
+
+export type Sublevel = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
+
+export class Store {
+  #closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly db: Level<string, string>,
+  ) {}
+
+  static async open(dir: string): Promise<Store> {
+    await mkdir(dir, { recursive: true });
+    const db = new Level<string, string>(path.join(dir, 'db'), { valueEncoding: 'utf8' });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      if ((err as { code?: string }).code === 'LEVEL_LOCKED' || cause?.code === 'LEVEL_LOCKED') {
+        throw new CamvidError('DATA_IN_USE', `Another agent is using ${dir}; give this one its own folder with --data DIR.`);
+      }
+      throw err;
+    }
+    return new Store(dir, db);
+  }
+
+  sublevel(name: string): Sublevel {
+    return this.db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
+  }
+
+  /** This agent's peer id: random once, then stable across restarts of the same data folder. */
+  async peerId(): Promise<string> {
+    const meta = this.sublevel('meta');
+    const existing = await meta.get('peerId');
+    if (existing && existing.length === PEER_ID_LENGTH) return existing;
+    const id = randomBytes(PEER_ID_LENGTH / 2).toString('hex');
+    await meta.put('peerId', id);
+    return id;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.db.close();
+    return this.#closing;
+  }
+}
