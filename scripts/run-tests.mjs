@@ -24,7 +24,7 @@ child.on('close', (code) => {
   const num = (label) => Number(out.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
   const total = num('Total');
   const passed = num('Passed');
-  const skipped = (out.match(/^CAMVID-SKIP/gm) ?? []).length;
+  const skipped = (out.match(/CAMVID-SKIP /g) ?? []).length;
   // uvu exits non-zero without totals when a test file throws on import: count that as a failure.
   const failed = Math.max(total - passed, code !== 0 && total === passed ? 1 : 0);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
