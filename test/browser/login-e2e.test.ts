@@ -1,0 +1,81 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import WebSocket from 'ws';
+import type { Browser } from 'playwright-core';
+import { Cluster } from '../helpers/agents.js';
+import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
+import { requireCapability } from '../helpers/require.js';
+
+const test = suite('web UI against real agents');
+let cluster: Cluster;
+let browser: Browser | null = null;
+test.before.each(() => {
+  cluster = new Cluster();
+});
+test.after.each(async () => {
+  await browser?.close();
+  browser = null;
+  await cluster.close();
+});
+
+const startUiAgent = async (name: string) => {
+  const agent = cluster.start(name, ['--port', '0', '--ui-port', '0']);
+  const [, url] = await agent.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
+  return { agent, url: url! };
+};
+
+test('an instructor hosts and a student joins through the UI; both see the roster; a wrong password is shown', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  const teacher = await startUiAgent('teacher');
+  const student = await startUiAgent('student');
+  browser = await launchBrowser();
+
+  const t = await openUi(browser, teacher.url);
+  await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'hunter2', room: 'Computer Networks', fanout: 2 });
+  const tRoom = new RoomView(t.page);
+  await tRoom.roomName.filter({ hasText: 'Computer Networks' }).waitFor();
+  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
+  assert.match(address, /^127\.0\.0\.1:\d+$/);
+
+  const s = await openUi(browser, student.url);
+  const login = new LoginView(s.page);
+  await login.join({ name: 'Grace', password: 'wrong', address });
+  await login.error.filter({ hasText: /wrong room password/i }).waitFor({ timeout: 10_000 });
+  assert.is(await login.error.getAttribute('data-code'), 'BAD_PASSWORD');
+
+  await login.joinPassword.fill('hunter2');
+  await login.joinButton.click();
+  const sRoom = new RoomView(s.page);
+  await sRoom.rosterEntry('Grace').waitFor({ timeout: 15_000 });
+  await eventually(async () => (await sRoom.rosterEntries.count()) === 2, 10_000);
+  await eventually(async () => (await tRoom.rosterEntries.count()) === 2, 10_000);
+  await eventually(async () => (await tRoom.rosterEntry('Grace').getAttribute('data-state')) === 'connected', 10_000);
+  assert.is(await sRoom.phase.getAttribute('data-phase'), 'joined');
+  await s.page.screenshot({ path: '/tmp/camvid-e2e-student.png' });
+  assert.equal(t.errors, []);
+  assert.equal(s.errors, []);
+});
+
+test('the agent’s UI refuses requests without the token or from a foreign origin', async () => {
+  const { url } = await startUiAgent('solo');
+  const base = new URL(url);
+  const token = base.searchParams.get('token')!;
+  assert.is((await fetch(`${base.origin}/`)).status, 403);
+  assert.is((await fetch(`${base.origin}/?token=nope${token.slice(4)}`)).status, 403);
+  assert.is((await fetch(url)).status, 200);
+  const tryWs = (origin: string, tok: string) =>
+    new Promise<string>((resolve) => {
+      const ws = new WebSocket(`ws://${base.host}/api?token=${tok}`, { origin });
+      ws.on('message', () => {
+        ws.close();
+        resolve('accepted');
+      });
+      ws.on('error', () => resolve('refused'));
+      ws.on('unexpected-response', () => resolve('refused'));
+    });
+  assert.is(await tryWs('http://evil.example', token), 'refused');
+  assert.is(await tryWs(base.origin, 'x'.repeat(43)), 'refused');
+  assert.is(await tryWs(base.origin, token), 'accepted');
+});
+
+test.run();
