@@ -31,6 +31,8 @@ export interface ArqConfigInput {
   timeout: number;
   /** Payload bytes per data frame. Default 128. */
   segmentSize?: number;
+  /** Id carried by every frame of this run (u16); frames of other runs are ignored. Default 0. */
+  transferId?: number;
 }
 
 /** A validated configuration: every field present and mutually consistent. */
@@ -42,6 +44,7 @@ export interface ArqConfig {
   seqSpace: number;
   timeout: number;
   segmentSize: number;
+  transferId: number;
 }
 
 /** Why a configuration was refused; the UI branches on these, never on the message. */
@@ -52,6 +55,7 @@ export const ARQ_CONFIG_REASONS = {
   BAD_SEQ_BITS: 'BAD_SEQ_BITS',
   BAD_TIMEOUT: 'BAD_TIMEOUT',
   BAD_SEGMENT_SIZE: 'BAD_SEGMENT_SIZE',
+  BAD_TRANSFER_ID: 'BAD_TRANSFER_ID',
 } as const;
 export type ArqConfigReason = (typeof ARQ_CONFIG_REASONS)[keyof typeof ARQ_CONFIG_REASONS];
 
@@ -119,7 +123,11 @@ export function resolveArqConfig(input: ArqConfigInput): ArqConfig {
   if (!isInt(segmentSize) || segmentSize < 1 || segmentSize > MAX_SEGMENT_SIZE) {
     throw new ArqConfigError('BAD_SEGMENT_SIZE', `segment size must be an integer in [1, ${MAX_SEGMENT_SIZE}], got ${segmentSize}`);
   }
-  return { protocol, window, seqBits, seqSpace, timeout, segmentSize };
+  const transferId = input.transferId ?? 0;
+  if (!isInt(transferId) || transferId < 0 || transferId > 0xffff) {
+    throw new ArqConfigError('BAD_TRANSFER_ID', `transfer id must be an integer in [0, 65535], got ${transferId}`);
+  }
+  return { protocol, window, seqBits, seqSpace, timeout, segmentSize, transferId };
 }
 
 /**

@@ -9,6 +9,7 @@
 import { type ArqConfig, type ArqConfigInput, type ArqEvent, type ArqStep, emptyStep, resolveArqConfig } from './arq-config.js';
 import { type DataFrame, decodeFrame, encodeFrame } from './arq-frame.js';
 
+/** Receiver counters; `framesReceived` counts valid data frames, duplicates included. */
 export interface ArqReceiverStats {
   framesReceived: number;
   delivered: number;
@@ -21,6 +22,7 @@ export interface ArqReceiverStats {
   completeAt: number | null;
 }
 
+/** Base of the three receivers; build one with createArqReceiver(). */
 export abstract class ArqReceiver {
   readonly config: ArqConfig;
   readonly stats: ArqReceiverStats = {
@@ -67,13 +69,15 @@ export abstract class ArqReceiver {
       this.log(step, { t: now, kind: 'reject', note: decoded.error });
       return step;
     }
-    if (decoded.frame.type !== 'data') {
-      this.stats.discarded++;
-      this.log(step, { t: now, kind: 'discard', seq: decoded.frame.seq, note: 'an ACK sent to the receiver' });
+    const { frame } = decoded;
+    if (frame.type !== 'data' || frame.transfer !== this.config.transferId) {
+      // Not ACKed: a frame of an earlier run must not move the sender of this one.
+      this.stats.rejected++;
+      this.log(step, { t: now, kind: 'reject', seq: frame.seq, note: frame.type !== 'data' ? 'not a data frame' : `transfer ${frame.transfer}, not ours` });
       return step;
     }
     this.stats.framesReceived++;
-    this.handleData(decoded.frame, now, step);
+    this.handleData(frame, now, step);
     return step;
   }
 
@@ -98,7 +102,7 @@ export abstract class ArqReceiver {
   }
 
   protected sendAck(seq: number, now: number, step: ArqStep, frame?: number, note?: string): void {
-    step.frames.push(encodeFrame({ type: 'ack', seq }));
+    step.frames.push(encodeFrame({ type: 'ack', transfer: this.config.transferId, seq }));
     this.stats.acksSent++;
     this.log(step, { t: now, kind: 'ack-send', seq, ...(frame === undefined ? {} : { frame }), ...(note ? { note } : {}) });
   }

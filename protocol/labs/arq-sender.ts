@@ -23,6 +23,7 @@ export interface ArqSenderStats {
   doneAt: number | null;
 }
 
+/** Base of the three senders; build one with createArqSender(). */
 export abstract class ArqSender {
   readonly config: ArqConfig;
   readonly stats: ArqSenderStats;
@@ -92,13 +93,19 @@ export abstract class ArqSender {
       this.log(step, { t: now, kind: 'reject', note: decoded.error });
       return step;
     }
-    if (decoded.frame.type !== 'ack' || !this.#started || this.done) {
-      if (decoded.frame.type === 'ack') this.stats.duplicateAcks++;
-      this.log(step, { t: now, kind: 'dup-ack', seq: decoded.frame.seq, note: 'after completion or not an ACK' });
+    const { frame } = decoded;
+    if (frame.type !== 'ack' || frame.transfer !== this.config.transferId) {
+      this.stats.rejected++;
+      this.log(step, { t: now, kind: 'reject', seq: frame.seq, note: frame.type !== 'ack' ? 'not an ACK' : `transfer ${frame.transfer}, not ours` });
+      return step;
+    }
+    if (!this.#started || this.done) {
+      this.stats.duplicateAcks++;
+      this.log(step, { t: now, kind: 'dup-ack', seq: frame.seq, note: 'after completion' });
       return step;
     }
     this.stats.acksReceived++;
-    this.handleAck(decoded.frame.seq, now, step);
+    this.handleAck(frame.seq, now, step);
     if (this.done) {
       this.stats.doneAt = now;
       this.log(step, { t: now, kind: 'done', base: this.base, next: this.next });
@@ -124,7 +131,7 @@ export abstract class ArqSender {
   protected transmit(frame: number, now: number, step: ArqStep, retransmission: boolean): void {
     const seq = frame % this.config.seqSpace;
     const last = frame === this.segments.length - 1;
-    step.frames.push(encodeFrame({ type: 'data', seq, last, payload: this.segments[frame]! }));
+    step.frames.push(encodeFrame({ type: 'data', transfer: this.config.transferId, seq, last, payload: this.segments[frame]! }));
     this.stats.dataFramesSent++;
     if (retransmission) this.stats.retransmissions++;
     this.log(step, { t: now, kind: retransmission ? 'retransmit' : 'send', frame, seq, base: this.base, next: this.next });

@@ -11,6 +11,7 @@ import { type ArqRunStats, computeRunStats, effectiveLoss, textbookUtilisation }
 import { createArqReceiver, createArqSender } from './arq.js';
 import { LossyChannel, type LossyChannelOptions } from './lossy-channel.js';
 
+/** One simulated transfer: configuration, file, impairments and link timing (ms). */
 export interface ArqSimulationOptions extends LossyChannelOptions {
   /** The timeout defaults to one round trip plus a full window's transmission time. */
   config: Omit<ArqConfigInput, 'timeout'> & { timeout?: number };
@@ -23,6 +24,7 @@ export interface ArqSimulationOptions extends LossyChannelOptions {
   maxSteps?: number;
 }
 
+/** Outcome of a simulated transfer, with the textbook prediction beside the measurement. */
 export interface ArqSimulationResult {
   config: ArqConfig;
   output: Uint8Array;

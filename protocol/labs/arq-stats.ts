@@ -72,6 +72,7 @@ export interface ArqRunStats {
   efficiency: number;
 }
 
+/** Combines both ends' counters and the channel's into the run summary. */
 export function computeRunStats(
   sender: ArqSenderStats,
   receiver: ArqReceiverStats,

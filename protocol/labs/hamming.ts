@@ -114,6 +114,7 @@ export type HammingErrorSpec =
   /** Exactly these positions per codeword index (≤ 1 per codeword for 7,4, ≤ 2 for SECDED). */
   | { kind: 'chosen'; flips: Readonly<Record<number, readonly number[]>> };
 
+/** Which code to use and how the channel damages it (default: no errors). */
 export interface HammingLabOptions {
   scheme: HammingScheme;
   errors?: HammingErrorSpec;
@@ -146,6 +147,7 @@ export interface HammingCodewordRecord {
   intact: boolean;
 }
 
+/** The whole run: the table rows, the decoded text and the counts of each status. */
 export interface HammingLabResult {
   scheme: HammingScheme;
   inputBytes: Uint8Array;

@@ -5,9 +5,10 @@
  * same sequence of frames.
  */
 import type { ArqEvent } from './arq-config.js';
-import { FRAME_KINDS } from './arq-frame.js';
+import { FRAME_KINDS, FRAME_SEQ_OFFSET } from './arq-frame.js';
 import { createRng, deriveSeed, type Rng } from './rng.js';
 
+/** Impairment probabilities, each in [0, 1), and the seed they are drawn from. */
 export interface LossyChannelOptions {
   seed: number;
   /** Probability that a data frame is dropped. */
@@ -18,6 +19,7 @@ export interface LossyChannelOptions {
   corruption?: number;
 }
 
+/** What the channel was offered and what it did to it. */
 export interface LossyChannelCounts {
   dataOffered: number;
   acksOffered: number;
@@ -56,7 +58,7 @@ export class LossyChannel {
    */
   pass(bytes: Uint8Array, now: number, events: ArqEvent[]): Uint8Array | null {
     const what: 'data' | 'ack' = bytes[0] === FRAME_KINDS.ack ? 'ack' : 'data';
-    const seq = bytes.length >= 4 ? (bytes[2]! << 8) | bytes[3]! : undefined;
+    const seq = bytes.length >= FRAME_SEQ_OFFSET + 2 ? (bytes[FRAME_SEQ_OFFSET]! << 8) | bytes[FRAME_SEQ_OFFSET + 1]! : undefined;
     const base = { t: now, side: 'channel' as const, what, ...(seq === undefined ? {} : { seq }) };
     if (what === 'data') this.counts.dataOffered++;
     else this.counts.acksOffered++;

@@ -137,9 +137,9 @@ test('a window too large for the sequence space is refused with a typed error na
   assert.equal(
     ARQ_PROTOCOLS.map((p) => resolveArqConfig({ protocol: p, timeout: 1 })),
     [
-      { protocol: 'sr', window: 5, seqBits: 4, seqSpace: 16, timeout: 1, segmentSize: 128 },
-      { protocol: 'gbn', window: 5, seqBits: 3, seqSpace: 8, timeout: 1, segmentSize: 128 },
-      { protocol: 'sw', window: 1, seqBits: 1, seqSpace: 2, timeout: 1, segmentSize: 128 },
+      { protocol: 'sr', window: 5, seqBits: 4, seqSpace: 16, timeout: 1, segmentSize: 128, transferId: 0 },
+      { protocol: 'gbn', window: 5, seqBits: 3, seqSpace: 8, timeout: 1, segmentSize: 128, transferId: 0 },
+      { protocol: 'sw', window: 1, seqBits: 1, seqSpace: 2, timeout: 1, segmentSize: 128, transferId: 0 },
     ],
   );
   assert.is(maxWindow('sr', 256), 128);
@@ -156,7 +156,7 @@ test('decodeFrame never throws on random bytes and rejects every single-bit corr
   for (const garbage of ['text', null, undefined, 42, {}, new ArrayBuffer(12)]) {
     assert.equal(decodeFrame(garbage), { ok: false, error: 'NOT_BINARY' });
   }
-  const frame = encodeFrame({ type: 'data', seq: 513, last: true, payload: randomBytes(rng, 30) });
+  const frame = encodeFrame({ type: 'data', transfer: 9, seq: 513, last: true, payload: randomBytes(rng, 30) });
   for (let bit = 0; bit < frame.length * 8; bit++) {
     const copy = new Uint8Array(frame);
     copy[bit >> 3] ^= 1 << (bit & 7);
@@ -167,19 +167,19 @@ test('decodeFrame never throws on random bytes and rejects every single-bit corr
 test('frames round-trip through the codec and the CRC matches the standard check value', () => {
   assert.is(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
   const payload = Uint8Array.from([1, 2, 3]);
-  assert.equal(decodeFrame(encodeFrame({ type: 'data', seq: 65535, last: false, payload })), {
+  assert.equal(decodeFrame(encodeFrame({ type: 'data', transfer: 65535, seq: 65535, last: false, payload })), {
     ok: true,
-    frame: { type: 'data', seq: 65535, last: false, payload },
+    frame: { type: 'data', transfer: 65535, seq: 65535, last: false, payload },
   });
-  assert.equal(decodeFrame(encodeFrame({ type: 'ack', seq: 7 })), { ok: true, frame: { type: 'ack', seq: 7 } });
-  assert.throws(() => encodeFrame({ type: 'ack', seq: 65536 }), (e: unknown) => e instanceof TypeError);
+  assert.equal(decodeFrame(encodeFrame({ type: 'ack', transfer: 1, seq: 7 })), { ok: true, frame: { type: 'ack', transfer: 1, seq: 7 } });
+  assert.throws(() => encodeFrame({ type: 'ack', transfer: 0, seq: 65536 }), (e: unknown) => e instanceof TypeError);
 });
 
 test('the Selective Repeat receiver buffers out-of-order frames and delivers them when the gap fills', () => {
   const config = { protocol: 'sr' as const, window: 4, seqBits: 3, timeout: 10, segmentSize: 2 };
   const receiver = createArqReceiver(config);
   const frame = (seq: number, text: string, last = false) =>
-    encodeFrame({ type: 'data', seq, last, payload: new TextEncoder().encode(text) });
+    encodeFrame({ type: 'data', transfer: 0, seq, last, payload: new TextEncoder().encode(text) });
   assert.equal(receiver.onFrame(frame(2, 'cc'), 1).events.map((e) => e.kind), ['buffer', 'ack-send']);
   assert.equal(receiver.onFrame(frame(1, 'bb'), 2).events.map((e) => e.kind), ['buffer', 'ack-send']);
   const step = receiver.onFrame(frame(0, 'aa'), 3);
@@ -191,11 +191,26 @@ test('the Selective Repeat receiver buffers out-of-order frames and delivers the
   assert.ok(receiver.complete);
 });
 
+test('frames of another transfer are ignored at both ends', () => {
+  const config = { protocol: 'sr' as const, window: 2, timeout: 10, transferId: 5 };
+  const receiver = createArqReceiver(config);
+  const stale = encodeFrame({ type: 'data', transfer: 4, seq: 0, last: true, payload: new Uint8Array(3) });
+  const step = receiver.onFrame(stale, 1);
+  assert.equal([step.events.map((e) => e.kind), step.frames.length], [['reject'], 0], 'no ACK for a stranger');
+  assert.not.ok(receiver.complete);
+  const sender = createArqSender(new Uint8Array(3), config);
+  sender.start(0);
+  sender.onFrame(encodeFrame({ type: 'ack', transfer: 4, seq: 0 }), 1);
+  assert.not.ok(sender.done);
+  sender.onFrame(encodeFrame({ type: 'ack', transfer: 5, seq: 0 }), 2);
+  assert.ok(sender.done);
+});
+
 test('the Go-Back-N receiver discards out-of-order frames and repeats its cumulative ACK', () => {
   const receiver = createArqReceiver({ protocol: 'gbn', window: 3, timeout: 10 });
-  const step = receiver.onFrame(encodeFrame({ type: 'data', seq: 1, last: false, payload: new Uint8Array(1) }), 1);
+  const step = receiver.onFrame(encodeFrame({ type: 'data', transfer: 0, seq: 1, last: false, payload: new Uint8Array(1) }), 1);
   assert.equal(step.events.map((e) => [e.kind, e.seq]), [['discard', 1], ['ack-send', 0]]);
-  assert.equal(decodeFrame(step.frames[0]!), { ok: true, frame: { type: 'ack', seq: 0 } });
+  assert.equal(decodeFrame(step.frames[0]!), { ok: true, frame: { type: 'ack', transfer: 0, seq: 0 } });
   assert.is(receiver.output().length, 0);
 });
 
