@@ -157,6 +157,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       throw new UsageError('join needs --name, --password and one of --room or --address');
     }
     const agent = await startAgent(v);
+    const joinStarted = performance.now();
     try {
       const member = await agent.join({
         name: v.name as string,
@@ -170,7 +171,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       }
       await member.whenJoined();
       const parent = member.roster.find((m) => m.id === member.edges.parent?.peerId);
-      console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''}`);
+      const took = Math.round(performance.now() - joinStarted);
+      console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''} in ${took} ms`);
       member.on('error', (err) => {
         console.error(`error: ${err.code}: ${err.message}`);
         process.exitCode = 1;

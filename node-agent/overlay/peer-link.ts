@@ -64,11 +64,16 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
       iceServers: opts.iceServers ?? [],
       ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
     });
-    this.#pc.onLocalDescription((sdp, type) =>
-      this.#emitSignal({ kind: type.toLowerCase() === 'offer' ? 'offer' : 'answer', sdp }),
-    );
-    this.#pc.onLocalCandidate((candidate, mid) => this.#emitSignal({ kind: 'candidate', candidate, mid }));
+    this.#pc.onLocalDescription((sdp, type) => {
+      const kind = type.toLowerCase() === 'offer' ? 'offer' : 'answer';
+      this.#emitSignal({ kind, sdp: kind === 'offer' ? sdp.replace(/a=setup:actpass/g, 'a=setup:active') : sdp });
+    });
+    this.#pc.onLocalCandidate((candidate, mid) => {
+      log.debug(`${opts.edge} local candidate ${candidate}`);
+      this.#emitSignal({ kind: 'candidate', candidate, mid });
+    });
     this.#pc.onStateChange((state) => {
+      log.debug(`${opts.edge} state ${state}`);
       if (state === 'failed' || state === 'closed') this.close(state === 'failed' ? 'failed' : 'lost');
     });
     if (opts.end === 'parent') {
