@@ -1,32 +1,74 @@
 #!/usr/bin/env node
-// Runs every test under test/ with uvu (TypeScript through tsx) and prints the runner's totals as
-// one closing line `N passed, N failed[, N skipped]`, which CI reads.
+// Runs every test file under test/ with uvu (TypeScript through tsx), each file in its own
+// process with a time limit, so a crash or a leaked handle in one file cannot hang or break the
+// others. Ends with one line `N passed, N failed[, N skipped]` summed from uvu's totals (CI reads it).
 // Usage: npm test [-- <file pattern>]
 // With CAMVID_REQUIRE_ALL=1 (set by .ci/run) a test that cannot run here (no root, no Chromium)
-// fails instead of skipping; skipped tests announce themselves with a `CAMVID-SKIP` line.
+// fails instead of skipping; skipped tests announce themselves with a `CAMVID-SKIP ` line.
 import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const pattern = process.argv[2] ?? '\\.test\\.ts$';
-const child = spawn(
-  process.execPath,
-  ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), 'test', pattern, '-c', 'false'],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FORCE_COLOR: '0' } },
-);
-let out = '';
-child.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  out += chunk.toString();
-});
-child.on('close', (code) => {
-  const num = (label) => Number(out.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
-  const total = num('Total');
-  const passed = num('Passed');
-  const skipped = (out.match(/CAMVID-SKIP /g) ?? []).length;
-  // uvu exits non-zero without totals when a test file throws on import: count that as a failure.
-  const failed = Math.max(total - passed, code !== 0 && total === passed ? 1 : 0);
-  console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  process.exit(code !== 0 || failed > 0 || total === 0 ? 1 : 0);
-});
+const pattern = new RegExp(process.argv[2] ?? '\\.test\\.ts$');
+const FILE_TIMEOUT_MS = Number(process.env.CAMVID_TEST_FILE_TIMEOUT_MS ?? 300_000);
+
+function findTests(dir) {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) return name === 'fixtures' || name === 'helpers' ? [] : findTests(full);
+      return name.endsWith('.test.ts') ? [full] : [];
+    })
+    .sort();
+}
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const rel = path.relative(path.join(root, 'test'), file);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'node_modules/uvu/bin.js'), 'test', rel.replace(/[.+]/g, '\\$&') + '$', '-c', 'false'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' }, detached: true },
+    );
+    let out = '';
+    const onData = (chunk) => {
+      process.stdout.write(chunk);
+      out += chunk.toString();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const started = Date.now();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.log(`\n✘ ${rel} did not finish in ${FILE_TIMEOUT_MS / 1000} s: killed`);
+      try {
+        process.kill(-child.pid, 'SIGKILL'); // the whole group: agents it spawned too
+      } catch {}
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const num = (label) => Number(out.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
+      const total = num('Total');
+      const passed = num('Passed');
+      const skipped = (out.match(/CAMVID-SKIP /g) ?? []).length;
+      // A file that throws on import, crashes or times out counts as (at least) one failure.
+      const failed = Math.max(total - passed, (code !== 0 || timedOut) && total === passed ? 1 : 0);
+      console.log(`  ${rel}: ${passed}/${total} passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      resolve({ passed, failed, skipped });
+    });
+  });
+}
+
+const files = findTests(path.join(root, 'test')).filter((f) => pattern.test(path.relative(root, f)));
+const sum = { passed: 0, failed: 0, skipped: 0 };
+for (const file of files) {
+  const r = await runFile(file);
+  sum.passed += r.passed;
+  sum.failed += r.failed;
+  sum.skipped += r.skipped;
+}
+console.log(`\n${sum.passed} passed, ${sum.failed} failed${sum.skipped ? `, ${sum.skipped} skipped` : ''}`);
+process.exit(sum.failed > 0 || files.length === 0 ? 1 : 0);
