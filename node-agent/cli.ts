@@ -21,7 +21,7 @@ const USAGE = `Usage:
   camvid                                 start the agent and its web UI
   camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
   camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events]
-  camvid rooms [--wait SECONDS]           list rooms discovered on this network
+  camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
   camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
 Agent options: --data DIR  --port P (0 = any)  --ui-port P  --no-mdns  --bind ADDR`;
 
@@ -186,10 +186,15 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   },
 
   async rooms(args) {
-    const v = parse(args, { wait: { type: 'string' } });
+    const v = parse(args, { wait: { type: 'string' }, watch: { type: 'boolean' } });
     const waitMs = Number(v.wait ?? 3) * 1000;
     if (!Number.isFinite(waitMs) || waitMs < 0) throw new UsageError('--wait must be a number of seconds');
     const browser = new RoomBrowser();
+    if (v.watch) {
+      // --watch: every change of the live list as an event line, until SIGINT/SIGTERM.
+      browser.on('rooms', (rooms) => printEvent('rooms', rooms));
+      return runUntilSignal(() => browser.close());
+    }
     await new Promise((r) => setTimeout(r, waitMs));
     const rooms = browser.rooms;
     await browser.close();

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RosterEntry } from '../../protocol/common.js';
+import type { DiscoveredRoom } from '../../protocol/ui.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CAMVID_BIN = path.join(ROOT, 'bin/camvid.js');
@@ -20,6 +21,8 @@ const localSpawn: Spawner = (cmd, args) => spawn(cmd, args, { stdio: ['ignore', 
 export class AgentProcess {
   readonly lines: string[] = [];
   roster: RosterEntry[] = [];
+  /** the latest live room list of a `rooms --watch` */
+  rooms: DiscoveredRoom[] = [];
   /** when the latest roster arrived (ms since epoch, this process's clock) */
   rosterAt = 0;
   exitCode: number | null = null;
@@ -103,6 +106,8 @@ export class AgentProcess {
         if (ev.type === 'roster') {
           this.roster = ev.data as RosterEntry[];
           this.rosterAt = Date.now();
+        } else if (ev.type === 'rooms') {
+          this.rooms = ev.data as DiscoveredRoom[];
         }
       } catch {
         /* a partial line is not an event */
