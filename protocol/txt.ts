@@ -30,8 +30,10 @@ const asText = (v: unknown): string | undefined => {
 export function parseRoomTxt(raw: unknown): RoomTxt | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const r = raw as Record<string, unknown>;
-  const v = Number(asText(r.v));
-  const port = Number(asText(r.port));
+  // Digits only: Number() would also take "0x1F90", "8e3" or " 1 ".
+  const digits = (x: unknown) => (/^\d{1,5}$/.test(asText(x) ?? '') ? Number(asText(x)) : NaN);
+  const v = digits(r.v);
+  const port = digits(r.port);
   if (v !== PROTOCOL_VERSION || !Number.isInteger(port) || port < 1 || port > 65535) return null;
   try {
     return {

@@ -23,6 +23,8 @@ export interface ConnectOptions {
   roomId: string;
   roomKey: RoomKey;
   timeoutMs?: number;
+  /** local address to connect from (tests use other 127.x addresses) */
+  localAddress?: string;
 }
 
 export const formatHostPort = (address: string, port: number): string =>
@@ -31,7 +33,11 @@ export const formatHostPort = (address: string, port: number): string =>
 export function connectSession(opts: ConnectOptions): Promise<MemberSession> {
   return new Promise((resolve, reject) => {
     const url = `ws://${formatHostPort(opts.address, opts.port)}${SIGNAL_PATH}`;
-    const ws = new WebSocket(url, { maxPayload: MAX_SIGNAL_FRAME_BYTES, handshakeTimeout: opts.timeoutMs ?? 5000 });
+    const ws = new WebSocket(url, {
+      maxPayload: MAX_SIGNAL_FRAME_BYTES,
+      handshakeTimeout: opts.timeoutMs ?? 5000,
+      localAddress: opts.localAddress,
+    });
     const state = new JoinerHandshakeState(opts.roomKey, opts.roomId);
     let settled = false;
     const timer = setTimeout(() => fail(new CamvidError('TIMEOUT', `No answer from ${url}.`)), opts.timeoutMs ?? 5000);

@@ -132,6 +132,13 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
     ws.on('close', () => {
       clearTimeout(timer);
       this.#pending.delete(ws);
+      // A joiner with the wrong password cannot verify our challenge and hangs up without a proof:
+      // that is a failed attempt too, or the throttle would never see honest wrong passwords.
+      if (step === 'proof') {
+        step = 'done';
+        this.#count('BAD_PASSWORD');
+        this.#throttle.recordFailure(address);
+      }
     });
     const onMessage = (data: Buffer, isBinary: boolean) => {
       try {

@@ -1,0 +1,65 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { deriveRoomKey } from '../../node-agent/auth/room-key.js';
+import { SignalServer } from '../../node-agent/signalling/signal-server.js';
+import { connectSession } from '../../node-agent/signalling/signal-client.js';
+import { CamvidError } from '../../protocol/errors.js';
+
+const test = suite('signalling server and client over a real WebSocket');
+const ROOM = 'abcdefabcdef0123';
+let server: SignalServer;
+let port: number;
+test.before.each(async () => {
+  server = new SignalServer({ roomId: ROOM, roomKey: await deriveRoomKey('right', ROOM), port: 0, host: '127.0.0.1' });
+  port = await server.listen();
+});
+test.after.each(() => server.close());
+
+const attempt = async (password: string, localAddress = '127.0.0.1') => {
+  try {
+    const s = await connectSession({ address: '127.0.0.1', port, roomId: ROOM, roomKey: await deriveRoomKey(password, ROOM), localAddress });
+    s.close();
+    return 'ok';
+  } catch (err) {
+    return (err as CamvidError).code;
+  }
+};
+
+test('the right password opens a session both ends can use; a wrong one gets BAD_PASSWORD', async () => {
+  const got = new Promise<string>((resolve) =>
+    server.on('session', (s) => s.on('message', (m) => resolve(m.type === 'join' ? m.name : m.type))),
+  );
+  const session = await connectSession({ address: '127.0.0.1', port, roomId: ROOM, roomKey: await deriveRoomKey('right', ROOM) });
+  session.send({ type: 'join', name: 'Ann', peerId: '0123456789abcdef' });
+  assert.is(await got, 'Ann');
+  session.close();
+  assert.is(await attempt('wrong'), 'BAD_PASSWORD');
+});
+
+test('failed attempts are throttled per address while another address still joins at once', async () => {
+  const codes: string[] = [];
+  for (let i = 0; i < 8; i++) codes.push(await attempt('wrong', '127.0.0.3'));
+  assert.ok(codes.includes('THROTTLED'), codes.join(','));
+  // Five free failures, then a wait; the server learns of a hang-up a moment after the client,
+  // so one more attempt may slip in before the wait starts.
+  const free = codes.indexOf('THROTTLED');
+  assert.ok(free >= 5 && free <= 7, `throttled after ${free} failures`);
+  assert.ok(codes.slice(free).every((c) => c === 'THROTTLED'), codes.join(','));
+  assert.is(await attempt('right', '127.0.0.3'), 'THROTTLED', 'even the right password waits out the penalty');
+  const t0 = Date.now();
+  assert.is(await attempt('right', '127.0.0.4'), 'ok');
+  assert.ok(Date.now() - t0 < 2000);
+  assert.ok((server.refused.get('THROTTLED') ?? 0) >= 1);
+});
+
+test('a room id this server does not host is refused with ROOM_NOT_FOUND', async () => {
+  const other = 'ffffffffffffffff';
+  try {
+    await connectSession({ address: '127.0.0.1', port, roomId: other, roomKey: await deriveRoomKey('right', other) });
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as CamvidError).code, 'ROOM_NOT_FOUND');
+  }
+});
+
+test.run();
