@@ -14,6 +14,8 @@ import { PING_PATH } from './discovery/probe.js';
 import { RoomBrowser } from './discovery/room-browser.js';
 import { RoomPublisher } from './discovery/room-publisher.js';
 import { createLogger } from './log.js';
+import type { EdgeTable } from './overlay/edge-table.js';
+import type { PeerLink } from './overlay/peer-link.js';
 import { RoomHost } from './overlay/room-host.js';
 import { RoomMember } from './overlay/room-member.js';
 import { formatHostPort } from './signalling/signal-client.js';
@@ -211,6 +213,18 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       this.#setPhase('idle');
       throw e;
     }
+  }
+
+  /** A direct edge to another member of the room (labs); resolves once its channels are open. */
+  connectDirect(peerId: string): Promise<PeerLink> {
+    if (this.#host) return this.#host.connectDirect(peerId);
+    if (this.#member) return this.#member.connectDirect(peerId);
+    return Promise.reject(new CamvidError('NOT_IN_ROOM'));
+  }
+
+  /** This agent's edges (tree and direct), while in a room. */
+  get edges(): EdgeTable | null {
+    return this.#host?.edges ?? this.#member?.edges ?? null;
   }
 
   async leave(): Promise<void> {

@@ -24,6 +24,8 @@ export const memberMessage = union({
   join: { name: displayName, peerId },
   signal: { edge: edgeId, peer: peerId, data: signalData },
   edge: { edge: edgeId, state: literal(...EDGE_REPORTS) },
+  /** asks for a direct edge (not part of the tree) to another member, e.g. for a lab */
+  connect: { peer: peerId },
   leave: {},
 });
 export type MemberMessage = ReturnType<typeof memberMessage>;
@@ -33,6 +35,8 @@ export const hostMessage = union({
   roster: { rev: int(0, Number.MAX_SAFE_INTEGER), members: array(rosterEntry, MAX_ROSTER) },
   attach: { edge: edgeId, parentId: peerId },
   adopt: { edge: edgeId, childId: peerId },
+  /** a direct edge to `peer`: the `parent` end offers; either end may be the host */
+  direct: { edge: edgeId, peer: peerId, end: literal('parent', 'child') },
   drop: { edge: edgeId },
   signal: { edge: edgeId, peer: peerId, data: signalData },
   error: {

@@ -4,6 +4,7 @@
  * closes. The session with the host (or, on the host, the member sessions) carries the signalling.
  */
 import type { CtlMessage } from '../../protocol/ctl.js';
+import { CamvidError } from '../../protocol/errors.js';
 import type { SignalData } from '../../protocol/session.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { PeerLink, type LinkCloseReason } from './peer-link.js';
@@ -24,6 +25,7 @@ export type EdgeTableEvents = {
 export class EdgeTable extends TypedEmitter<EdgeTableEvents> {
   #parent: PeerLink | null = null;
   readonly #children = new Map<string, PeerLink>();
+  readonly #direct = new Map<string, PeerLink>();
   #closed = false;
 
   constructor(private readonly opts: EdgeTableOptions) {
@@ -55,36 +57,68 @@ export class EdgeTable extends TypedEmitter<EdgeTableEvents> {
     return link;
   }
 
+  /** Direct edges (not in the tree), open or opening. */
+  directLinks(): PeerLink[] {
+    return [...this.#direct.values()];
+  }
+
+  /** Becomes one end of a direct edge to another member. */
+  direct(edge: string, peerId: string, end: 'parent' | 'child'): PeerLink {
+    this.#direct.get(edge)?.close();
+    const link = this.#create(edge, end, peerId, 'direct');
+    this.#direct.set(edge, link);
+    return link;
+  }
+
   drop(edge: string): void {
     if (this.#parent?.edge === edge) this.#parent.close();
     this.#children.get(edge)?.close();
+    this.#direct.get(edge)?.close();
   }
 
   /** Routes signalling from `peer` for `edge`; anything for an edge we do not hold is ignored. */
   onSignal(edge: string, peer: string, data: SignalData): void {
-    const link = this.#parent?.edge === edge ? this.#parent : this.#children.get(edge);
+    const link = this.#parent?.edge === edge ? this.#parent : (this.#children.get(edge) ?? this.#direct.get(edge));
     if (link && link.peerId === peer) link.handleSignal(data);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const link of this.directLinks()) link.close();
     for (const link of this.children().reverse()) link.close();
     this.#parent?.close();
     this.removeAllListeners();
   }
 
-  #create(edge: string, end: 'parent' | 'child', peerId: string): PeerLink {
+  #create(edge: string, end: 'parent' | 'child', peerId: string, kind: 'tree' | 'direct' = 'tree'): PeerLink {
     if (this.#closed) throw new TypeError('edge table closed');
-    const link = new PeerLink({ edge, end, peerId, bindAddress: this.opts.bindAddress, iceServers: this.opts.iceServers });
+    const link = new PeerLink({ edge, end, peerId, kind, bindAddress: this.opts.bindAddress, iceServers: this.opts.iceServers });
     link.on('signal', (data) => this.opts.sendSignal(edge, peerId, data));
     link.on('open', () => this.emit('open', link));
     link.on('ctl', (message) => this.emit('ctl', link, message));
     link.on('closed', (reason) => {
       if (this.#parent === link) this.#parent = null;
       if (this.#children.get(edge) === link) this.#children.delete(edge);
+      if (this.#direct.get(edge) === link) this.#direct.delete(edge);
       if (!this.#closed) this.emit('closed', link, reason);
     });
     return link;
   }
+}
+
+/** Resolves with the next direct link to `peerId` that opens (either end may have asked). */
+export function whenDirectOpen(edges: EdgeTable, peerId: string, timeoutMs: number): Promise<PeerLink> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new CamvidError('TIMEOUT', 'The direct connection did not open.'));
+    }, timeoutMs);
+    const off = edges.on('open', (link) => {
+      if (link.opts.kind !== 'direct' || link.peerId !== peerId) return;
+      clearTimeout(timer);
+      off();
+      resolve(link);
+    });
+  });
 }

@@ -31,6 +31,8 @@ export interface PeerLinkOptions {
   end: LinkEnd;
   /** the peer at the other end */
   peerId: string;
+  /** a tree edge, or a direct edge between two members (labs) */
+  kind?: 'tree' | 'direct';
   /** local address to gather candidates on (e.g. 127.0.0.1 in tests); default all interfaces */
   bindAddress?: string;
   iceServers?: string[];

@@ -10,7 +10,9 @@ import type { RoomKey } from '../auth/room-key.js';
 import { createLogger } from '../log.js';
 import { SignalServer, type HostSession } from '../signalling/signal-server.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { EdgeTable } from './edge-table.js';
+import { CamvidError } from '../../protocol/errors.js';
+import { EdgeTable, whenDirectOpen } from './edge-table.js';
+import type { PeerLink } from './peer-link.js';
 import { TreePlanner } from './tree-planner.js';
 
 const log = createLogger('agent:host');
@@ -53,6 +55,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly edges: EdgeTable;
   readonly #members = new Map<string, Member>();
   readonly #plan: TreePlanner;
+  /** direct (non-tree) edges: edge id → its two ends, the first offering */
+  readonly #direct = new Map<string, [string, string]>();
   #edgeCounter = 0;
   #rev = 0;
   #rosterTimer: NodeJS.Timeout | null = null;
@@ -119,6 +123,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     join: (m) => m.session.close(), // a second join on one session is a protocol error
     signal: (m, msg) => this.#relaySignal(m, msg.edge, msg.peer, msg.data),
     edge: (m, msg) => this.#onEdgeReport(m, msg.edge, msg.state),
+    connect: (m, msg) => this.#startDirect(m.id, msg.peer),
     leave: (m) => m.session.close(),
   };
 
@@ -138,8 +143,41 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     return member;
   }
 
+  /** Opens a direct edge from the host to a member (the host offers); resolves once it is open. */
+  connectDirect(peerId: string, timeoutMs = 10_000): Promise<PeerLink> {
+    if (!this.#members.has(peerId)) return Promise.reject(new CamvidError('NOT_IN_ROOM', 'That member is not in the room.'));
+    // The link opens asynchronously, so listening after creating it is still in time.
+    this.#startDirect(this.opts.hostId, peerId);
+    return whenDirectOpen(this.edges, peerId, timeoutMs);
+  }
+
+  #startDirect(from: string, to: string): string | null {
+    const known = (id: string) => id === this.opts.hostId || this.#members.has(id);
+    if (from === to || !known(to)) {
+      this.#members.get(from)?.session.send({ type: 'error', code: 'NOT_IN_ROOM', message: 'That member is not in the room.' });
+      return null;
+    }
+    const edge = `${from}>${to}#${++this.#edgeCounter}`;
+    this.#direct.set(edge, [from, to]);
+    this.#sendDirect(from, edge, to, 'parent');
+    this.#sendDirect(to, edge, from, 'child');
+    return edge;
+  }
+
+  #sendDirect(at: string, edge: string, peer: string, end: 'parent' | 'child'): void {
+    if (at === this.opts.hostId) this.edges.direct(edge, peer, end);
+    else this.#members.get(at)?.session.send({ type: 'direct', edge, peer, end });
+  }
+
   #removeMember(member: Member): void {
     this.#members.delete(member.id);
+    for (const [edge, ends] of this.#direct) {
+      if (!ends.includes(member.id)) continue;
+      this.#direct.delete(edge);
+      const other = ends[0] === member.id ? ends[1] : ends[0];
+      if (other === this.opts.hostId) this.edges.drop(edge);
+      else this.#members.get(other)?.session.send({ type: 'drop', edge });
+    }
     member.session.close();
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
     const orphans = this.#plan.has(member.id) ? this.#plan.remove(member.id) : [];
@@ -194,7 +232,9 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const fromIsChild = from.edge === edge && from.parentId === peer;
     const child = this.#members.get(peer);
     const fromIsParent = !!child && child.edge === edge && child.parentId === from.id;
-    if (!fromIsChild && !fromIsParent) return;
+    const ends = this.#direct.get(edge);
+    const isDirect = !!ends && ends.includes(from.id) && ends.includes(peer);
+    if (!fromIsChild && !fromIsParent && !isDirect) return;
     if (peer === this.opts.hostId) this.edges.onSignal(edge, from.id, data);
     else this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: from.id, data });
   }

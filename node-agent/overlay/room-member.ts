@@ -11,7 +11,8 @@ import type { RoomKey } from '../auth/room-key.js';
 import { createLogger } from '../log.js';
 import { connectSession, type MemberSession } from '../signalling/signal-client.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { EdgeTable } from './edge-table.js';
+import { EdgeTable, whenDirectOpen } from './edge-table.js';
+import type { PeerLink } from './peer-link.js';
 
 const log = createLogger('agent:member');
 const WELCOME_TIMEOUT_MS = 5000;
@@ -102,6 +103,13 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     });
   }
 
+  /** Asks the host for a direct edge to `peerId`; resolves with the link once it is open. */
+  connectDirect(peerId: string, timeoutMs = 10_000): Promise<PeerLink> {
+    if (!this.#session) return Promise.reject(new CamvidError('NOT_IN_ROOM', 'Not connected to the room.'));
+    this.#session.send({ type: 'connect', peer: peerId });
+    return whenDirectOpen(this.edges, peerId, timeoutMs);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -148,6 +156,9 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
         break;
       case 'adopt':
         this.edges.adopt(msg.edge, msg.childId);
+        break;
+      case 'direct':
+        this.edges.direct(msg.edge, msg.peer, msg.end);
         break;
       case 'drop':
         this.edges.drop(msg.edge);
