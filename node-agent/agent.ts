@@ -57,7 +57,22 @@ export interface JoinRequest {
   address?: string;
 }
 
-type AgentEvents = { ui: [event: UiEvent] };
+/** What a feature needs of the room the agent is in. */
+export interface RoomContext {
+  role: 'host' | 'student';
+  roomId: string;
+  me: { id: string; name: string };
+  /** this agent's tree and direct edges */
+  edges: EdgeTable;
+  host: RoomHost | null;
+  member: RoomMember | null;
+}
+
+type AgentEvents = {
+  ui: [event: UiEvent];
+  /** entering a room (a context) or leaving it (null); features attach and detach here */
+  room: [ctx: RoomContext | null];
+};
 
 /** Parses `host:port` or `[v6]:port`. */
 export function parseAddress(text: string): { address: string; port: number } {
@@ -80,6 +95,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   #rooms: DiscoveredRoom[] = [];
   #roster: RosterEntry[] = [];
   #closing: Promise<void> | null = null;
+  #context: RoomContext | null = null;
+  readonly #uiHandlers = new Map<string, (req: UiRequest) => Promise<unknown>>();
 
   private constructor(
     readonly opts: AgentOptions,
@@ -93,6 +110,13 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       this.emit('ui', { type: 'rooms', rooms });
     });
     browser?.on('error', (err) => log.warn('mDNS browsing failed:', err.message));
+    this.onUiRequest('host', async (req) => {
+      await this.host({ room: req.room, password: req.password, name: req.name, fanout: req.fanout });
+    });
+    this.onUiRequest('join', async (req) => {
+      await this.join(req);
+    });
+    this.onUiRequest('leave', () => this.leave());
   }
 
   static async start(opts: AgentOptions): Promise<Agent> {
@@ -109,6 +133,10 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
 
   get phase(): Phase {
     return this.#phase;
+  }
+  /** The room this agent is in, for features. */
+  get room(): RoomContext | null {
+    return this.#context;
   }
   get roomHost(): RoomHost | null {
     return this.#host;
@@ -173,6 +201,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     this.#room = { id: roomId, name: req.room, hostName: req.name };
     this.#setRoster(host.roster());
     this.#setPhase('hosting');
+    this.#context = { role: 'host', roomId, me: this.#me, edges: host.edges, host, member: null };
+    this.emit('room', this.#context);
     return host;
   }
 
@@ -205,6 +235,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       this.#room = { id: info.roomId, name: info.roomName, hostName: info.hostName };
       this.#lastError = null;
       this.#emitState();
+      this.#context = { role: 'student', roomId: info.roomId, me: this.#me, edges: member.edges, host: null, member };
+      this.emit('room', this.#context);
       return member;
     } catch (err) {
       this.#member = null;
@@ -230,6 +262,10 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   async leave(): Promise<void> {
     const publisher = this.#publisher;
     const host = this.#host;
+    if (this.#context) {
+      this.#context = null;
+      this.emit('room', null);
+    }
     this.#member?.close();
     this.#member = null;
     this.#host = null;
@@ -260,10 +296,20 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     return this.on('ui', listener);
   }
 
-  async handle(req: UiRequest): Promise<void> {
-    if (req.type === 'host') await this.host({ room: req.room, password: req.password, name: req.name, fanout: req.fanout });
-    else if (req.type === 'join') await this.join(req);
-    else await this.leave();
+  async handle(req: UiRequest): Promise<unknown> {
+    const handler = this.#uiHandlers.get(req.type);
+    if (!handler) throw new CamvidError('BAD_MESSAGE', `no handler for ${req.type}`);
+    return handler(req);
+  }
+
+  /** Features answer their own UI requests: `agent.onUiRequest('chat-send', (req) => …)`. */
+  onUiRequest<K extends UiRequest['type']>(type: K, handler: (req: Extract<UiRequest, { type: K }>) => Promise<unknown>): void {
+    this.#uiHandlers.set(type, handler as (req: UiRequest) => Promise<unknown>);
+  }
+
+  /** Pushes a feature event to every connected UI. */
+  pushUi(event: UiEvent): void {
+    this.emit('ui', event);
   }
 
   async #resolveTarget(req: JoinRequest): Promise<{ address: string; port: number; roomId: string }> {

@@ -4,12 +4,20 @@
  */
 import { displayName, roomId, roomName, type RosterEntry } from './common.js';
 import type { ErrorCode } from './errors.js';
+import { featureUiRequests, type FeatureUiEvent } from './ui-features.js';
 import { int, optional, str, union } from './validate.js';
 
 const reqId = int(0, Number.MAX_SAFE_INTEGER);
 const password = str({ min: 1, max: 256 });
 
+/** Every request from the UI carries an `id` that its `reply` echoes. */
+const withId = <S extends Record<string, Record<string, unknown>>>(shapes: S) =>
+  Object.fromEntries(Object.entries(shapes).map(([k, v]) => [k, { id: reqId, ...v }])) as {
+    [K in keyof S]: S[K] & { id: typeof reqId };
+  };
+
 export const uiRequest = union({
+  ...withId(featureUiRequests),
   host: { id: reqId, room: roomName, password, name: displayName, fanout: optional(int(1, 64)) },
   join: {
     id: reqId,
@@ -52,4 +60,5 @@ export type UiEvent =
   | { type: 'state'; state: AgentState }
   | { type: 'rooms'; rooms: DiscoveredRoom[] }
   | { type: 'roster'; members: RosterEntry[] }
-  | { type: 'reply'; id: number; error?: UiError };
+  | { type: 'reply'; id: number; error?: UiError; result?: unknown }
+  | FeatureUiEvent;

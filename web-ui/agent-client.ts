@@ -21,12 +21,14 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type UiRequestBody = DistributiveOmit<UiRequest, 'id'>;
 
 interface Pending {
-  resolve: () => void;
+  resolve: (result: unknown) => void;
   reject: (err: CamvidError) => void;
   timer: ReturnType<typeof setTimeout>;
 }
 
-type Handlers = { [K in UiEvent['type']]: (ev: Extract<UiEvent, { type: K }>) => void };
+type CoreEvent = Extract<UiEvent, { type: 'hello' | 'state' | 'rooms' | 'roster' | 'reply' }>;
+type Handlers = { [K in CoreEvent['type']]: (ev: Extract<CoreEvent, { type: K }>) => void };
+type FeatureEvent = Exclude<UiEvent, CoreEvent>;
 
 export class AgentClient {
   connection: Connection = 'connecting';
@@ -41,6 +43,7 @@ export class AgentClient {
 
   readonly url: string;
   readonly #listeners = new Set<() => void>();
+  readonly #featureListeners = new Map<string, Set<(ev: FeatureEvent) => void>>();
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #ws: WebSocket | null = null;
@@ -67,7 +70,7 @@ export class AgentClient {
       if (!p) return;
       this.#pending.delete(ev.id);
       clearTimeout(p.timer);
-      if (!ev.error) return p.resolve();
+      if (!ev.error) return p.resolve(ev.result);
       const code = isErrorCode(ev.error.code) ? ev.error.code : 'BAD_MESSAGE';
       p.reject(new CamvidError(code, ev.error.message));
     },
@@ -91,19 +94,27 @@ export class AgentClient {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Sends a request; resolves when the agent has done it, rejects with its CamvidError. */
-  request(body: UiRequestBody): Promise<void> {
+  /** Feature events (chat messages, lab progress, …) of one type. Returns unsubscribe. */
+  onEvent<K extends FeatureEvent['type']>(type: K, listener: (ev: Extract<FeatureEvent, { type: K }>) => void): () => void {
+    let set = this.#featureListeners.get(type);
+    if (!set) this.#featureListeners.set(type, (set = new Set()));
+    set.add(listener as (ev: FeatureEvent) => void);
+    return () => set!.delete(listener as (ev: FeatureEvent) => void);
+  }
+
+  /** Sends a request; resolves with the agent's result, rejects with its CamvidError. */
+  request<T = unknown>(body: UiRequestBody): Promise<T> {
     const ws = this.#ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new CamvidError('CLOSED', 'Not connected to the CAMVID agent.'));
     }
     const id = this.#nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new CamvidError('TIMEOUT', 'The agent did not answer in time.'));
       }, REQUEST_TIMEOUT_MS);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer });
       ws.send(JSON.stringify({ ...body, id }));
     });
   }
@@ -150,8 +161,17 @@ export class AgentClient {
       return;
     }
     // The agent is trusted (it served this page); a type this build does not know is ignored.
-    const handler = this.#handlers[ev?.type] as ((e: UiEvent) => void) | undefined;
-    if (!handler) return;
+    const handler = this.#handlers[ev?.type as CoreEvent['type']] as ((e: UiEvent) => void) | undefined;
+    if (!handler) {
+      for (const listener of [...(this.#featureListeners.get(ev?.type) ?? [])]) {
+        try {
+          listener(ev as FeatureEvent);
+        } catch (err) {
+          console.error('agent-client feature listener failed', err);
+        }
+      }
+      return;
+    }
     handler(ev);
     if (ev.type !== 'reply') this.#emit();
   }

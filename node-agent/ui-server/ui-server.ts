@@ -33,7 +33,7 @@ export interface UiBackend {
   /** current state for a newly connected UI */
   snapshot(): { state: AgentState; rooms: DiscoveredRoom[]; roster: RosterEntry[] };
   /** performs a request; rejects with CamvidError on failure */
-  handle(req: UiRequest): Promise<void>;
+  handle(req: UiRequest): Promise<unknown>;
   /** pushes `state`, `rooms` and `roster` events as they change; returns unsubscribe */
   subscribe(listener: (ev: UiEvent) => void): () => void;
 }
@@ -307,7 +307,7 @@ export class UiServer {
     Promise.resolve()
       .then(() => this.#backend.handle(req))
       .then(
-        () => send({ type: 'reply', id: req.id }),
+        (result) => send(result === undefined ? { type: 'reply', id: req.id } : { type: 'reply', id: req.id, result }),
         (err: unknown) => {
           if (!(err instanceof CamvidError)) log.error(`handling ${req.type} failed`, err);
           const e = toCamvidError(err);
