@@ -19,6 +19,7 @@ import type { PeerLink } from './overlay/peer-link.js';
 import { RoomHost } from './overlay/room-host.js';
 import { RoomMember } from './overlay/room-member.js';
 import { formatHostPort } from './signalling/signal-client.js';
+import { closeFeatures, startFeatures, type Features } from './features.js';
 import { Store } from './store/store.js';
 import { TypedEmitter } from './typed-emitter.js';
 import type { UiBackend } from './ui-server/ui-server.js';
@@ -96,6 +97,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   #roster: RosterEntry[] = [];
   #closing: Promise<void> | null = null;
   #context: RoomContext | null = null;
+  /** feature services (chat, …), created in start() */
+  features!: Features;
   readonly #uiHandlers = new Map<string, (req: UiRequest) => Promise<unknown>>();
 
   private constructor(
@@ -124,7 +127,9 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     try {
       const peerId = await store.peerId();
       const browser = opts.mdns ? new RoomBrowser() : null;
-      return new Agent(opts, store, peerId, browser);
+      const agent = new Agent(opts, store, peerId, browser);
+      agent.features = startFeatures(agent);
+      return agent;
     } catch (err) {
       await store.close();
       throw err;
@@ -280,6 +285,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.leave();
+      await closeFeatures(this.features);
       await this.browser?.close();
       await this.store.close();
       this.removeAllListeners();

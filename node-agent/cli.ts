@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CamvidError, toCamvidError } from '../protocol/errors.js';
 import { shortId } from '../protocol/common.js';
@@ -20,7 +21,8 @@ export const DEFAULT_SIGNAL_PORT = 7710;
 const USAGE = `Usage:
   camvid                                 start the agent and its web UI
   camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
-  camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events]
+  camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events] [--say TEXT] [--stdin]
+  camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
   camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
 Agent options: --data DIR  --port P (0 = any)  --ui-port P  --no-mdns  --bind ADDR`;
@@ -35,6 +37,34 @@ const COMMON: ParseArgsConfig['options'] = {
 };
 
 class UsageError extends Error {}
+
+/**
+ * Headless chat: `--say TEXT` (repeatable) once in the room, `--stdin` reads commands
+ * (`say <text>`), and `--events` prints every chat record and outbox change.
+ */
+const HEADLESS_OPTIONS: ParseArgsConfig['options'] = {
+  events: { type: 'boolean' },
+  say: { type: 'string', multiple: true },
+  stdin: { type: 'boolean' },
+};
+
+function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
+  const chat = agent.features.chat;
+  if (v.events) {
+    chat.on('message', (rec) => printEvent('chat', rec));
+    chat.on('outbox', (pending) => printEvent('outbox', pending.map((p) => p.id)));
+  }
+  const say = (text: string) =>
+    chat.send(text).catch((err: CamvidError) => console.error(`error: ${err.code}: ${err.message}`));
+  for (const text of (v.say as string[] | undefined) ?? []) void say(text);
+  if (v.stdin) {
+    createInterface({ input: process.stdin }).on('line', (line) => {
+      const m = /^say (.+)$/.exec(line);
+      if (m) void say(m[1]!);
+      else if (line.trim()) console.error(`unknown command: ${line} (try: say <text>)`);
+    });
+  }
+}
 
 /** `--events`: one machine-readable line per change, for scripts and tests. */
 const printEvent = (type: string, data: unknown) => console.log(`event ${JSON.stringify({ type, data })}`);
@@ -111,7 +141,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       fanout: { type: 'string' },
       'root-fanout': { type: 'string' },
       'no-ui': { type: 'boolean' },
-      events: { type: 'boolean' },
+      ...HEADLESS_OPTIONS,
     });
     const fanout = Number(v.fanout ?? DEFAULT_FANOUT);
     const rootFanout = v['root-fanout'] === undefined ? undefined : Number(v['root-fanout']);
@@ -132,6 +162,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         rootFanout,
       });
       if (v.events) host.on('roster', (members) => printEvent('roster', members));
+      wireHeadless(agent, v);
       const room = agent.state().room!;
       console.log(`hosting "${room.name}" (${shortId(room.id)}) on port ${host.server.port}; students can join at ${agent.joinAddresses().join(', ')}`);
       if (!v['no-ui']) ui = await startUi(agent, v);
@@ -151,7 +182,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       address: { type: 'string' },
       name: { type: 'string' },
       password: { type: 'string' },
-      events: { type: 'boolean' },
+      ...HEADLESS_OPTIONS,
     });
     if (!v.name || !v.password || (!v.room && !v.address)) {
       throw new UsageError('join needs --name, --password and one of --room or --address');
@@ -169,6 +200,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         member.on('roster', (members) => printEvent('roster', members));
         member.on('state', (s) => printEvent('state', s));
       }
+      wireHeadless(agent, v);
       await member.whenJoined();
       const parent = member.roster.find((m) => m.id === member.edges.parent?.peerId);
       const took = Math.round(performance.now() - joinStarted);
@@ -200,6 +232,17 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     await browser.close();
     if (!rooms.length) console.log('no rooms found (is multicast blocked? ask for the join address and use --address)');
     for (const r of rooms) console.log(`${r.name} (${shortId(r.id)})  host ${r.hostName}  ${r.address}:${r.port}`);
+    return 0;
+  },
+
+  async 'chat-log'(args) {
+    const v = parse(args, {});
+    const agent = await startAgent({ ...v, 'no-mdns': true });
+    try {
+      for (const line of await agent.features.chat.store.dump()) console.log(line);
+    } finally {
+      await agent.close();
+    }
     return 0;
   },
 

@@ -2,9 +2,11 @@
  * Messages on an edge's `ctl` data channel (reliable, ordered JSON). Heartbeats let either end
  * notice a dead peer when no socket closes (a cut cable, a frozen machine).
  */
+import { chatCtlShapes } from './chat.js';
 import { num, union } from './validate.js';
 
 export const ctlMessage = union({
+  ...chatCtlShapes,
   ping: { t: num(0, Number.MAX_SAFE_INTEGER) },
   pong: { t: num(0, Number.MAX_SAFE_INTEGER) },
 });

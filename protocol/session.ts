@@ -6,7 +6,8 @@
  */
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { displayName, edgeId, peerId, roomId, roomName, rosterEntry } from './common.js';
-import { array, int, literal, object, optional, str, union } from './validate.js';
+import { chatHostShapes, chatMemberShapes } from './chat.js';
+import { array, B64, int, literal, object, optional, str, union } from './validate.js';
 
 const MAX_ROSTER = 1000;
 const signalData = object({
@@ -21,6 +22,7 @@ export type SignalData = ReturnType<typeof signalData>;
 export const EDGE_REPORTS = ['connected', 'failed', 'lost'] as const;
 
 export const memberMessage = union({
+  ...chatMemberShapes,
   join: { name: displayName, peerId },
   signal: { edge: edgeId, peer: peerId, data: signalData },
   edge: { edge: edgeId, state: literal(...EDGE_REPORTS) },
@@ -31,7 +33,9 @@ export const memberMessage = union({
 export type MemberMessage = ReturnType<typeof memberMessage>;
 
 export const hostMessage = union({
-  welcome: { roomId, roomName, hostId: peerId, hostName: displayName },
+  ...chatHostShapes,
+  /** `hostKey`: the host's own Ed25519 public key (raw, base64), which signs sequenced records */
+  welcome: { roomId, roomName, hostId: peerId, hostName: displayName, hostKey: B64(44) },
   roster: { rev: int(0, Number.MAX_SAFE_INTEGER), members: array(rosterEntry, MAX_ROSTER) },
   attach: { edge: edgeId, parentId: peerId },
   adopt: { edge: edgeId, childId: peerId },

@@ -3,10 +3,17 @@
  * in its protocol file (e.g. protocol/chat.ts) and adds them here with one line each, so the core
  * of protocol/ui.ts never grows a long switch.
  */
+import { chatText, type ChatRecord } from './chat.js';
 import type { Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts). */
-export const featureUiRequests = {} satisfies Record<string, Record<string, Validator<unknown>>>;
+export const featureUiRequests = {
+  'chat-send': { text: chatText },
+  'chat-log': {},
+} satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** Events the agent pushes for features: `{ type: '<feature>-…', … }`. */
-export type FeatureUiEvent = never;
+export type FeatureUiEvent =
+  | { type: 'chat-message'; rec: ChatRecord }
+  | { type: 'chat-outbox'; pending: { id: string; text: string }[] }
+  | { type: 'chat-refused'; id: string; code: string; message: string };

@@ -13,6 +13,7 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { EdgeTable, whenDirectOpen } from './edge-table.js';
 import type { PeerLink } from './peer-link.js';
+import { HostIdentity } from './host-identity.js';
 import { TreePlanner } from './tree-planner.js';
 
 const log = createLogger('agent:host');
@@ -45,13 +46,18 @@ interface Member {
   parentId: string | null;
 }
 
+/** Session messages that features (chat, …) handle rather than the tree. */
+export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` }>;
+
 export type RoomHostEvents = {
   roster: [members: RosterEntry[]];
-  edges: [table: EdgeTable];
+  feature: [memberId: string, message: FeatureMemberMessage];
 };
 
 export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly server: SignalServer;
+  /** the host's own signing key for this room (not the room key): members verify records with it */
+  readonly identity = new HostIdentity();
   readonly edges: EdgeTable;
   readonly #members = new Map<string, Member>();
   readonly #plan: TreePlanner;
@@ -77,6 +83,18 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   async listen(): Promise<number> {
     return this.server.listen();
+  }
+
+  /** Sends a session message to one member (features use it for acks and history). */
+  sendTo(memberId: string, message: HostMessage): boolean {
+    const m = this.#members.get(memberId);
+    if (!m) return false;
+    m.session.send(message);
+    return true;
+  }
+
+  memberName(id: string): string | undefined {
+    return id === this.opts.hostId ? this.opts.hostName : this.#members.get(id)?.name;
   }
 
   roster(): RosterEntry[] {
@@ -124,6 +142,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     signal: (m, msg) => this.#relaySignal(m, msg.edge, msg.peer, msg.data),
     edge: (m, msg) => this.#onEdgeReport(m, msg.edge, msg.state),
     connect: (m, msg) => this.#startDirect(m.id, msg.peer),
+    'chat-send': (m, msg) => this.emit('feature', m.id, msg),
+    'chat-history': (m, msg) => this.emit('feature', m.id, msg),
     leave: (m) => m.session.close(),
   };
 
@@ -138,7 +158,14 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const member: Member = { id, name, session, state: 'connecting', edge: null, parentId: null };
     this.#members.set(id, member);
     log.debug(`${name} (${id}) joined from ${session.remoteAddress}`);
-    session.send({ type: 'welcome', roomId: this.opts.roomId, roomName: this.opts.roomName, hostId: this.opts.hostId, hostName: this.opts.hostName });
+    session.send({
+      type: 'welcome',
+      roomId: this.opts.roomId,
+      roomName: this.opts.roomName,
+      hostId: this.opts.hostId,
+      hostName: this.opts.hostName,
+      hostKey: this.identity.publicKey,
+    });
     this.#place(member);
     return member;
   }

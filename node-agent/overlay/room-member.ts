@@ -6,7 +6,7 @@
  */
 import { CamvidError } from '../../protocol/errors.js';
 import type { RosterEntry } from '../../protocol/common.js';
-import type { HostMessage } from '../../protocol/session.js';
+import type { HostMessage, MemberMessage } from '../../protocol/session.js';
 import type { RoomKey } from '../auth/room-key.js';
 import { createLogger } from '../log.js';
 import { connectSession, type MemberSession } from '../signalling/signal-client.js';
@@ -34,7 +34,12 @@ export interface RoomInfo {
   roomName: string;
   hostId: string;
   hostName: string;
+  /** the host's own public key (base64) that signs sequenced records */
+  hostKey: string;
 }
+
+/** Session messages from the host that features handle. */
+export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` }>;
 
 export type MemberState = 'joining' | 'joined' | 'reconnecting';
 
@@ -43,6 +48,9 @@ export type RoomMemberEvents = {
   roster: [members: RosterEntry[]];
   /** a fatal error: the member stopped (e.g. the password changed) */
   error: [err: CamvidError];
+  /** the host welcomed us, at first join and after every reconnect */
+  welcome: [info: RoomInfo];
+  feature: [message: FeatureHostMessage];
 };
 
 export class RoomMember extends TypedEmitter<RoomMemberEvents> {
@@ -103,6 +111,18 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     });
   }
 
+  /** True while the session with the host is up. */
+  get online(): boolean {
+    return !!this.#session && !this.#session.closed && !!this.info;
+  }
+
+  /** Sends a session message to the host; false when offline (the caller queues). */
+  send(message: MemberMessage): boolean {
+    if (!this.#session || this.#session.closed) return false;
+    this.#session.send(message);
+    return true;
+  }
+
   /** Asks the host for a direct edge to `peerId`; resolves with the link once it is open. */
   connectDirect(peerId: string, timeoutMs = 10_000): Promise<PeerLink> {
     if (!this.#session) return Promise.reject(new CamvidError('NOT_IN_ROOM', 'Not connected to the room.'));
@@ -130,8 +150,9 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       session.on('message', (msg) => {
         if (msg.type === 'welcome') {
           clearTimeout(timer);
-          this.info = { roomId: msg.roomId, roomName: msg.roomName, hostId: msg.hostId, hostName: msg.hostName };
+          this.info = { roomId: msg.roomId, roomName: msg.roomName, hostId: msg.hostId, hostName: msg.hostName, hostKey: msg.hostKey };
           resolve(this.info);
+          this.emit('welcome', this.info);
         } else if (msg.type === 'error') {
           clearTimeout(timer);
           reject(new CamvidError(msg.code, msg.message));
@@ -169,6 +190,11 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       case 'roster':
         this.roster = msg.members;
         this.emit('roster', msg.members);
+        break;
+      case 'chat-ack':
+      case 'chat-refused':
+      case 'chat-batch':
+        this.emit('feature', msg);
         break;
       default:
         break;

@@ -11,16 +11,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RosterEntry } from '../../protocol/common.js';
 import type { DiscoveredRoom } from '../../protocol/ui.js';
+import type { ChatRecord } from '../../protocol/chat.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CAMVID_BIN = path.join(ROOT, 'bin/camvid.js');
 
 export type Spawner = (cmd: string, args: string[]) => ChildProcess;
-const localSpawn: Spawner = (cmd, args) => spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+const localSpawn: Spawner = (cmd, args) => spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: ROOT });
 
 export class AgentProcess {
   readonly lines: string[] = [];
   roster: RosterEntry[] = [];
+  /** chat records this agent printed (`--events`), in the order it accepted them */
+  readonly chat: ChatRecord[] = [];
   /** the latest live room list of a `rooms --watch` */
   rooms: DiscoveredRoom[] = [];
   /** when the latest roster arrived (ms since epoch, this process's clock) */
@@ -93,6 +96,12 @@ export class AgentProcess {
     }, timeoutMs, `a line matching ${re}`);
   }
 
+  /** Writes a command line to the agent's stdin (`--stdin` agents: `say <text>`). */
+  command(line: string): void {
+    this.child.stdin?.write(`${line}\n`);
+  }
+
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
@@ -106,6 +115,8 @@ export class AgentProcess {
         if (ev.type === 'roster') {
           this.roster = ev.data as RosterEntry[];
           this.rosterAt = Date.now();
+        } else if (ev.type === 'chat') {
+          this.chat.push(ev.data as ChatRecord);
         } else if (ev.type === 'rooms') {
           this.rooms = ev.data as DiscoveredRoom[];
         }

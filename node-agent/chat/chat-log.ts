@@ -1,0 +1,69 @@
+/**
+ * One room's chat as this agent sees it: records accepted strictly in the host's sequence, so
+ * every member shows the same order. Records that arrive early wait in a buffer; a gap asks the
+ * owner to fetch history. Each newly accepted record is persisted, forwarded to this agent's tree
+ * children (so a relay that caught up passes the catch-up down) and reported once.
+ */
+import type { ChatRecord, SignedChat } from '../../protocol/chat.js';
+import type { EdgeTable } from '../overlay/edge-table.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import type { ChatStore } from './chat-store.js';
+
+/** far more than a reattach window can miss; bounds memory against a hostile parent */
+const MAX_BUFFERED = 20_000;
+
+export type ChatLogEvents = {
+  message: [rec: ChatRecord];
+  gap: [after: number];
+};
+
+export class ChatLog extends TypedEmitter<ChatLogEvents> {
+  readonly #buffer = new Map<number, SignedChat>();
+  #writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly roomId: string,
+    private readonly store: ChatStore,
+    private readonly edges: EdgeTable,
+    private last: number,
+    private readonly indexIds = false,
+  ) {
+    super();
+  }
+
+  get lastSeq(): number {
+    return this.last;
+  }
+
+  /** Offers verified records in any order; returns how many were new. */
+  offer(items: SignedChat[]): number {
+    for (const item of items) {
+      const seq = item.rec.seq;
+      if (seq <= this.last || this.#buffer.has(seq)) continue;
+      if (this.#buffer.size >= MAX_BUFFERED) break;
+      this.#buffer.set(seq, item);
+    }
+    const accepted: SignedChat[] = [];
+    for (let next = this.#buffer.get(this.last + 1); next; next = this.#buffer.get(this.last + 1)) {
+      this.#buffer.delete(next.rec.seq);
+      this.last = next.rec.seq;
+      accepted.push(next);
+    }
+    if (accepted.length) {
+      const batch = accepted;
+      this.#writes = this.#writes.then(() => this.store.put(this.roomId, batch, this.indexIds)).catch(() => {});
+      const children = this.edges.children();
+      for (const item of accepted) {
+        for (const link of children) link.sendCtl({ type: 'chat', item });
+        this.emit('message', item.rec);
+      }
+    }
+    if (this.#buffer.size) this.emit('gap', this.last);
+    return accepted.length;
+  }
+
+  /** Resolves when every accepted record is on disk. */
+  flushed(): Promise<void> {
+    return this.#writes;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The host's side of chat: the sequencer. A message from a member (over its authenticated
+ * session, so the sender cannot be forged) or from the host itself is checked (mute, rate), given
+ * the next sequence number, signed with the host's own key and accepted into the log, which floods
+ * it down the tree; the author gets an ack. A message id seen before is acked again, never
+ * sequenced twice, so an outbox resent after a reconnect delivers exactly once.
+ */
+import { randomBytes } from 'node:crypto';
+import { CHAT_BATCH_BYTES, CHAT_BURST, CHAT_RATE_PER_SEC, chatSigningBytes, type ChatRecord, type SignedChat } from '../../protocol/chat.js';
+import type { HostMessage } from '../../protocol/session.js';
+import type { FeatureMemberMessage, RoomHost } from '../overlay/room-host.js';
+import type { ChatLog } from './chat-log.js';
+import type { ChatStore } from './chat-store.js';
+
+const HISTORY_LIMIT = 20_000;
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class HostChat {
+  readonly muted = new Set<string>();
+  readonly #seqOfId = new Map<string, number>();
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #off: () => void;
+
+  constructor(
+    private readonly host: RoomHost,
+    private readonly log: ChatLog,
+    private readonly store: ChatStore,
+    private readonly hostId: string,
+  ) {
+    this.#off = host.on('feature', (memberId, msg) => void this.#onMessage(memberId, msg));
+  }
+
+  close(): void {
+    this.#off();
+  }
+
+  /** The host's own message. */
+  sendLocal(text: string): ChatRecord {
+    const result = this.#sequence(this.hostId, randomBytes(8).toString('hex'), text);
+    if ('code' in result) throw new Error(result.message);
+    return result;
+  }
+
+  async #onMessage(memberId: string, msg: FeatureMemberMessage): Promise<void> {
+    if (msg.type === 'chat-history') return this.#sendHistory(memberId, msg.after);
+    const result = this.#sequence(memberId, msg.id, msg.text);
+    const reply: HostMessage = 'code' in result ? { type: 'chat-refused', id: msg.id, ...result } : { type: 'chat-ack', id: msg.id, seq: result.seq };
+    if ('code' in result) this.host.sendTo(memberId, reply);
+    else void this.log.flushed().then(() => this.host.sendTo(memberId, reply)); // ack once it is on disk
+  }
+
+  #sequence(from: string, id: string, text: string): ChatRecord | { code: string; message: string; retryAfterMs?: number } {
+    const seen = this.#seqOfId.get(id);
+    if (seen !== undefined) return { ...this.#recordOf(seen, id, from, text) };
+    if (this.muted.has(from)) return { code: 'CHAT_MUTED', message: 'The instructor has muted your chat.' };
+    const wait = this.#take(from);
+    if (wait > 0) return { code: 'THROTTLED', message: 'Sending too fast; the message will be retried.', retryAfterMs: wait };
+    const rec = this.#recordOf(this.log.lastSeq + 1, id, from, text);
+    this.#seqOfId.set(id, rec.seq);
+    const item: SignedChat = { rec, sig: this.host.identity.sign(chatSigningBytes(rec)) };
+    this.log.offer([item]);
+    return rec;
+  }
+
+  #recordOf(seq: number, id: string, from: string, text: string): ChatRecord {
+    const name = this.host.memberName(from) ?? 'unknown';
+    return { seq, id, from, name, role: from === this.hostId ? 'host' : 'student', text, ts: Date.now() };
+  }
+
+  /** Token bucket per member; returns ms to wait, 0 when a token was taken. */
+  #take(from: string): number {
+    const now = Date.now();
+    const b = this.#buckets.get(from) ?? { tokens: CHAT_BURST, at: now };
+    b.tokens = Math.min(CHAT_BURST, b.tokens + ((now - b.at) / 1000) * CHAT_RATE_PER_SEC);
+    b.at = now;
+    this.#buckets.set(from, b);
+    if (b.tokens < 1) return Math.ceil(((1 - b.tokens) / CHAT_RATE_PER_SEC) * 1000);
+    b.tokens -= 1;
+    return 0;
+  }
+
+  async #sendHistory(memberId: string, after: number): Promise<void> {
+    await this.log.flushed();
+    const items = await this.store.range(this.log.roomId, after, HISTORY_LIMIT);
+    let batch: SignedChat[] = [];
+    let bytes = 0;
+    const flush = () => {
+      this.host.sendTo(memberId, { type: 'chat-batch', items: batch, last: this.log.lastSeq });
+      batch = [];
+      bytes = 0;
+    };
+    for (const item of items) {
+      const size = JSON.stringify(item).length;
+      if (bytes + size > CHAT_BATCH_BYTES && batch.length) flush();
+      batch.push(item);
+      bytes += size;
+    }
+    flush();
+  }
+}

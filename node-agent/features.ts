@@ -1,0 +1,21 @@
+/**
+ * The feature services an agent composes. Each is created with the agent (after its store is
+ * open), follows it into and out of rooms through `agent.on('room')`, and is closed by
+ * `Agent.close()` in reverse order. Add a feature with one field here.
+ */
+import type { Agent } from './agent.js';
+import { ChatService } from './chat/chat-service.js';
+
+export interface Features {
+  chat: ChatService;
+}
+
+export function startFeatures(agent: Agent): Features {
+  return { chat: new ChatService(agent) };
+}
+
+export async function closeFeatures(features: Features): Promise<void> {
+  for (const feature of Object.values(features).reverse() as { close(): void | Promise<void> }[]) {
+    await feature.close();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The host's own Ed25519 key for one room, distinct from the shared room key (which every member
+ * holds): what the host signs, no member can forge. Node's native Ed25519 signs in ~50 µs and
+ * verifies in ~100 µs, cheap enough to sign every chat record.
+ */
+import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+
+const b64FromUrl = (s: string) => Buffer.from(s, 'base64url').toString('base64');
+
+export class HostIdentity {
+  readonly #privateKey: KeyObject;
+  /** raw 32-byte public key, base64 */
+  readonly publicKey: string;
+
+  constructor() {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    this.#privateKey = privateKey;
+    this.publicKey = b64FromUrl(publicKey.export({ format: 'jwk' }).x!);
+  }
+
+  sign(data: Buffer): string {
+    return sign(null, data, this.#privateKey).toString('base64');
+  }
+}
+
+/** A verifier for a host's announced public key (raw, base64). */
+export function hostVerifier(publicKeyB64: string): (data: Buffer, sigB64: string) => boolean {
+  const key = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyB64, 'base64').toString('base64url') },
+    format: 'jwk',
+  });
+  return (data, sig) => {
+    try {
+      return verify(null, data, key, Buffer.from(sig, 'base64'));
+    } catch {
+      return false;
+    }
+  };
+}
