@@ -5,13 +5,15 @@
  */
 import type { Agent } from './agent.js';
 import { ChatService } from './chat/chat-service.js';
+import { MailService } from './mail/mail-service.js';
 
 export interface Features {
   chat: ChatService;
+  mail: MailService;
 }
 
 export function startFeatures(agent: Agent): Features {
-  return { chat: new ChatService(agent) };
+  return { chat: new ChatService(agent), mail: new MailService(agent) };
 }
 
 export async function closeFeatures(features: Features): Promise<void> {

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
   PATH_OUTSIDE_SHARE: 'PATH_OUTSIDE_SHARE',
   DATA_IN_USE: 'DATA_IN_USE',
+  BAD_MAIL: 'BAD_MAIL',
+  MAIL_FAILED: 'MAIL_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -34,6 +36,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ALREADY_IN_ROOM: 'Already hosting or in a room; leave it first.',
   PATH_OUTSIDE_SHARE: 'That path is outside the shared folder.',
   DATA_IN_USE: 'Another agent is using this data folder; pass --data DIR.',
+  BAD_MAIL: 'The mail was refused: check the addresses and the subject.',
+  MAIL_FAILED: 'The mail server refused the mail or the login.',
 };
 
 export class CamvidError extends Error {

@@ -4,16 +4,19 @@
  * of protocol/ui.ts never grows a long switch.
  */
 import { chatText, type ChatRecord } from './chat.js';
+import { mailUiRequests, type MailUiEvent } from './mail.js';
 import type { Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts). */
 export const featureUiRequests = {
   'chat-send': { text: chatText },
   'chat-log': {},
+  ...mailUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** Events the agent pushes for features: `{ type: '<feature>-…', … }`. */
 export type FeatureUiEvent =
   | { type: 'chat-message'; rec: ChatRecord }
   | { type: 'chat-outbox'; pending: { id: string; text: string }[] }
-  | { type: 'chat-refused'; id: string; code: string; message: string };
+  | { type: 'chat-refused'; id: string; code: string; message: string }
+  | MailUiEvent;

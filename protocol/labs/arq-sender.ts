@@ -32,6 +32,13 @@ export abstract class ArqSender {
   protected base = 0;
   /** Next frame never sent yet. */
   protected next = 0;
+  /**
+   * When the latest copy of each outstanding frame leaves the sender. The machine stamps it when it
+   * hands the frame over; a driver whose link queues frames (the simulator) moves it to the real
+   * departure through departed(), because a timer that starts while the frame still waits in the
+   * queue fires before its ACK can possibly arrive.
+   */
+  readonly #sentAt = new Map<number, number>();
   #started = false;
 
   constructor(data: Uint8Array, config: ArqConfigInput) {
@@ -84,6 +91,18 @@ export abstract class ArqSender {
     return step;
   }
 
+  /**
+   * The driver reports that the latest copy of `frame` leaves the sender at `at`, later than when
+   * it was handed over (it queued behind earlier frames). Its timer restarts from then, as the
+   * textbook's timer starts when the frame is transmitted. Ignored for frames already acknowledged.
+   */
+  departed(frame: number, at: number): void {
+    const sent = this.#sentAt.get(frame);
+    if (sent === undefined || !(at > sent)) return;
+    this.#sentAt.set(frame, at);
+    this.armTimer(frame, at);
+  }
+
   /** Handles bytes that arrived from the receiver (an ACK, or garbage). */
   onFrame(bytes: Uint8Array, now: number): ArqStep {
     const step = emptyStep();
@@ -119,8 +138,13 @@ export abstract class ArqSender {
   protected abstract handleAck(seq: number, now: number, step: ArqStep): void;
   /** Retransmits what the expired timers call for. */
   protected abstract handleTimeouts(now: number, step: ArqStep): void;
-  /** Called after a frame is put on the wire, so the subclass can arm its timer. */
-  protected abstract armTimer(frame: number, now: number, retransmission: boolean): void;
+  /** Called when a frame's latest copy leaves at `at` (handed over, or departed()). */
+  protected abstract armTimer(frame: number, at: number): void;
+
+  /** When the latest copy of an outstanding frame left the sender, or undefined if none is out. */
+  protected sentAt(frame: number): number | undefined {
+    return this.#sentAt.get(frame);
+  }
 
   /** How far `seq` lies after base, modulo the sequence space. */
   protected offsetFromBase(seq: number): number {
@@ -135,12 +159,14 @@ export abstract class ArqSender {
     this.stats.dataFramesSent++;
     if (retransmission) this.stats.retransmissions++;
     this.log(step, { t: now, kind: retransmission ? 'retransmit' : 'send', frame, seq, base: this.base, next: this.next });
-    this.armTimer(frame, now, retransmission);
+    this.#sentAt.set(frame, now);
+    this.armTimer(frame, now);
   }
 
   protected slideTo(base: number, now: number, step: ArqStep): void {
     if (base === this.base) return;
     const from = this.base;
+    for (let f = from; f < base; f++) this.#sentAt.delete(f);
     this.base = base;
     this.log(step, { t: now, kind: 'slide', base, next: this.next, note: `base ${from} → ${base}` });
   }

@@ -13,7 +13,7 @@ import { LossyChannel, type LossyChannelOptions } from './lossy-channel.js';
 
 /** One simulated transfer: configuration, file, impairments and link timing (ms). */
 export interface ArqSimulationOptions extends LossyChannelOptions {
-  /** The timeout defaults to one round trip plus a full window's transmission time. */
+  /** The timeout defaults to one round trip from the frame's departure (defaultSimulatedTimeout). */
   config: Omit<ArqConfigInput, 'timeout'> & { timeout?: number };
   data: Uint8Array;
   /** Time a data frame occupies the link (T_f). Default 1. */
@@ -66,12 +66,18 @@ class Lane {
   }
 }
 
+/**
+ * One round trip, T_f + 2·T_p: the earliest an ACK can come back once its frame has left, so the
+ * shortest timeout that never fires for a frame that arrived (ties go to the arrival). This is the
+ * textbook's assumption: a loss costs exactly one round trip before the frame is sent again.
+ */
+export const defaultSimulatedTimeout = (transmissionTime = 1, propagationDelay = 2): number => transmissionTime + 2 * propagationDelay;
+
 export function simulateArq(options: ArqSimulationOptions): ArqSimulationResult {
   const tf = options.transmissionTime ?? 1;
   const tp = options.propagationDelay ?? 2;
   if (!(tf > 0) || !(tp >= 0)) throw new TypeError('transmissionTime must be > 0 and propagationDelay ≥ 0');
-  const window = options.config.window ?? (options.config.protocol === 'sw' ? 1 : 5);
-  const config = resolveArqConfig({ ...options.config, timeout: options.config.timeout ?? 2 * tp + (window + 1) * tf });
+  const config = resolveArqConfig({ ...options.config, timeout: options.config.timeout ?? defaultSimulatedTimeout(tf, tp) });
   const sender = createArqSender(options.data, config);
   const receiver = createArqReceiver(config);
   const channel = new LossyChannel(options);
@@ -82,9 +88,12 @@ export function simulateArq(options: ArqSimulationOptions): ArqSimulationResult 
 
   const fromSender = (step: ArqStep, now: number): void => {
     events.push(...step.events);
-    for (const frame of step.frames) {
+    // Each frame handed over has exactly one send/retransmit event, in the same order.
+    const numbers = step.events.filter((e) => e.side === 'sender' && (e.kind === 'send' || e.kind === 'retransmit')).map((e) => e.frame!);
+    for (const [i, frame] of step.frames.entries()) {
       const depart = Math.max(now, linkFreeAt);
       linkFreeAt = depart + tf;
+      if (depart > now) sender.departed(numbers[i]!, depart);
       const bytes = channel.pass(frame, now, events);
       if (bytes) forward.push({ t: depart + tf + tp, bytes });
     }

@@ -11,27 +11,30 @@ import { ArqSender } from './arq-sender.js';
 type GbnConfig = Omit<ArqConfigInput, 'protocol'> & { protocol?: 'gbn' | 'sw' };
 
 export class GoBackNSender extends ArqSender {
-  #deadline: number | null = null;
-
   constructor(data: Uint8Array, config: GbnConfig) {
     super(data, { ...config, protocol: config.protocol ?? 'gbn' });
   }
 
+  /**
+   * The timer of the oldest outstanding frame, counted from when its latest copy left (one timer
+   * per frame in principle, as in Tanenbaum's protocol 5; only the oldest can expire first). A
+   * timer restarted on every ACK instead would detect a loss up to one round trip late.
+   */
   nextDeadline(): number | null {
-    return this.#deadline;
+    if (this.base >= this.next) return null;
+    return this.sentAt(this.base)! + this.config.timeout;
   }
 
   protected handleTimeouts(now: number, step: ArqStep): void {
-    if (this.#deadline === null || this.#deadline > now) return;
+    const deadline = this.nextDeadline();
+    if (deadline === null || deadline > now) return;
     this.stats.timeouts++;
     this.log(step, { t: now, kind: 'timeout', frame: this.base, seq: this.base % this.config.seqSpace, base: this.base, next: this.next });
     for (let frame = this.base; frame < this.next; frame++) this.transmit(frame, now, step, true);
-    this.#deadline = now + this.config.timeout;
   }
 
-  protected armTimer(frame: number, now: number, retransmission: boolean): void {
-    // The timer belongs to the oldest outstanding frame: start it when the window was empty.
-    if (!retransmission && frame === this.base) this.#deadline = now + this.config.timeout;
+  protected armTimer(): void {
+    // Nothing to do: nextDeadline() reads the send time of the oldest frame.
   }
 
   protected handleAck(seq: number, now: number, step: ArqStep): void {
@@ -45,8 +48,6 @@ export class GoBackNSender extends ArqSender {
     const upTo = this.base + offset;
     this.log(step, { t: now, kind: 'ack', frame: upTo - 1, seq, base: this.base, next: this.next, note: `cumulative: frames < ${upTo}` });
     this.slideTo(upTo, now, step);
-    // Restart for the new oldest frame, stop when nothing is outstanding.
-    this.#deadline = this.base < this.next ? now + this.config.timeout : null;
   }
 }
 

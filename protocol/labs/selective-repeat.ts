@@ -34,8 +34,9 @@ export class SelectiveRepeatSender extends ArqSender {
     }
   }
 
-  protected armTimer(frame: number, now: number): void {
-    this.#deadlines.set(frame, now + this.config.timeout);
+  protected armTimer(frame: number, at: number): void {
+    // Only unacknowledged frames have a timer (a late departed() must not revive an acked one).
+    if (!this.#acked.has(frame)) this.#deadlines.set(frame, at + this.config.timeout);
   }
 
   protected handleAck(seq: number, now: number, step: ArqStep): void {
