@@ -25,6 +25,7 @@ const USAGE = `Usage:
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
   camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
+  camvid mail --to A --subject S --body B [--attach FILE]  send through the outbox (camvid mail --help)
 Agent options: --data DIR  --port P (0 = any)  --ui-port P  --no-mdns  --bind ADDR`;
 
 const COMMON: ParseArgsConfig['options'] = {
@@ -250,6 +251,12 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const { labCommand } = await import('./labs/lab-command.js');
     return labCommand(args);
   },
+
+  async mail(args) {
+    const { mailCommand, MAIL_OPTIONS } = await import('./mail/mail-command.js');
+    const v = parse(args, MAIL_OPTIONS) as Record<string, string | boolean | string[] | undefined>;
+    return mailCommand(v, () => startAgent({ ...(v as Record<string, string | boolean | undefined>), 'no-mdns': true }));
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -260,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!command) throw new UsageError(`unknown command "${name}"`);
     if (args.includes('--help') || args.includes('-h')) {
-      if (name !== 'lab') {
+      if (name !== 'lab' && name !== 'mail') {
         console.log(USAGE);
         return 0;
       }

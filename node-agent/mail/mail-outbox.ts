@@ -14,14 +14,15 @@
  * most mail systems use to drop a duplicate). The same holds when the connection drops in that
  * window while the agent lives.
  */
-import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
-import type { MailState, MailSummary } from '../../protocol/mail.js';
+import type { MailSummary } from '../../protocol/mail.js';
 import { createLogger } from '../log.js';
 import type { Sublevel } from '../store/store.js';
 import { TypedEmitter } from '../typed-emitter.js';
+import { syncDir, writeNewSynced } from './durable-file.js';
 import type { MailSettings } from './mail-settings-file.js';
 import { DEFAULT_SMTP_TIMEOUTS, SmtpFailure, smtpAttempt, type SmtpEnvelope, type SmtpTimeouts } from './smtp-attempt.js';
 
@@ -145,7 +146,8 @@ export class MailOutbox extends TypedEmitter<OutboxEvents> {
     this.#assertOpen();
     const now = Date.now();
     const id = `${now.toString(36).padStart(9, '0')}-${randomBytes(4).toString('hex')}`;
-    await writeDurably(this.#emlPath(id), mail.raw, this.#dir);
+    await writeNewSynced(this.#emlPath(id), mail.raw);
+    await syncDir(this.#dir);
     const rec: OutboxRecord = {
       id,
       messageId: mail.messageId,
@@ -329,24 +331,3 @@ export class MailOutbox extends TypedEmitter<OutboxEvents> {
     return path.join(this.#dir, `${id}.eml`);
   }
 }
-
-/** Writes a new file and fsyncs it and its folder, so the bytes are on disk before the record. */
-async function writeDurably(file: string, data: Buffer, dir: string): Promise<void> {
-  const fh = await open(file, 'wx', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } catch {
-    /* some file systems cannot fsync a folder; the file itself is synced */
-  } finally {
-    await dh.close();
-  }
-}
-
-export type { MailState };

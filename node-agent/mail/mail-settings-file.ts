@@ -4,10 +4,11 @@
  * learns "saved"), not the log, never any peer message.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
 import { type MailSecurity, type MailSettingsView, parseAddressList } from '../../protocol/mail.js';
+import { syncDir, writeNewSynced } from './durable-file.js';
 
 export const MAIL_SETTINGS_FILE = 'mail-settings.json';
 
@@ -100,17 +101,12 @@ export class MailSettingsFile {
  */
 async function writePrivate(file: string, text: string): Promise<void> {
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx', 0o600);
   try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    await writeNewSynced(tmp, text);
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
+  await syncDir(path.dirname(file));
 }

@@ -119,7 +119,8 @@ export class TestSmtpServer {
       onRcptTo: (_addr, _session, cb) => {
         this.rcptCount++;
         this.#wake();
-        if (this.holdRcptMs) return void setTimeout(() => cb(), this.holdRcptMs);
+        // unref: a held reply must not keep the test process alive after the test ends
+        if (this.holdRcptMs) return void setTimeout(() => cb(), this.holdRcptMs).unref();
         if (!this.rcptReply) return cb();
         const err = new Error(this.rcptReply.message) as Error & { responseCode: number };
         err.responseCode = this.rcptReply.code;
@@ -139,7 +140,7 @@ export class TestSmtpServer {
             this.received.push({ parsed, raw, user, secure: session.secure, envelopeTo });
             this.#wake();
           });
-          if (this.holdDataReplyMs) setTimeout(() => cb(), this.holdDataReplyMs);
+          if (this.holdDataReplyMs) setTimeout(() => cb(), this.holdDataReplyMs).unref();
           else cb();
         });
       },

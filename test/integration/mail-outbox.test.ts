@@ -191,7 +191,7 @@ test('a self-signed certificate is refused unless the settings allow it', async 
   await mail.saveSettings(settings(smtp.port, { allowSelfSigned: true, password: '' }));
   await mail.outbox.retry(id);
   await until(mail, id, (m) => m.state === 'sent');
-  assert.is(smtp.received.length, 1);
+  assert.is((await smtp.waitForMails(1)).length, 1);
 });
 
 test('the password is kept only in a 0600 file and never shown back', async () => {
