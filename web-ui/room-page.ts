@@ -11,6 +11,7 @@ import type { AgentClient } from './agent-client.js';
 import { AgentController } from './agent-controller.js';
 import { sharedStyles } from './shared-styles.js';
 import './roster-tree.js';
+import './mail-view.js';
 
 export const ROOM_VIEWS = [
   { id: 'video', label: 'Video', about: "The instructor's camera and microphone, relayed to everyone in the room." },
@@ -23,7 +24,9 @@ export const ROOM_VIEWS = [
 export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
 
 /** Feature views that exist; a missing entry renders the "coming soon" placeholder. */
-const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {};
+const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {
+  mail: (client) => html`<mail-view .client=${client}></mail-view>`,
+};
 
 const PHASE_LABEL: Record<Phase, string> = {
   idle: 'Not in a room',

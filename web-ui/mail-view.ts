@@ -1,0 +1,138 @@
+/**
+ * `<mail-view>`: the Mail tab. Mail belongs to the agent, not to a room: the outbox and the
+ * settings are the same whichever room (if any) this agent is in. It loads both when the agent
+ * connection opens and then follows the agent's `mail-update` / `mail-removed` / `mail-settings`
+ * events, so each mail's state changes live.
+ */
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { MailSettingsView, MailSummary } from '../protocol/mail.js';
+import type { AgentClient } from './agent-client.js';
+import { sharedStyles } from './shared-styles.js';
+import './mail-compose.js';
+import './mail-outbox-list.js';
+import './mail-settings-form.js';
+
+@customElement('mail-view')
+export class MailView extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        gap: 20px;
+      }
+      h2 {
+        font-size: 1.1em;
+        margin-bottom: 10px;
+      }
+      details > summary {
+        cursor: pointer;
+        font-weight: 700;
+        margin-bottom: 10px;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor client: AgentClient | undefined;
+  @state() accessor settings: MailSettingsView | null = null;
+  @state() accessor mails: MailSummary[] = [];
+  @state() accessor loadError = '';
+  /** open the settings when the first load finds none; later the person opens and closes them */
+  @state() accessor settingsOpen = false;
+  #attached: AgentClient | undefined;
+  #disposables: (() => void)[] = [];
+  #wasOpen = false;
+  /** updates that arrived while a load was in flight, re-applied over its (possibly older) list */
+  #duringLoad: MailSummary[] | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#attach();
+  }
+
+  override willUpdate(): void {
+    if (this.client !== this.#attached) this.#attach();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#detach();
+  }
+
+  override render() {
+    const configured = this.settings?.configured ?? false;
+    return html`
+      ${this.loadError ? html`<p class="error" role="alert">${this.loadError}</p>` : ''}
+      <section>
+        <h2>Write a mail</h2>
+        <mail-compose .client=${this.client} ?ready=${configured}></mail-compose>
+      </section>
+      <section>
+        <h2>Outbox</h2>
+        <mail-outbox-list .client=${this.client} .mails=${this.mails}></mail-outbox-list>
+      </section>
+      <details ?open=${this.settingsOpen} data-testid="mail-settings">
+        <summary>Mail settings${configured ? ` — ${this.settings!.host}` : ' (not set up yet)'}</summary>
+        <mail-settings-form .client=${this.client} .settings=${this.settings}></mail-settings-form>
+      </details>
+    `;
+  }
+
+  #attach(): void {
+    this.#detach();
+    const client = (this.#attached = this.client);
+    if (!client || !this.isConnected) return;
+    this.#disposables.push(
+      client.onEvent('mail-update', (ev) => this.#upsert(ev.mail)),
+      client.onEvent('mail-removed', (ev) => (this.mails = this.mails.filter((m) => m.id !== ev.id))),
+      client.onEvent('mail-settings', (ev) => (this.settings = ev.settings)),
+      // Reload after every (re)connection: events pushed while disconnected are not replayed.
+      client.subscribe(() => {
+        const open = client.connection === 'open';
+        if (open && !this.#wasOpen) void this.#load(client);
+        this.#wasOpen = open;
+      }),
+    );
+    this.#wasOpen = client.connection === 'open';
+    if (this.#wasOpen) void this.#load(client);
+  }
+
+  #detach(): void {
+    for (const off of this.#disposables.splice(0)) off();
+  }
+
+  async #load(client: AgentClient): Promise<void> {
+    this.#duringLoad = [];
+    try {
+      const [settings, mails] = await Promise.all([
+        client.request<MailSettingsView>({ type: 'mail-settings-get' }),
+        client.request<MailSummary[]>({ type: 'mail-list' }),
+      ]);
+      if (!this.settings && !settings.configured) this.settingsOpen = true;
+      this.settings = settings;
+      this.mails = mails;
+      const late = this.#duringLoad ?? [];
+      this.#duringLoad = null;
+      for (const m of late) this.#upsert(m);
+      this.loadError = '';
+    } catch (err) {
+      this.loadError = `Could not load mail: ${(err as Error).message}`;
+    } finally {
+      this.#duringLoad = null;
+    }
+  }
+
+  #upsert(mail: MailSummary): void {
+    this.#duringLoad?.push(mail);
+    const i = this.mails.findIndex((m) => m.id === mail.id);
+    this.mails = i < 0 ? [...this.mails, mail] : this.mails.map((m, j) => (j === i ? mail : m));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mail-view': MailView;
+  }
+}
