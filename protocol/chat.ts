@@ -53,6 +53,9 @@ export const chatHostShapes = {
   'chat-ack': { id: chatId, seq: int(1, Number.MAX_SAFE_INTEGER) },
   'chat-refused': { id: chatId, code: str({ max: 40 }), message: str({ max: 300 }), retryAfterMs: optional(int(0, 3_600_000)) },
   'chat-batch': { items: array(signedChat, 10_000), last: int(0, Number.MAX_SAFE_INTEGER) },
+  /** the latest sequence number, sent to every member shortly after a change: a member whose
+   * relay does not forward (dead, slow or hostile) notices it is behind and fetches history */
+  'chat-head': { last: int(0, Number.MAX_SAFE_INTEGER) },
 };
 /** Tree (`ctl`) shape: one signed record flooding down from the host. */
 export const chatCtlShapes = {

@@ -1,6 +1,6 @@
 /** Shared field validators and the roster type used by the session, ctl and UI messages. */
 import { MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from './version.js';
-import { HEX_ID, literal, nullable, object, str } from './validate.js';
+import { bool, HEX_ID, int, literal, nullable, object, optional, str } from './validate.js';
 
 /** Room ids are 16 hex chars; the mDNS instance name shows the first 6. */
 export const ROOM_ID_LENGTH = 16;
@@ -27,6 +27,10 @@ export const rosterEntry = object({
   role: literal(...MEMBER_ROLES),
   parentId: nullable(peerId),
   state: literal(...LINK_STATES),
+  /** when this member raised a hand (host clock, ms); absent when lowered */
+  hand: optional(int(0, Number.MAX_SAFE_INTEGER)),
+  /** the instructor muted this member's chat */
+  muted: optional(bool),
 });
 /** One member as everyone's roster shows it. The host's entry has parentId null. */
 export type RosterEntry = ReturnType<typeof rosterEntry>;

@@ -16,6 +16,9 @@ export const ERROR_CODES = {
   ALREADY_IN_ROOM: 'ALREADY_IN_ROOM',
   PATH_OUTSIDE_SHARE: 'PATH_OUTSIDE_SHARE',
   DATA_IN_USE: 'DATA_IN_USE',
+  REMOVED: 'REMOVED',
+  CHAT_MUTED: 'CHAT_MUTED',
+  MISSING_TOOL: 'MISSING_TOOL',
   BAD_MAIL: 'BAD_MAIL',
   MAIL_FAILED: 'MAIL_FAILED',
 } as const;
@@ -36,6 +39,9 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ALREADY_IN_ROOM: 'Already hosting or in a room; leave it first.',
   PATH_OUTSIDE_SHARE: 'That path is outside the shared folder.',
   DATA_IN_USE: 'Another agent is using this data folder; pass --data DIR.',
+  REMOVED: 'The instructor removed you from the room; join again with the password to come back.',
+  CHAT_MUTED: 'The instructor has muted your chat.',
+  MISSING_TOOL: 'A program this needs is not installed.',
   BAD_MAIL: 'The mail was refused: check the addresses and the subject.',
   MAIL_FAILED: 'The mail server refused the mail or the login.',
 };

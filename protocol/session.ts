@@ -7,7 +7,7 @@
 import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { displayName, edgeId, peerId, roomId, roomName, rosterEntry } from './common.js';
 import { chatHostShapes, chatMemberShapes } from './chat.js';
-import { array, B64, int, literal, object, optional, str, union } from './validate.js';
+import { array, B64, bool, int, literal, object, optional, str, union } from './validate.js';
 
 const MAX_ROSTER = 1000;
 const signalData = object({
@@ -28,6 +28,8 @@ export const memberMessage = union({
   edge: { edge: edgeId, state: literal(...EDGE_REPORTS) },
   /** asks for a direct edge (not part of the tree) to another member, e.g. for a lab */
   connect: { peer: peerId },
+  /** raise (true) or lower (false) this member's hand */
+  hand: { up: bool },
   leave: {},
 });
 export type MemberMessage = ReturnType<typeof memberMessage>;

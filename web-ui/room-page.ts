@@ -9,9 +9,12 @@ import { CamvidError } from '../protocol/errors.js';
 import type { Phase } from '../protocol/ui.js';
 import type { AgentClient } from './agent-client.js';
 import { AgentController } from './agent-controller.js';
+import './chat-panel.js';
+import { ChatModel } from './chat-model.js';
 import { sharedStyles } from './shared-styles.js';
 import './roster-tree.js';
 import './mail-view.js';
+import './class-controls.js';
 
 export const ROOM_VIEWS = [
   { id: 'video', label: 'Video', about: "The instructor's camera and microphone, relayed to everyone in the room." },
@@ -25,6 +28,7 @@ export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
 
 /** Feature views that exist; a missing entry renders the "coming soon" placeholder. */
 const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {
+  chat: (client) => html`<chat-panel .client=${client}></chat-panel>`,
   mail: (client) => html`<mail-view .client=${client}></mail-view>`,
 };
 
@@ -40,6 +44,24 @@ const PHASE_LABEL: Record<Phase, string> = {
 export class RoomPage extends LitElement {
   static override styles = [
     sharedStyles,
+    css`
+      .side {
+        display: flex;
+        flex-direction: column;
+        gap: 16px;
+        min-width: 0;
+      }
+      .unread {
+        display: inline-block;
+        min-width: 1.4em;
+        padding: 0 5px;
+        border-radius: 999px;
+        background: var(--danger);
+        color: #fff;
+        font-size: 0.75em;
+        text-align: center;
+      }
+    `,
     css`
       :host {
         display: flex;
@@ -209,7 +231,16 @@ export class RoomPage extends LitElement {
         : nothing}
       ${this.error ? html`<p class="error" role="alert" data-testid="error-message">${this.error}</p>` : nothing}
       <div class="layout">
-        <roster-tree class="card" .members=${client.roster} .myId=${me?.id ?? null}></roster-tree>
+        <div class="side">
+          <roster-tree class="card" .members=${client.roster} .myId=${me?.id ?? null}></roster-tree>
+          <class-controls
+            class="card"
+            .client=${client}
+            .members=${client.roster}
+            .myId=${me?.id ?? null}
+            ?isHost=${client.state?.phase === 'hosting'}
+          ></class-controls>
+        </div>
         <section class="card">
           <nav role="tablist" aria-label="Room features">
             ${ROOM_VIEWS.map(
@@ -219,7 +250,7 @@ export class RoomPage extends LitElement {
                 aria-selected=${v.id === this.view ? 'true' : 'false'}
                 @click=${() => (this.view = v.id)}
               >
-                ${v.label}
+                ${v.label}${v.id === 'chat' ? this.#unreadBadge(client) : nothing}
               </button>`,
             )}
           </nav>
@@ -237,6 +268,27 @@ export class RoomPage extends LitElement {
         : html`<span data-testid="join-address-none">no network address found</span>`}
       <span class="hint">They can also pick this room from the list on their own CAMVID page.</span>
     </p>`;
+  }
+
+  #chatModel: ChatModel | undefined;
+  #chatUnsubscribe: (() => void) | undefined;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#chatUnsubscribe?.();
+    this.#chatUnsubscribe = undefined;
+    this.#chatModel = undefined;
+  }
+
+  #unreadBadge(client: AgentClient) {
+    const model = ChatModel.for(client);
+    if (model !== this.#chatModel) {
+      this.#chatUnsubscribe?.();
+      this.#chatModel = model;
+      this.#chatUnsubscribe = model.subscribe(() => this.requestUpdate());
+    }
+    const unread = model.unread;
+    return unread && this.view !== 'chat' ? html` <span class="unread" data-testid="chat-unread">${unread}</span>` : nothing;
   }
 
   #renderView(client: AgentClient) {

@@ -13,6 +13,8 @@ import type { ChatLog } from './chat-log.js';
 import type { ChatStore } from './chat-store.js';
 
 const HISTORY_LIMIT = 20_000;
+/** how soon after a new record every member hears the latest seq (trailing, at most once per period) */
+const HEAD_PERIOD_MS = 1000;
 
 interface Bucket {
   tokens: number;
@@ -20,10 +22,10 @@ interface Bucket {
 }
 
 export class HostChat {
-  readonly muted = new Set<string>();
   readonly #seqOfId = new Map<string, number>();
   readonly #buckets = new Map<string, Bucket>();
   readonly #off: () => void;
+  #headTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly host: RoomHost,
@@ -36,6 +38,16 @@ export class HostChat {
 
   close(): void {
     this.#off();
+    if (this.#headTimer) clearTimeout(this.#headTimer);
+  }
+
+  #announceHead(): void {
+    if (this.#headTimer) return;
+    this.#headTimer = setTimeout(() => {
+      this.#headTimer = null;
+      this.host.broadcast({ type: 'chat-head', last: this.log.lastSeq });
+    }, HEAD_PERIOD_MS);
+    this.#headTimer.unref();
   }
 
   /** The host's own message. */
@@ -56,13 +68,14 @@ export class HostChat {
   #sequence(from: string, id: string, text: string): ChatRecord | { code: string; message: string; retryAfterMs?: number } {
     const seen = this.#seqOfId.get(id);
     if (seen !== undefined) return { ...this.#recordOf(seen, id, from, text) };
-    if (this.muted.has(from)) return { code: 'CHAT_MUTED', message: 'The instructor has muted your chat.' };
+    if (this.host.isMuted(from)) return { code: 'CHAT_MUTED', message: 'The instructor has muted your chat.' };
     const wait = this.#take(from);
     if (wait > 0) return { code: 'THROTTLED', message: 'Sending too fast; the message will be retried.', retryAfterMs: wait };
     const rec = this.#recordOf(this.log.lastSeq + 1, id, from, text);
     this.#seqOfId.set(id, rec.seq);
     const item: SignedChat = { rec, sig: this.host.identity.sign(chatSigningBytes(rec)) };
     this.log.offer([item]);
+    this.#announceHead();
     return rec;
   }
 

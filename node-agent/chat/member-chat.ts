@@ -109,6 +109,8 @@ export class MemberChat extends TypedEmitter<MemberChatEvents> {
       this.#historyAsked = 0;
       this.#accept(msg.items);
       if (msg.last > this.log.lastSeq && msg.items.length) this.#askHistory(true); // paged history
+    } else if (msg.type === 'chat-head') {
+      if (msg.last > this.log.lastSeq) this.#askHistory(false);
     } else if (msg.type === 'chat-ack') {
       this.#settle(msg.id);
     } else if (msg.type === 'chat-refused') {

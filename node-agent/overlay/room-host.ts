@@ -44,6 +44,9 @@ interface Member {
   /** current edge to its parent, or null while waiting for a place */
   edge: string | null;
   parentId: string | null;
+  /** raised-hand time, host clock */
+  hand?: number;
+  muted?: boolean;
 }
 
 /** Session messages that features (chat, …) handle rather than the tree. */
@@ -93,6 +96,38 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     return true;
   }
 
+  /** Raises or lowers a member's hand (the member itself, or the instructor lowering it). */
+  setHand(id: string, up: boolean): void {
+    const m = this.#members.get(id);
+    if (!m || !!m.hand === up) return;
+    m.hand = up ? Date.now() : undefined;
+    this.#rosterChanged();
+  }
+
+  setMuted(id: string, muted: boolean): void {
+    const m = this.#members.get(id);
+    if (!m) throw new CamvidError('NOT_IN_ROOM', 'That member is not in the room.');
+    m.muted = muted || undefined;
+    this.#rosterChanged();
+  }
+
+  isMuted(id: string): boolean {
+    return !!this.#members.get(id)?.muted;
+  }
+
+  /** Removes a member; its agent stops and must be given the password again to come back. */
+  remove(id: string): void {
+    const m = this.#members.get(id);
+    if (!m) throw new CamvidError('NOT_IN_ROOM', 'That member is not in the room.');
+    m.session.send({ type: 'error', code: 'REMOVED', message: 'The instructor removed you from the room.' });
+    this.#removeMember(m);
+  }
+
+  /** Sends a session message to every member. */
+  broadcast(message: HostMessage): void {
+    for (const m of this.#members.values()) m.session.send(message);
+  }
+
   memberName(id: string): string | undefined {
     return id === this.opts.hostId ? this.opts.hostName : this.#members.get(id)?.name;
   }
@@ -100,7 +135,15 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   roster(): RosterEntry[] {
     const host: RosterEntry = { id: this.opts.hostId, name: this.opts.hostName, role: 'host', parentId: null, state: 'connected' };
     const members = [...this.#members.values()].map(
-      (m): RosterEntry => ({ id: m.id, name: m.name, role: 'student', parentId: m.parentId, state: m.state }),
+      (m): RosterEntry => ({
+        id: m.id,
+        name: m.name,
+        role: 'student',
+        parentId: m.parentId,
+        state: m.state,
+        ...(m.hand ? { hand: m.hand } : {}),
+        ...(m.muted ? { muted: true } : {}),
+      }),
     );
     return [host, ...members];
   }
@@ -142,6 +185,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     signal: (m, msg) => this.#relaySignal(m, msg.edge, msg.peer, msg.data),
     edge: (m, msg) => this.#onEdgeReport(m, msg.edge, msg.state),
     connect: (m, msg) => this.#startDirect(m.id, msg.peer),
+    hand: (m, msg) => this.setHand(m.id, msg.up),
     'chat-send': (m, msg) => this.emit('feature', m.id, msg),
     'chat-history': (m, msg) => this.emit('feature', m.id, msg),
     leave: (m) => m.session.close(),

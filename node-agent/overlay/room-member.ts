@@ -111,6 +111,11 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     });
   }
 
+  /** Raises or lowers this member's hand. */
+  raiseHand(up: boolean): boolean {
+    return this.send({ type: 'hand', up });
+  }
+
   /** True while the session with the host is up. */
   get online(): boolean {
     return !!this.#session && !this.#session.closed && !!this.info;
@@ -191,9 +196,17 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
         this.roster = msg.members;
         this.emit('roster', msg.members);
         break;
+      case 'error':
+        if (msg.code === 'REMOVED') {
+          // Removed by the instructor: never rejoin by ourselves; the person must type the password.
+          this.emit('error', new CamvidError('REMOVED', msg.message));
+          this.close();
+        }
+        break;
       case 'chat-ack':
       case 'chat-refused':
       case 'chat-batch':
+      case 'chat-head':
         this.emit('feature', msg);
         break;
       default:

@@ -49,6 +49,8 @@ export class AgentProcess {
     child.stderr?.on('data', onData);
     this.exited = new Promise((resolve) =>
       child.on('exit', (code) => {
+        // Our end of the child's stdin pipe would otherwise keep this process alive.
+        child.stdin?.destroy();
         this.exitCode = code;
         this.#wake();
         resolve(code);

@@ -1,0 +1,70 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser } from 'playwright-core';
+import { Cluster } from '../helpers/agents.js';
+import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
+import { requireCapability } from '../helpers/require.js';
+
+const test = suite('chat and classroom controls in the browser');
+let cluster: Cluster;
+let browser: Browser | null = null;
+test.before.each(() => {
+  cluster = new Cluster();
+});
+test.after.each(async () => {
+  await browser?.close();
+  browser = null;
+  await cluster.close();
+});
+
+const startUiAgent = async (name: string) => {
+  const agent = cluster.start(name, ['--port', '0', '--ui-port', '0']);
+  const [, url] = await agent.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
+  return url!;
+};
+
+test('two pages on two agents chat through the UI; a raised hand shows in the instructor’s queue and can be lowered', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  const [teacherUrl, studentUrl] = await Promise.all([startUiAgent('teacher'), startUiAgent('student')]);
+  browser = await launchBrowser();
+  const t = await openUi(browser, teacherUrl);
+  await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks' });
+  const tRoom = new RoomView(t.page);
+  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
+  const s = await openUi(browser, studentUrl);
+  await new LoginView(s.page).join({ name: 'Grace', password: 'pw', address });
+  const sRoom = new RoomView(s.page);
+  await sRoom.rosterEntry('Grace').waitFor({ timeout: 15_000 });
+
+  // The student writes while the instructor looks at another tab: an unread count appears.
+  await sRoom.tab('chat').click();
+  await s.page.getByTestId('chat-input').fill('Hello <b>class</b>');
+  await s.page.getByTestId('chat-input').press('Enter');
+  await eventually(async () => (await t.page.getByTestId('chat-unread').textContent())?.trim() === '1', 10_000);
+  await tRoom.tab('chat').click();
+  const tMessages = t.page.getByTestId('chat-message');
+  await tMessages.first().waitFor({ timeout: 10_000 });
+  assert.is((await tMessages.first().locator('.text').textContent())?.trim(), 'Hello <b>class</b>', 'text, not HTML');
+  assert.is(await t.page.locator('chat-panel b').count(), 0);
+
+  await t.page.getByTestId('chat-input').fill('Welcome, Grace');
+  await t.page.getByTestId('chat-send').click();
+  const sMessages = s.page.getByTestId('chat-message');
+  await eventually(async () => (await sMessages.count()) === 2, 10_000);
+  assert.match((await sMessages.nth(1).textContent()) ?? '', /Prof\. Ada\s*Instructor/);
+  assert.is(await sMessages.nth(1).getAttribute('class'), 'host');
+  assert.is(await s.page.getByTestId('chat-pending').count(), 0, 'nothing left pending');
+
+  // Raise hand → the instructor's queue → lowered by the instructor.
+  await s.page.getByTestId('hand-button').click();
+  const queue = t.page.getByTestId('hand-entry');
+  await queue.filter({ hasText: 'Grace' }).waitFor({ timeout: 10_000 });
+  await queue.filter({ hasText: 'Grace' }).getByRole('button', { name: 'Lower' }).click();
+  await t.page.getByTestId('hand-queue-empty').waitFor({ timeout: 10_000 });
+  await eventually(async () => (await s.page.getByTestId('hand-button').getAttribute('aria-pressed')) === 'false', 10_000);
+  await t.page.screenshot({ path: '/tmp/camvid-chat-teacher.png' });
+  assert.equal(t.errors, []);
+  assert.equal(s.errors, []);
+});
+
+test.run();

@@ -1,0 +1,90 @@
+/**
+ * The page's chat state, one per AgentClient: the room's records in order, this member's pending
+ * messages, and how many arrived while the chat view was not shown. It subscribes to the agent's
+ * chat events once, so the count keeps going while another tab is open.
+ */
+import type { ChatRecord } from '../protocol/chat.js';
+import type { AgentClient } from './agent-client.js';
+
+export interface PendingMessage {
+  id: string;
+  text: string;
+}
+
+const models = new WeakMap<AgentClient, ChatModel>();
+
+export class ChatModel {
+  records: ChatRecord[] = [];
+  pending: PendingMessage[] = [];
+  unread = 0;
+  /** refusals to show the person (muted, too long, …) */
+  notices: string[] = [];
+  /** true while the chat view is on screen: new messages are read at once */
+  visible = false;
+  readonly #listeners = new Set<() => void>();
+  #roomId: string | null = null;
+
+  static for(client: AgentClient): ChatModel {
+    let m = models.get(client);
+    if (!m) models.set(client, (m = new ChatModel(client)));
+    return m;
+  }
+
+  private constructor(readonly client: AgentClient) {
+    client.onEvent('chat-message', (ev) => {
+      if (this.records.length && ev.rec.seq <= this.records[this.records.length - 1]!.seq) return;
+      this.records = [...this.records, ev.rec];
+      if (!this.visible) this.unread++;
+      this.#emit();
+    });
+    client.onEvent('chat-outbox', (ev) => {
+      this.pending = ev.pending;
+      this.#emit();
+    });
+    client.onEvent('chat-refused', (ev) => {
+      this.notices = [...this.notices.slice(-4), ev.message];
+      this.#emit();
+    });
+    // A new room (or a reconnected agent) means a fresh log.
+    client.subscribe(() => {
+      const roomId = client.connection === 'open' ? (client.state?.room?.id ?? null) : null;
+      if (roomId === this.#roomId) return;
+      this.#roomId = roomId;
+      this.records = [];
+      this.pending = [];
+      this.unread = 0;
+      if (roomId) void this.reload();
+      this.#emit();
+    });
+  }
+
+  async reload(): Promise<void> {
+    try {
+      const log = await this.client.request<{ records: ChatRecord[]; pending: PendingMessage[] }>({ type: 'chat-log' });
+      this.records = log.records;
+      this.pending = log.pending;
+      this.#emit();
+    } catch {
+      /* not in a room yet: the next state change reloads */
+    }
+  }
+
+  async send(text: string): Promise<void> {
+    await this.client.request({ type: 'chat-send', text });
+  }
+
+  markRead(): void {
+    if (!this.unread) return;
+    this.unread = 0;
+    this.#emit();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(): void {
+    for (const l of [...this.#listeners]) l();
+  }
+}
