@@ -16,6 +16,7 @@ const UI_HISTORY = 1000;
 export type ChatServiceEvents = {
   message: [rec: ChatRecord];
   outbox: [pending: OutboxEntry[]];
+  refused: [id: string, code: string, message: string];
 };
 
 export class ChatService extends TypedEmitter<ChatServiceEvents> {
@@ -98,7 +99,10 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
         this.emit('outbox', p);
         this.agent.pushUi({ type: 'chat-outbox', pending: p });
       });
-      this.#member.on('refused', (id, code, message) => this.agent.pushUi({ type: 'chat-refused', id, code, message }));
+      this.#member.on('refused', (id, code, message) => {
+        this.emit('refused', id, code, message);
+        this.agent.pushUi({ type: 'chat-refused', id, code, message });
+      });
     }
   }
 

@@ -69,7 +69,7 @@ export class HostChat {
     const seen = this.#seqOfId.get(id);
     if (seen !== undefined) return { ...this.#recordOf(seen, id, from, text) };
     if (this.host.isMuted(from)) return { code: 'CHAT_MUTED', message: 'The instructor has muted your chat.' };
-    const wait = this.#take(from);
+    const wait = from === this.hostId ? 0 : this.#take(from); // the instructor is never throttled
     if (wait > 0) return { code: 'THROTTLED', message: 'Sending too fast; the message will be retried.', retryAfterMs: wait };
     const rec = this.#recordOf(this.log.lastSeq + 1, id, from, text);
     this.#seqOfId.set(id, rec.seq);

@@ -1,0 +1,56 @@
+/**
+ * Headless chat and classroom controls for `camvid host|join`: `--say TEXT` (repeatable) once in
+ * the room, `--events` lines for every record, outbox change and refusal, and with `--stdin` one
+ * command per line: `say <text>`, `hand up|down`, and for the host `mute|unmute|remove|lower <name>`.
+ */
+import { createInterface } from 'node:readline';
+import { CamvidError } from '../../protocol/errors.js';
+import type { Agent } from '../agent.js';
+
+type Print = (type: string, data: unknown) => void;
+
+const fail = (err: unknown) => {
+  const e = err as CamvidError;
+  console.error(`error: ${e.code ?? 'ERROR'}: ${e.message}`);
+};
+
+export function wireChatHeadless(agent: Agent, v: Record<string, unknown>, print: Print): void {
+  const chat = agent.features.chat;
+  if (v.events) {
+    chat.on('message', (rec) => print('chat', rec));
+    chat.on('outbox', (pending) => print('outbox', pending.map((p) => p.id)));
+    chat.on('refused', (id, code, message) => print('chat-refused', { id, code, message }));
+  }
+  const say = (text: string) => void chat.send(text).catch(fail);
+  for (const text of (v.say as string[] | undefined) ?? []) say(text);
+  if (!v.stdin) return;
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    try {
+      runCommand(agent, line.trim(), say);
+    } catch (err) {
+      fail(err);
+    }
+  });
+}
+
+function runCommand(agent: Agent, line: string, say: (text: string) => void): void {
+  const [verb = '', ...rest] = line.split(' ');
+  const arg = rest.join(' ');
+  const byName = () => {
+    const m = agent.room?.host?.roster().find((r) => r.name === arg && r.role === 'student');
+    if (!agent.room?.host) throw new CamvidError('NOT_IN_ROOM', 'Only the instructor can do that.');
+    if (!m) throw new CamvidError('NOT_IN_ROOM', `No student named "${arg}".`);
+    return m.id;
+  };
+  const commands: Record<string, () => void> = {
+    say: () => say(arg),
+    hand: () => agent.features.classroom.raiseHand(arg === 'up'),
+    mute: () => agent.room!.host!.setMuted(byName(), true),
+    unmute: () => agent.room!.host!.setMuted(byName(), false),
+    remove: () => agent.room!.host!.remove(byName()),
+    lower: () => agent.room!.host!.setHand(byName(), false),
+  };
+  const command = commands[verb];
+  if (command) command();
+  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|lower <name>)`);
+}
