@@ -12,6 +12,7 @@ import { shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { RoomBrowser } from './discovery/room-browser.js';
+import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './labs/lab-cli.js';
 import { ensureUiBundle } from './ui-server/ui-bundle.js';
 import { UiServer } from './ui-server/ui-server.js';
 
@@ -22,6 +23,7 @@ const USAGE = `Usage:
   camvid                                 start the agent and its web UI
   camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
   camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events] [--say TEXT] [--stdin]
+  (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
   camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
@@ -47,9 +49,11 @@ const HEADLESS_OPTIONS: ParseArgsConfig['options'] = {
   events: { type: 'boolean' },
   say: { type: 'string', multiple: true },
   stdin: { type: 'boolean' },
+  ...LAB_HEADLESS_OPTIONS,
 };
 
 function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
+  wireLabHeadless(agent, v);
   const chat = agent.features.chat;
   if (v.events) {
     chat.on('message', (rec) => printEvent('chat', rec));
@@ -64,6 +68,15 @@ function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
       if (m) void say(m[1]!);
       else if (line.trim()) console.error(`unknown command: ${line} (try: say <text>)`);
     });
+  }
+}
+
+/** The lab flags too (exit 2 on a bad one). */
+function labUsage(v: Record<string, unknown>): void {
+  try {
+    checkLabArgs(v);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 
@@ -144,6 +157,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       'no-ui': { type: 'boolean' },
       ...HEADLESS_OPTIONS,
     });
+    labUsage(v);
     const fanout = Number(v.fanout ?? DEFAULT_FANOUT);
     const rootFanout = v['root-fanout'] === undefined ? undefined : Number(v['root-fanout']);
     for (const [flag, n] of [['--fanout', fanout], ['--root-fanout', rootFanout ?? 1]] as const) {
@@ -188,6 +202,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     if (!v.name || !v.password || (!v.room && !v.address)) {
       throw new UsageError('join needs --name, --password and one of --room or --address');
     }
+    labUsage(v);
     const agent = await startAgent(v);
     const joinStarted = performance.now();
     try {

@@ -4,6 +4,7 @@
  * of protocol/ui.ts never grows a long switch.
  */
 import { chatText, type ChatRecord } from './chat.js';
+import { labUiRequests, type LabUiEvent } from './labs/lab-messages.js';
 import { mailUiRequests, type MailUiEvent } from './mail.js';
 import type { Validator } from './validate.js';
 
@@ -12,6 +13,7 @@ export const featureUiRequests = {
   'chat-send': { text: chatText },
   'chat-log': {},
   ...mailUiRequests,
+  ...labUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** Events the agent pushes for features: `{ type: '<feature>-…', … }`. */
@@ -19,4 +21,5 @@ export type FeatureUiEvent =
   | { type: 'chat-message'; rec: ChatRecord }
   | { type: 'chat-outbox'; pending: { id: string; text: string }[] }
   | { type: 'chat-refused'; id: string; code: string; message: string }
-  | MailUiEvent;
+  | MailUiEvent
+  | LabUiEvent;
