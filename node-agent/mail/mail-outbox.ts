@@ -129,7 +129,8 @@ export class MailOutbox extends TypedEmitter<OutboxEvents> {
       }
     }
     await this.#prune();
-    this.#kick();
+    // A fresh start is a good moment to try (the network may be back): no waiting out old backoffs.
+    this.settingsChanged();
   }
 
   list(): MailSummary[] {

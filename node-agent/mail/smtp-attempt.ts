@@ -159,8 +159,10 @@ export function smtpAttempt(
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) return onAbort();
-    conn.once('error', (err: NodemailerError) => finish(err));
-    conn.once('end', () => {
+    // `on`, not `once`: a second 'error' after the first (a socket error while closing) must not
+    // go unheard and crash the agent; finish() ignores everything after the first outcome.
+    conn.on('error', (err: NodemailerError) => finish(err));
+    conn.on('end', () => {
       const err = new Error('The server closed the connection') as NodemailerError;
       err.code = 'ECONNECTION';
       finish(err);

@@ -38,8 +38,8 @@ async function startSmtp(opts: { port?: number; authMethods?: string[] } = {}): 
 }
 
 /** A mail service on its own store, as the agent composes it, with a short backoff. */
-async function startMail(): Promise<Rig> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'camvid-mail-'));
+async function startMail(reuseDir?: string): Promise<Rig> {
+  const dir = reuseDir ?? mkdtempSync(path.join(os.tmpdir(), 'camvid-mail-'));
   const store = await Store.open(dir);
   const events: UiEvent[] = [];
   const host: MailHost = { store, onUiRequest: () => {}, pushUi: (ev) => void events.push(ev) };
@@ -52,7 +52,7 @@ async function startMail(): Promise<Rig> {
     async close() {
       await mail.close();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!reuseDir) rmSync(dir, { recursive: true, force: true });
     },
   };
   rigs.push(rig);
@@ -192,6 +192,31 @@ test('a self-signed certificate is refused unless the settings allow it', async 
   await mail.outbox.retry(id);
   await until(mail, id, (m) => m.state === 'sent');
   assert.is((await smtp.waitForMails(1)).length, 1);
+});
+
+test('closing the agent mid-send puts the mail back in the queue; the next start sends it once', async () => {
+  if (!requireCapability('openssl (test certificate)', canMakeCertificate())) return;
+  const smtp = await startSmtp();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'camvid-mail-reopen-'));
+  try {
+    const first = await startMail(dir);
+    await first.mail.saveSettings(settings(smtp.port));
+    smtp.holdRcptMs = 20_000;
+    const { id } = await first.mail.send({ to: 'grace@school.example', subject: 'closed mid-send', body: 'x' });
+    await smtp.waitUntil(() => smtp.rcptCount >= 1);
+    const closing = Date.now();
+    await first.close();
+    assert.ok(Date.now() - closing < 3000, 'close did not wait for the held RCPT');
+    assert.is(first.mail.outbox.get(id)!.state, 'queued');
+    smtp.holdRcptMs = 0;
+    const second = await startMail(dir); // the same data folder, as a restarted agent sees it
+    await until(second.mail, id, (m) => m.state === 'sent');
+    await sleep(500);
+    assert.is(smtp.dataCount, 1);
+  } finally {
+    for (const r of rigs.splice(0)) await r.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the password is kept only in a 0600 file and never shown back', async () => {
