@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- NAME ...]`: measures the figures the issues name and writes them into
  * docs/benchmarks.md between `<!-- bench:NAME -->` markers, with the command and the machine.
- * Everything runs on 127.0.0.1. Benchmarks: join.
+ * Everything runs on 127.0.0.1. Benchmarks: join, chat (each further one in scripts/bench/<name>.ts).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Cluster, ROOT } from '../test/helpers/agents.js';
+import { benchChat } from './bench/chat.js';
 
 const DOC = path.join(ROOT, 'docs/benchmarks.md');
 
@@ -61,7 +62,10 @@ async function benchJoin(): Promise<string> {
   ].join('\n');
 }
 
-const BENCHES: Record<string, () => Promise<string>> = { join: benchJoin };
+const BENCHES: Record<string, () => Promise<string>> = {
+  join: benchJoin,
+  chat: benchChat,
+};
 
 async function writeSection(name: string, body: string): Promise<void> {
   let doc = '';

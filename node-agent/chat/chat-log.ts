@@ -19,7 +19,9 @@ export type ChatLogEvents = {
 
 export class ChatLog extends TypedEmitter<ChatLogEvents> {
   readonly #buffer = new Map<number, SignedChat>();
-  #writes: Promise<void> = Promise.resolve();
+  /** accepted records not yet handed to LevelDB: one batch per write, however fast they come */
+  #unwritten: SignedChat[] = [];
+  #writing: Promise<void> | null = null;
 
   constructor(
     readonly roomId: string,
@@ -50,8 +52,8 @@ export class ChatLog extends TypedEmitter<ChatLogEvents> {
       accepted.push(next);
     }
     if (accepted.length) {
-      const batch = accepted;
-      this.#writes = this.#writes.then(() => this.store.put(this.roomId, batch, this.indexIds)).catch(() => {});
+      this.#unwritten.push(...accepted);
+      this.#writing ??= this.#drain();
       const children = this.edges.children();
       for (const item of accepted) {
         for (const link of children) link.sendCtl({ type: 'chat', item });
@@ -63,7 +65,16 @@ export class ChatLog extends TypedEmitter<ChatLogEvents> {
   }
 
   /** Resolves when every accepted record is on disk. */
-  flushed(): Promise<void> {
-    return this.#writes;
+  async flushed(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#unwritten.length) {
+      const batch = this.#unwritten;
+      this.#unwritten = [];
+      await this.store.put(this.roomId, batch, this.indexIds).catch(() => {});
+    }
+    this.#writing = null;
   }
 }
