@@ -15,6 +15,7 @@ import { sharedStyles } from './shared-styles.js';
 import './roster-tree.js';
 import './mail-view.js';
 import './class-controls.js';
+import './lab-view.js';
 
 export const ROOM_VIEWS = [
   { id: 'video', label: 'Video', about: "The instructor's camera and microphone, relayed to everyone in the room." },
@@ -30,6 +31,7 @@ export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
 const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {
   chat: (client) => html`<chat-panel .client=${client}></chat-panel>`,
   mail: (client) => html`<mail-view .client=${client}></mail-view>`,
+  labs: (client) => html`<lab-view .client=${client}></lab-view>`,
 };
 
 const PHASE_LABEL: Record<Phase, string> = {

@@ -9,6 +9,7 @@
 import { type ArqConfig, type ArqConfigInput, type ArqEvent, type ArqStep, resolveArqConfig } from './arq-config.js';
 import { type ArqRunStats, computeRunStats, effectiveLoss, textbookUtilisation } from './arq-stats.js';
 import { createArqReceiver, createArqSender } from './arq.js';
+import { FRAME_SEQ_OFFSET } from './arq-frame.js';
 import { LossyChannel, type LossyChannelOptions } from './lossy-channel.js';
 
 /** One simulated transfer: configuration, file, impairments and link timing (ms). */
@@ -31,6 +32,8 @@ export interface ArqSimulationResult {
   /** The sender had every ACK (and so the receiver every segment). */
   complete: boolean;
   events: ArqEvent[];
+  /** every frame on the link, in the order handed over */
+  transmissions: ArqTransmission[];
   stats: ArqRunStats;
   /** a = T_p / T_f and p = effectiveLoss(dataLoss, ackLoss). */
   a: number;
@@ -38,6 +41,22 @@ export interface ArqSimulationResult {
   /** Useful transmission time / elapsed time. */
   measuredUtilisation: number;
   textbookUtilisation: number;
+}
+
+/**
+ * One frame put on the simulated link, for drawing: when it was handed over, when it left (after
+ * queueing), and when it arrived (null: dropped). Data frames go sender → receiver, ACKs back.
+ */
+export interface ArqTransmission {
+  what: 'data' | 'ack';
+  /** absolute frame number (data) */
+  frame?: number;
+  seq: number;
+  retransmission: boolean;
+  handedAt: number;
+  departAt: number;
+  arriveAt: number | null;
+  corrupted: boolean;
 }
 
 interface InFlight {
@@ -82,6 +101,8 @@ export function simulateArq(options: ArqSimulationOptions): ArqSimulationResult 
   const receiver = createArqReceiver(config);
   const channel = new LossyChannel(options);
   const events: ArqEvent[] = [];
+  const transmissions: ArqTransmission[] = [];
+  const seqOf = (b: Uint8Array) => (b[FRAME_SEQ_OFFSET]! << 8) | b[FRAME_SEQ_OFFSET + 1]!;
   const forward = new Lane();
   const backward = new Lane();
   let linkFreeAt = 0;
@@ -89,13 +110,23 @@ export function simulateArq(options: ArqSimulationOptions): ArqSimulationResult 
   const fromSender = (step: ArqStep, now: number): void => {
     events.push(...step.events);
     // Each frame handed over has exactly one send/retransmit event, in the same order.
-    const numbers = step.events.filter((e) => e.side === 'sender' && (e.kind === 'send' || e.kind === 'retransmit')).map((e) => e.frame!);
+    const sends = step.events.filter((e) => e.side === 'sender' && (e.kind === 'send' || e.kind === 'retransmit'));
     for (const [i, frame] of step.frames.entries()) {
       const depart = Math.max(now, linkFreeAt);
       linkFreeAt = depart + tf;
-      if (depart > now) sender.departed(numbers[i]!, depart);
+      if (depart > now) sender.departed(sends[i]!.frame!, depart);
       const bytes = channel.pass(frame, now, events);
       if (bytes) forward.push({ t: depart + tf + tp, bytes });
+      transmissions.push({
+        what: 'data',
+        frame: sends[i]!.frame!,
+        seq: seqOf(frame),
+        retransmission: sends[i]!.kind === 'retransmit',
+        handedAt: now,
+        departAt: depart,
+        arriveAt: bytes ? depart + tf + tp : null,
+        corrupted: !!bytes && bytes !== frame,
+      });
     }
   };
   const fromReceiver = (step: ArqStep, now: number): void => {
@@ -103,6 +134,8 @@ export function simulateArq(options: ArqSimulationOptions): ArqSimulationResult 
     for (const frame of step.frames) {
       const bytes = channel.pass(frame, now, events);
       if (bytes) backward.push({ t: now + tp, bytes });
+      const arriveAt = bytes ? now + tp : null;
+      transmissions.push({ what: 'ack', seq: seqOf(frame), retransmission: false, handedAt: now, departAt: now, arriveAt, corrupted: !!bytes && bytes !== frame });
     }
   };
 
@@ -135,6 +168,7 @@ export function simulateArq(options: ArqSimulationOptions): ArqSimulationResult 
     output: receiver.output(),
     complete: sender.done,
     events,
+    transmissions,
     stats,
     a,
     p,

@@ -136,7 +136,8 @@ test('a person sees rooms, gets a clear wrong-password error, hosts a room and s
     assert.match(await room.me.innerText(), /Dr\. Ada Lovelace/);
     assert.match(await room.panel('video').innerText(), /coming soon/i);
     await room.tab('labs').click();
-    assert.match(await room.panel('labs').innerText(), /Hamming/);
+    // The labs view lives in shadow DOM (innerText stops there); locators pierce it.
+    assert.ok(await room.panel('labs').getByText(/Hamming/).first().isVisible(), 'the labs tab shows the Hamming lab');
     await room.tab('video').click();
     assert.equal(backend.requests[1], { type: 'host', id: 2, room: 'Computer Networks', password: 'admin', name: 'Dr. Ada Lovelace', fanout: 8 });
     await page.screenshot({ path: SCREENSHOT });
