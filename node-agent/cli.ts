@@ -12,6 +12,7 @@ import { shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { RoomBrowser } from './discovery/room-browser.js';
+import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './media/media-cli.js';
 import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './labs/lab-cli.js';
 import { ensureUiBundle } from './ui-server/ui-bundle.js';
 import { UiServer } from './ui-server/ui-server.js';
@@ -22,6 +23,7 @@ export const DEFAULT_SIGNAL_PORT = 7710;
 const USAGE = `Usage:
   camvid                                 start the agent and its web UI
   camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
+              [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
   camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events] [--say TEXT] [--stdin]
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
@@ -49,10 +51,12 @@ const HEADLESS_OPTIONS: ParseArgsConfig['options'] = {
   events: { type: 'boolean' },
   say: { type: 'string', multiple: true },
   stdin: { type: 'boolean' },
+  ...MEDIA_EVENT_OPTIONS,
   ...LAB_HEADLESS_OPTIONS,
 };
 
 function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
+  wireMediaEvents(agent, v, printEvent);
   wireLabHeadless(agent, v);
   const chat = agent.features.chat;
   if (v.events) {
@@ -68,6 +72,15 @@ function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
       if (m) void say(m[1]!);
       else if (line.trim()) console.error(`unknown command: ${line} (try: say <text>)`);
     });
+  }
+}
+
+/** The media flags are checked before anything starts; a bad one is a usage error (exit 2). */
+function mediaUsage(v: Record<string, unknown>): void {
+  try {
+    checkMediaArgs(v);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
 
@@ -156,7 +169,9 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       'root-fanout': { type: 'string' },
       'no-ui': { type: 'boolean' },
       ...HEADLESS_OPTIONS,
+      ...MEDIA_HOST_OPTIONS,
     });
+    mediaUsage(v);
     labUsage(v);
     const fanout = Number(v.fanout ?? DEFAULT_FANOUT);
     const rootFanout = v['root-fanout'] === undefined ? undefined : Number(v['root-fanout']);
@@ -178,6 +193,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       });
       if (v.events) host.on('roster', (members) => printEvent('roster', members));
       wireHeadless(agent, v);
+      await startHostSource(agent, v);
       const room = agent.state().room!;
       console.log(`hosting "${room.name}" (${shortId(room.id)}) on port ${host.server.port}; students can join at ${agent.joinAddresses().join(', ')}`);
       if (!v['no-ui']) ui = await startUi(agent, v);
@@ -202,6 +218,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     if (!v.name || !v.password || (!v.room && !v.address)) {
       throw new UsageError('join needs --name, --password and one of --room or --address');
     }
+    mediaUsage(v);
     labUsage(v);
     const agent = await startAgent(v);
     const joinStarted = performance.now();

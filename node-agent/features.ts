@@ -7,15 +7,17 @@ import type { Agent } from './agent.js';
 import { ChatService } from './chat/chat-service.js';
 import { LabService } from './labs/lab-service.js';
 import { MailService } from './mail/mail-service.js';
+import { MediaRelay } from './media/media-relay.js';
 
 export interface Features {
   chat: ChatService;
   labs: LabService;
   mail: MailService;
+  media: MediaRelay;
 }
 
 export function startFeatures(agent: Agent): Features {
-  return { chat: new ChatService(agent), labs: new LabService(agent), mail: new MailService(agent) };
+  return { chat: new ChatService(agent), labs: new LabService(agent), mail: new MailService(agent), media: new MediaRelay(agent) };
 }
 
 export async function closeFeatures(features: Features): Promise<void> {

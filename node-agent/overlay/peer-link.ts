@@ -6,10 +6,18 @@
  *
  * The link owns its PeerConnection and timers: it closes itself on connect timeout, on a lost
  * heartbeat or when the PeerConnection fails, and reports why once through `closed`.
+ *
+ * Media (tree edges only): the parent end adds sendonly tracks (VP8 video, Opus audio, Opus
+ * podcast; mid = kind) before its first offer, each with a random SSRC declared in the SDP, since
+ * libdatachannel routes incoming RTP to a track only by an SSRC the SDP announced. The child end
+ * receives them. Whatever arrives on a track (RTP on the child end, RTCP feedback on the parent
+ * end) is emitted as `media`; `sendMedia` sends raw RTP/RTCP. Forwarding is node-agent/media's job.
  */
-import nodeDataChannel, { type DataChannel, type PeerConnection } from 'node-datachannel';
+import { randomInt } from 'node:crypto';
+import nodeDataChannel, { type Audio, type DataChannel, type PeerConnection, type Track, type Video } from 'node-datachannel';
 import { ctlMessage, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, type CtlMessage } from '../../protocol/ctl.js';
 import { CamvidError } from '../../protocol/errors.js';
+import { isMediaKind, MEDIA_KINDS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
 import type { SignalData } from '../../protocol/session.js';
 import { parseJson } from '../../protocol/validate.js';
 import { MAX_CTL_MESSAGE_BYTES } from '../../protocol/version.js';
@@ -44,8 +52,13 @@ export type PeerLinkEvents = {
   ctl: [message: CtlMessage];
   bulk: [data: Buffer];
   lab: [data: Buffer];
+  /** a packet that arrived on a media track: RTP on the child end, RTCP on the parent end */
+  media: [kind: MediaKind, packet: Buffer];
   closed: [reason: LinkCloseReason];
 };
+
+/** The cname every agent announces for its sendonly tracks (one media stream, for lip sync). */
+const MEDIA_CNAME = 'camvid';
 
 export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   /** inbound messages dropped because they failed validation */
@@ -53,6 +66,11 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   readonly #pc: PeerConnection;
   readonly #channels = new Map<ChannelLabel, DataChannel>();
   readonly #pendingCandidates: { candidate: string; mid: string }[] = [];
+  readonly #tracks = new Map<MediaKind, Track>();
+  /** SSRCs this end announced for its sendonly tracks (parent end) */
+  readonly #localSsrcs = new Map<MediaKind, number>();
+  /** SSRCs the other end announced in its offer (child end) */
+  readonly #remoteSsrcs = new Map<MediaKind, number>();
   #hasRemote = false;
   #open = false;
   #closed = false;
@@ -78,12 +96,15 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
       log.debug(`${opts.edge} state ${state}`);
       if (state === 'failed' || state === 'closed') this.close(state === 'failed' ? 'failed' : 'lost');
     });
+    // Tracks first: the first createDataChannel starts the offer, which must already carry them.
+    if (opts.end === 'parent' && (opts.kind ?? 'tree') === 'tree') for (const kind of MEDIA_KINDS) this.#addSendTrack(kind);
     if (opts.end === 'parent') {
       this.#adopt(this.#pc.createDataChannel('ctl'));
       this.#adopt(this.#pc.createDataChannel('bulk'));
       this.#adopt(this.#pc.createDataChannel('lab', { unordered: true, maxRetransmits: 0 }));
     } else {
       this.#pc.onDataChannel((dc) => this.#adopt(dc));
+      this.#pc.onTrack((track) => this.#adoptTrack(track));
     }
     this.#connectTimer = setTimeout(() => this.close('timeout'), CONNECT_TIMEOUT_MS);
   }
@@ -106,11 +127,33 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     return this.#open ? this.#channels.get(label) : undefined;
   }
 
+  /** The SSRC this end sends `kind` with (parent end of a tree edge), or undefined. */
+  localSsrc(kind: MediaKind): number | undefined {
+    return this.#localSsrcs.get(kind);
+  }
+
+  /** The SSRC the parent announced for `kind` (child end), or undefined. */
+  remoteSsrc(kind: MediaKind): number | undefined {
+    return this.#remoteSsrcs.get(kind);
+  }
+
+  /** Sends one raw RTP or RTCP packet on the `kind` track; false when it cannot go out now. */
+  sendMedia(kind: MediaKind, packet: Buffer): boolean {
+    const track = this.#tracks.get(kind);
+    if (!track || this.#closed) return false;
+    try {
+      return track.sendMessageBinary(packet);
+    } catch {
+      return false; // not open yet, or closing
+    }
+  }
+
   handleSignal(data: SignalData): void {
     if (this.#closed) return;
     try {
       if ((data.kind === 'offer' || data.kind === 'answer') && data.sdp) {
         if (data.kind === 'offer' && this.opts.end !== 'child') throw new Error('offer sent to the offering end');
+        if (data.kind === 'offer') this.#readRemoteSsrcs(data.sdp);
         this.#pc.setRemoteDescription(data.sdp, data.kind === 'offer' ? 'offer' as never : 'answer' as never);
         this.#hasRemote = true;
         // A candidate can arrive before the description; it waited here until now.
@@ -142,6 +185,13 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.#closed = true;
     clearTimeout(this.#connectTimer);
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    for (const track of this.#tracks.values()) {
+      try {
+        track.close();
+      } catch {
+        /* already closed */
+      }
+    }
     for (const dc of this.#channels.values()) {
       try {
         dc.close();
@@ -161,6 +211,53 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
 
   #emitSignal(data: SignalData): void {
     if (!this.#closed) this.emit('signal', data);
+  }
+
+  #addSendTrack(kind: MediaKind): void {
+    const ssrc = randomInt(1, 2 ** 32 - 1);
+    const pt = PAYLOAD_TYPES[kind];
+    let media: Video | Audio;
+    if (kind === 'video') {
+      const video = new nodeDataChannel.Video(kind, 'SendOnly');
+      video.addVP8Codec(pt);
+      media = video;
+    } else {
+      const audio = new nodeDataChannel.Audio(kind, 'SendOnly');
+      audio.addOpusCodec(pt);
+      media = audio;
+    }
+    media.addSSRC(ssrc, MEDIA_CNAME, 'camvid', kind);
+    const track = this.#pc.addTrack(media);
+    this.#localSsrcs.set(kind, ssrc);
+    this.#watchTrack(kind, track);
+  }
+
+  /** Child end: a track the parent offered. Anything but our three kinds on a tree edge is refused. */
+  #adoptTrack(track: Track): void {
+    const kind = track.mid();
+    if ((this.opts.kind ?? 'tree') !== 'tree' || !isMediaKind(kind) || this.#tracks.has(kind)) {
+      track.close();
+      return;
+    }
+    this.#watchTrack(kind, track);
+  }
+
+  #watchTrack(kind: MediaKind, track: Track): void {
+    this.#tracks.set(kind, track);
+    track.onMessage((msg) => {
+      if (!this.#closed) this.emit('media', kind, msg);
+    });
+  }
+
+  /** `a=ssrc:` lines per mid of the parent's offer, so a child can address feedback before any RTP. */
+  #readRemoteSsrcs(sdp: string): void {
+    let mid: string | null = null;
+    for (const line of sdp.split(/\r?\n/)) {
+      if (line.startsWith('m=')) mid = null;
+      else if (line.startsWith('a=mid:')) mid = line.slice(6).trim();
+      const m = /^a=ssrc:(\d+) /.exec(line);
+      if (m && isMediaKind(mid) && !this.#remoteSsrcs.has(mid)) this.#remoteSsrcs.set(mid, Number(m[1]) >>> 0);
+    }
   }
 
   #adopt(dc: DataChannel): void {

@@ -1,0 +1,227 @@
+/**
+ * What one agent sends to one receiver (a child's tree edge, or this agent's own browser): the
+ * per-receiver rewriting of RTP, a cache of what was sent (to answer NACKs at this hop), and a
+ * bounded queue, so a receiver whose sends fail never holds up its siblings: its packets wait in
+ * its own queue, and when that overflows its video drops to the next key frame.
+ *
+ * Rewriting: every receiver gets the SSRC it was told in its SDP and our payload type. Sequence
+ * numbers and timestamps pass through unchanged (so a packet has the same number at every hop),
+ * except where the stream jumps (a new source, or packets skipped while waiting for a key frame):
+ * there an offset keeps the receiver's numbering continuous, as a receiver's jitter buffer expects.
+ */
+import {
+  CLOCK_RATES,
+  MEDIA_KINDS,
+  PAYLOAD_TYPES,
+  RTCP,
+  isRtcpPacket,
+  parseRtcp,
+  rewriteRtp,
+  type MediaKind,
+  type RtpInfo,
+} from '../../protocol/media.js';
+
+/** Where a Downstream sends. The module that uses this interface declares it. */
+export interface MediaSink {
+  readonly id: string;
+  /** the SSRC the receiver expects for `kind` (announced in its SDP) */
+  ssrc(kind: MediaKind): number | undefined;
+  /** one raw RTP/RTCP packet; false when it could not go out now */
+  send(kind: MediaKind, packet: Buffer): boolean;
+}
+
+export interface DownstreamHooks {
+  /** the receiver asked for a key frame, or its queue overflowed (the relay rate-limits) */
+  keyframeNeeded(): void;
+  /** NACKed packets this hop no longer has, in upstream numbering */
+  nackUpstream(kind: MediaKind, seqs: number[]): void;
+}
+
+export interface DownstreamCounters {
+  packets: number;
+  bytes: number;
+  droppedQueue: number;
+  droppedWaitingForKeyframe: number;
+  nackAsked: number;
+  nackResent: number;
+  keyframeRequests: number;
+  malformedRtcp: number;
+}
+
+/** ~1 s of 720p video at 2.5 Mbit/s: beyond this a receiver is too slow to catch up smoothly. */
+export const QUEUE_LIMIT = 256;
+/** ~2 s of video at 2.5 Mbit/s; a NACK for anything older is too late to help anyway. */
+const CACHE_SIZE = 512;
+/** A jump larger than this (either way) is a new stream, not loss or reordering. */
+const MAX_SEQ_GAP = 3000;
+const RETRY_MS = 5;
+
+interface StreamState {
+  seqOffset: number;
+  tsOffset: number;
+  lastInSeq: number | null;
+  lastOut: { seq: number; ts: number; at: number } | null;
+  /** video: send nothing until a key frame starts (a decoder cannot use anything before it) */
+  waitingForKeyframe: boolean;
+  resync: boolean;
+}
+
+export class Downstream {
+  readonly counters: DownstreamCounters = {
+    packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, malformedRtcp: 0,
+  };
+  readonly #streams = new Map<MediaKind, StreamState>();
+  readonly #cache: (Buffer | undefined)[] = new Array(CACHE_SIZE);
+  #queue: { kind: MediaKind; packet: Buffer }[] = [];
+  /** the newest video RTP that actually went out: where numbering resumes after a queue drop */
+  #lastSentVideo: StreamState['lastOut'] = null;
+  #retry: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(
+    readonly sink: MediaSink,
+    private readonly hooks: DownstreamHooks,
+    private readonly queueLimit = QUEUE_LIMIT,
+  ) {
+    for (const kind of MEDIA_KINDS) {
+      this.#streams.set(kind, { seqOffset: 0, tsOffset: 0, lastInSeq: null, lastOut: null, waitingForKeyframe: kind === 'video', resync: false });
+    }
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Forwards one upstream RTP packet (the caller validated it); `packet` is not modified. */
+  push(kind: MediaKind, packet: Buffer, rtp: RtpInfo, keyframe: boolean): void {
+    const ssrc = this.sink.ssrc(kind);
+    if (this.#closed || ssrc === undefined) return;
+    const st = this.#streams.get(kind)!;
+    if (st.waitingForKeyframe) {
+      if (!keyframe) {
+        this.counters.droppedWaitingForKeyframe++;
+        return;
+      }
+      st.waitingForKeyframe = false;
+      st.resync = true;
+    }
+    if (st.lastInSeq !== null && !st.resync) {
+      const ahead = (rtp.seq - st.lastInSeq) & 0xffff;
+      if (ahead > MAX_SEQ_GAP && ahead < 0x10000 - MAX_SEQ_GAP) st.resync = true;
+    }
+    if (st.resync) {
+      st.resync = false;
+      if (st.lastOut) {
+        // Continue the receiver's numbering; advance its clock by the wall time that passed.
+        const ticks = Math.max(1, Math.round(((performance.now() - st.lastOut.at) / 1000) * CLOCK_RATES[kind]));
+        st.seqOffset = (st.lastOut.seq + 1 - rtp.seq) & 0xffff;
+        st.tsOffset = (st.lastOut.ts + ticks - rtp.timestamp) >>> 0;
+      }
+    }
+    if (st.lastInSeq === null || ((rtp.seq - st.lastInSeq) & 0xffff) < 0x8000) st.lastInSeq = rtp.seq;
+    const out = Buffer.from(packet);
+    const seq = (rtp.seq + st.seqOffset) & 0xffff;
+    const ts = (rtp.timestamp + st.tsOffset) >>> 0;
+    rewriteRtp(out, { ssrc, payloadType: PAYLOAD_TYPES[kind], seq, timestamp: ts });
+    st.lastOut = { seq, ts, at: performance.now() };
+    if (kind === 'video') this.#cache[seq % CACHE_SIZE] = out;
+    this.#send(kind, out);
+  }
+
+  /** Passes an upstream sender report on (for lip sync), in this receiver's SSRC and clock. */
+  forwardSenderReport(kind: MediaKind, packet: Buffer, offset: number): void {
+    const ssrc = this.sink.ssrc(kind);
+    const st = this.#streams.get(kind)!;
+    if (this.#closed || ssrc === undefined || !st.lastOut) return;
+    // Keep only the 28-byte sender info: the report blocks were about the upstream hop.
+    const sr = Buffer.from(packet.subarray(offset - 16, offset + 12));
+    sr[0] = 0x80;
+    sr[1] = RTCP.SR;
+    sr.writeUInt16BE(6, 2);
+    sr.writeUInt32BE(ssrc >>> 0, 4);
+    sr.writeUInt32BE((sr.readUInt32BE(16) + st.tsOffset) >>> 0, 16);
+    this.#send(kind, sr);
+  }
+
+  /** RTCP from the receiver: key frame requests go to the relay, NACKs are answered from the cache. */
+  handleRtcp(packet: Buffer): void {
+    if (this.#closed) return;
+    const rtcp = parseRtcp(packet);
+    if (!rtcp) {
+      this.counters.malformedRtcp++;
+      return;
+    }
+    const videoSsrc = this.sink.ssrc('video');
+    if (rtcp.keyframeFor.some((s) => s === videoSsrc)) {
+      this.counters.keyframeRequests++;
+      this.hooks.keyframeNeeded();
+    }
+    for (const nack of rtcp.nacks) {
+      if (nack.ssrc !== videoSsrc) continue;
+      const st = this.#streams.get('video')!;
+      const missing: number[] = [];
+      for (const seq of nack.seqs) {
+        this.counters.nackAsked++;
+        const cached = this.#cache[seq % CACHE_SIZE];
+        if (cached && cached.readUInt16BE(2) === seq) {
+          this.counters.nackResent++;
+          this.#send('video', cached);
+        } else {
+          missing.push((seq - st.seqOffset) & 0xffff);
+        }
+      }
+      if (missing.length) this.hooks.nackUpstream('video', missing);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#queue = [];
+    this.#cache.fill(undefined);
+  }
+
+  #send(kind: MediaKind, packet: Buffer): void {
+    if (this.#queue.length === 0 && this.#trySend(kind, packet)) return;
+    this.#queue.push({ kind, packet });
+    if (this.#queue.length > this.queueLimit) this.#overflow();
+    this.#retry ??= setTimeout(() => this.#flush(), RETRY_MS);
+  }
+
+  #trySend(kind: MediaKind, packet: Buffer): boolean {
+    if (!this.sink.send(kind, packet)) return false;
+    if (kind === 'video' && !isRtcpPacket(packet)) {
+      const seq = packet.readUInt16BE(2);
+      const last = this.#lastSentVideo;
+      if (!last || ((seq - last.seq) & 0xffff) < 0x8000) this.#lastSentVideo = { seq, ts: packet.readUInt32BE(4), at: performance.now() };
+    }
+    this.counters.packets++;
+    this.counters.bytes += packet.length;
+    return true;
+  }
+
+  #flush(): void {
+    this.#retry = null;
+    if (this.#closed) return;
+    let sent = 0;
+    while (sent < this.#queue.length && this.#trySend(this.#queue[sent]!.kind, this.#queue[sent]!.packet)) sent++;
+    this.#queue.splice(0, sent);
+    if (this.#queue.length) this.#retry = setTimeout(() => this.#flush(), RETRY_MS);
+  }
+
+  /** The receiver fell a queue behind: drop its video to the next key frame, then its oldest audio. */
+  #overflow(): void {
+    const before = this.#queue.length;
+    this.#queue = this.#queue.filter((q) => q.kind !== 'video');
+    const video = this.#streams.get('video')!;
+    if (before !== this.#queue.length && !video.waitingForKeyframe) {
+      video.waitingForKeyframe = true;
+      // Resume numbering right after what the receiver got, so it sees no gap to NACK.
+      video.lastOut = this.#lastSentVideo;
+      this.hooks.keyframeNeeded();
+    }
+    if (this.#queue.length > this.queueLimit / 2) this.#queue.splice(0, this.#queue.length - Math.floor(this.queueLimit / 2));
+    this.counters.droppedQueue += before - this.#queue.length;
+  }
+}

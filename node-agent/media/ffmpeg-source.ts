@@ -1,0 +1,152 @@
+/**
+ * A headless camera for labs, tests and benchmarks: ffmpeg (the Debian package) encodes VP8 +
+ * Opus and sends RTP to two UDP sockets this source binds on 127.0.0.1; the agent forwards it like
+ * the instructor's browser stream. `testsrc` is a moving test pattern with a tone; any other
+ * input is handed to ffmpeg's `-i` (a file loops).
+ *
+ * ffmpeg has no RTCP path back from us, so it cannot answer a key frame request: it forces a key
+ * frame every KEYFRAME_SECONDS instead, which bounds a newcomer's wait for a picture. The source
+ * owns the ffmpeg process and both sockets; ffmpeg is started under `setpriv --pdeathsig` where
+ * available, so a `kill -9`ed agent does not leave an encoder running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { existsSync, statSync } from 'node:fs';
+import { CamvidError } from '../../protocol/errors.js';
+import { CLOCK_RATES, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
+import { createLogger } from '../log.js';
+import type { MediaSource } from './media-relay.js';
+
+const log = createLogger('agent:ffmpeg');
+export const KEYFRAME_SECONDS = 1;
+const START_TIMEOUT_MS = 10_000;
+const SETPRIV = '/usr/bin/setpriv';
+/** Under the tracks' 1220-byte message limit (1280-byte MTU minus SRTP/UDP/IPv6 overhead). */
+const RTP_PACKET_BYTES = 1200;
+
+export interface FfmpegSourceOptions {
+  /** `testsrc` or an ffmpeg input (file, device, URL) */
+  input: string;
+  /** WxH; default 640x360 for testsrc, the input's own size otherwise */
+  size?: string;
+  fps?: number;
+  videoKbps?: number;
+  audioKbps?: number;
+  ffmpegPath?: string;
+}
+
+/** `testsrc` or `ffmpeg:<input>` (the `--source` of `camvid host`); throws TypeError otherwise. */
+export function parseSourceSpec(spec: string): { input: string } {
+  if (spec === 'testsrc') return { input: 'testsrc' };
+  if (spec.startsWith('ffmpeg:') && spec.length > 'ffmpeg:'.length) return { input: spec.slice('ffmpeg:'.length) };
+  throw new TypeError(`--source must be "testsrc" or "ffmpeg:<input>", got "${spec}"`);
+}
+
+export function ffmpegArgs(opts: FfmpegSourceOptions, ports: Record<'video' | 'audio', number>): string[] {
+  const fps = opts.fps ?? 30;
+  const gop = Math.max(1, Math.round(fps * KEYFRAME_SECONDS));
+  const input: string[] =
+    opts.input === 'testsrc'
+      ? ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${opts.size ?? '640x360'}:rate=${fps}`, '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000']
+      : [...(existsSync(opts.input) && statSync(opts.input).isFile() ? ['-re', '-stream_loop', '-1'] : []), '-i', opts.input];
+  const audioMap = opts.input === 'testsrc' ? '1:a:0' : '0:a:0?';
+  const url = (port: number) => `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=${RTP_PACKET_BYTES}`;
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', ...input,
+    '-map', '0:v:0', ...(opts.size && opts.input !== 'testsrc' ? ['-vf', `scale=${opts.size.replace('x', ':')}`] : []), '-r', String(fps),
+    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', `${opts.videoKbps ?? 800}k`,
+    '-g', String(gop), '-force_key_frames', `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`, '-auto-alt-ref', '0', '-error-resilient', '1',
+    '-payload_type', String(PAYLOAD_TYPES.video), '-f', 'rtp', url(ports.video),
+    '-map', audioMap, '-c:a', 'libopus', '-b:a', `${opts.audioKbps ?? 64}k`, '-ar', String(CLOCK_RATES.audio), '-application', 'lowdelay',
+    '-frame_duration', '20', '-payload_type', String(PAYLOAD_TYPES.audio), '-f', 'rtp', url(ports.audio),
+  ];
+}
+
+export class FfmpegSource implements MediaSource {
+  #deliver: ((kind: MediaKind, packet: Buffer) => void) | null = null;
+  #closing: Promise<void> | null = null;
+  #stderr = '';
+
+  private constructor(
+    readonly proc: ChildProcess,
+    private readonly sockets: Record<'video' | 'audio', dgram.Socket>,
+  ) {
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString()).slice(-2000);
+    });
+    proc.on('exit', (code, signal) => {
+      if (!this.#closing) log.warn(`ffmpeg stopped (${signal ?? code}): ${this.#stderr.trim().slice(-500)}`);
+    });
+    for (const kind of ['video', 'audio'] as const) {
+      // Bound to 127.0.0.1, so only local processes reach it. ffmpeg sends RTP and RTCP from two
+      // different ports, so there is no single sender to lock onto; the relay validates every packet.
+      sockets[kind].on('message', (msg) => this.#deliver?.(kind, msg));
+    }
+  }
+
+  /** Starts ffmpeg and resolves once its first video packet arrived. */
+  static async start(opts: FfmpegSourceOptions): Promise<FfmpegSource> {
+    const sockets = { video: dgram.createSocket('udp4'), audio: dgram.createSocket('udp4') };
+    for (const s of Object.values(sockets)) {
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.bind(0, '127.0.0.1', () => resolve());
+      });
+      s.setRecvBufferSize?.(1 << 20);
+    }
+    const args = ffmpegArgs(opts, { video: sockets.video.address().port, audio: sockets.audio.address().port });
+    const ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
+    const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ffmpeg, ...args]] : [ffmpeg, args];
+    const proc = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const source = new FfmpegSource(proc, sockets);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new CamvidError('TIMEOUT', 'ffmpeg produced no video within 10 s.')), START_TIMEOUT_MS);
+        const done = (err?: Error) => {
+          clearTimeout(timer);
+          sockets.video.off('message', onFirst);
+          if (err) reject(err);
+          else resolve();
+        };
+        const onFirst = () => done();
+        sockets.video.once('message', onFirst);
+        proc.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ENOENT' ? missingFfmpeg() : err));
+        proc.once('exit', (code) => {
+          // setpriv reports a missing program as exit 127 with "No such file" on stderr
+          setTimeout(() => done(code === 127 ? missingFfmpeg() : new CamvidError('BAD_MESSAGE', `ffmpeg failed: ${source.#stderr.trim().slice(-500)}`)), 50);
+        });
+      });
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+    return source;
+  }
+
+  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
+    this.#deliver = deliver;
+  }
+
+  /** ffmpeg cannot be asked: it sends a key frame every KEYFRAME_SECONDS anyway. */
+  requestKeyframe(): void {}
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#deliver = null;
+      const proc = this.proc;
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 1000);
+        await exited;
+        clearTimeout(timer);
+      }
+      for (const s of Object.values(this.sockets)) s.close();
+    })();
+    return this.#closing;
+  }
+}
+
+function missingFfmpeg(): CamvidError {
+  return new CamvidError('MISSING_TOOL', 'ffmpeg was not found: install the Debian package "ffmpeg" (sudo apt install ffmpeg).');
+}

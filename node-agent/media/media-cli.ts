@@ -1,0 +1,66 @@
+/**
+ * The media part of the `camvid` command line, kept here so cli.ts only wires it in:
+ * `camvid host --source testsrc|ffmpeg:<input> [--video-size WxH] [--video-kbps N] [--fps N]`, and
+ * for host and join with `--events`, a `media-stats` event line every `--media-stats-ms` (default
+ * 1000) and, with `--trace-every N`, a `media-trace` line for each video packet whose sequence
+ * number is a multiple of N (arrival on the machine-wide monotonic clock, for hop latency).
+ */
+import type { ParseArgsConfig } from 'node:util';
+import type { Agent } from '../agent.js';
+import { FfmpegSource, parseSourceSpec } from './ffmpeg-source.js';
+
+export const MEDIA_HOST_OPTIONS: ParseArgsConfig['options'] = {
+  source: { type: 'string' },
+  'video-size': { type: 'string' },
+  'video-kbps': { type: 'string' },
+  fps: { type: 'string' },
+};
+
+export const MEDIA_EVENT_OPTIONS: ParseArgsConfig['options'] = {
+  'media-stats-ms': { type: 'string' },
+  'trace-every': { type: 'string' },
+};
+
+type Values = Record<string, unknown>;
+
+const whole = (v: unknown, flag: string, min: number, max: number): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new TypeError(`${flag} must be a whole number from ${min} to ${max}`);
+  return n;
+};
+
+/** Checks the media flags; throws TypeError (bad usage) before anything starts. */
+export function checkMediaArgs(v: Values): void {
+  if (v.source !== undefined) parseSourceSpec(String(v.source));
+  if (v['video-size'] !== undefined && !/^\d{2,4}x\d{2,4}$/.test(String(v['video-size']))) throw new TypeError('--video-size must look like 1280x720');
+  whole(v['video-kbps'], '--video-kbps', 50, 20_000);
+  whole(v.fps, '--fps', 1, 60);
+  whole(v['media-stats-ms'], '--media-stats-ms', 50, 60_000);
+  whole(v['trace-every'], '--trace-every', 1, 65_535);
+}
+
+/** `--source`: starts ffmpeg and makes it the room's camera. */
+export async function startHostSource(agent: Agent, v: Values): Promise<void> {
+  if (v.source === undefined) return;
+  const source = await FfmpegSource.start({
+    ...parseSourceSpec(String(v.source)),
+    size: v['video-size'] as string | undefined,
+    videoKbps: whole(v['video-kbps'], '--video-kbps', 50, 20_000),
+    fps: whole(v.fps, '--fps', 1, 60),
+  });
+  await agent.features.media.setSource(source);
+}
+
+/** `--events`: media-stats (and media-trace) lines. */
+export function wireMediaEvents(agent: Agent, v: Values, printEvent: (type: string, data: unknown) => void): void {
+  if (!v.events) return;
+  const media = agent.features.media;
+  media.on('stats', (stats) => printEvent('media-stats', stats));
+  media.setStatsInterval(whole(v['media-stats-ms'], '--media-stats-ms', 50, 60_000) ?? 1000);
+  const every = whole(v['trace-every'], '--trace-every', 1, 65_535);
+  if (every) {
+    media.on('trace', (t) => printEvent('media-trace', t));
+    media.setTraceEvery(every);
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * The media path of one agent. It takes RTP from upstream (the local source on the host, the
+ * parent's tree edge elsewhere) and forwards each packet as received, no decoding, to every
+ * downstream: each child's tree edge, and this agent's own browser when it watches. It follows
+ * the agent from room to room through `agent.on('room')` and the room's EdgeTable open/closed.
+ *
+ * Upstream traffic is one of: key frame requests (coalesced so one burst of joins or PLIs costs
+ * the source one key frame per KEYFRAME_INTERVAL_MS), and NACKs for packets no cache on this hop
+ * still holds. Anything malformed or oversized from a peer is dropped and counted, never thrown.
+ */
+import {
+  MAX_RTP_BYTES,
+  MEDIA_KINDS,
+  PAYLOAD_TYPES,
+  VIDEO_STALL_MS,
+  buildNack,
+  buildPli,
+  isRtcpPacket,
+  isVp8KeyframeStart,
+  parseRtcp,
+  parseRtp,
+  type MediaCounters,
+  type MediaKind,
+  type MediaStats,
+} from '../../protocol/media.js';
+import type { RoomContext } from '../agent.js';
+import { createLogger } from '../log.js';
+import type { EdgeTable } from '../overlay/edge-table.js';
+import type { PeerLink } from '../overlay/peer-link.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { Downstream, type MediaSink } from './downstream.js';
+
+const log = createLogger('agent:media');
+/** At most one key frame request upstream per this interval; later ones wait for its end. */
+export const KEYFRAME_INTERVAL_MS = 300;
+/** The SSRC this agent signs its own feedback (PLI, NACK) with; receivers only read the media SSRC. */
+const FEEDBACK_SSRC = 1;
+
+/** A local producer of RTP (ffmpeg, the instructor's browser). The relay owns it once set. */
+export interface MediaSource {
+  /** starts delivering RTP and RTCP (sender reports) by kind, with our payload types */
+  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void;
+  requestKeyframe(): void;
+  close(): void | Promise<void>;
+}
+
+/** What the relay needs of the agent: its room context as it enters and leaves rooms. */
+export interface RoomFollower {
+  on(event: 'room', listener: (ctx: RoomContext | null) => void): () => void;
+  readonly room: RoomContext | null;
+}
+
+export interface MediaRelayOptions {
+  /** emit `stats` this often (0 = never) */
+  statsIntervalMs?: number;
+  /** emit `trace` for video packets whose sequence number is a multiple of this (0 = never) */
+  traceEvery?: number;
+}
+
+export type MediaRelayEvents = {
+  stats: [stats: MediaStats];
+  /** arrival of a traced packet, on the machine-wide monotonic clock (µs), for hop latency */
+  trace: [t: { seq: number; us: number }];
+};
+
+const zero = (): MediaCounters => ({ packets: 0, bytes: 0, keyframes: 0 });
+
+export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
+  readonly #in = Object.fromEntries(MEDIA_KINDS.map((k) => [k, zero()])) as Record<MediaKind, MediaCounters>;
+  readonly #dropped = { malformed: 0, oversized: 0, unexpected: 0 };
+  /** counters of downstreams that are gone, so totals never go backwards */
+  readonly #gone = { packets: 0, bytes: 0, queue: 0, gate: 0, asked: 0, resent: 0, fromChildren: 0 };
+  #nackForwarded = 0;
+  #keyframeUpstream = 0;
+  #lastVideoAt: number | null = null;
+  #lastKeyframeAt: number | null = null;
+  #videoResumedAt: number | null = null;
+  readonly #downstreams = new Map<string, Downstream>();
+  /** unsubscribers of each downstream's RTCP feed, by sink id */
+  readonly #sinkDisposers = new Map<string, () => void>();
+  readonly #disposables: (() => void)[] = [];
+  #roomDisposables: (() => void)[] = [];
+  #parent: PeerLink | null = null;
+  #parentOff: (() => void) | null = null;
+  #source: MediaSource | null = null;
+  #lastKeyframeRequest = -Infinity;
+  #keyframeTimer: NodeJS.Timeout | null = null;
+  #statsTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(
+    agent: RoomFollower,
+    private readonly opts: MediaRelayOptions = {},
+  ) {
+    super();
+    this.#disposables.push(agent.on('room', (ctx) => this.#follow(ctx)));
+    if (agent.room) this.#follow(agent.room);
+    this.setStatsInterval(opts.statsIntervalMs ?? 0);
+  }
+
+  /** Emits `stats` every `ms` (0 stops). */
+  setStatsInterval(ms: number): void {
+    if (this.#statsTimer) clearInterval(this.#statsTimer);
+    this.#statsTimer = null;
+    if (ms > 0 && !this.#closed) {
+      this.#statsTimer = setInterval(() => this.emit('stats', this.stats()), ms);
+      this.#statsTimer.unref();
+    }
+  }
+
+  setTraceEvery(n: number): void {
+    this.opts.traceEvery = n;
+  }
+
+  get source(): MediaSource | null {
+    return this.#source;
+  }
+
+  /** Makes `source` this agent's upstream (the host's camera); the previous one is closed. */
+  async setSource(source: MediaSource | null): Promise<void> {
+    const old = this.#source;
+    this.#source = null;
+    await old?.close();
+    if (this.#closed) {
+      await source?.close();
+      return;
+    }
+    this.#source = source;
+    source?.attach((kind, packet) => {
+      if (this.#source === source) this.#ingest(kind, packet);
+    });
+    if (source) this.requestKeyframe();
+  }
+
+  /** Adds a receiver outside the tree (this agent's browser); returns its remover. */
+  addSink(sink: MediaSink): Downstream {
+    return this.#addDownstream(sink);
+  }
+
+  removeSink(id: string): void {
+    this.#removeDownstream(id);
+  }
+
+  /** Asks upstream for a key frame, coalescing requests within KEYFRAME_INTERVAL_MS. */
+  requestKeyframe(): void {
+    if (this.#closed || this.#keyframeTimer) return;
+    const wait = this.#lastKeyframeRequest + KEYFRAME_INTERVAL_MS - performance.now();
+    if (wait <= 0) this.#sendKeyframeRequest();
+    else this.#keyframeTimer = setTimeout(() => this.#sendKeyframeRequest(), wait);
+  }
+
+  stats(): MediaStats {
+    const ds = [...this.#downstreams.values()].map((d) => d.counters);
+    const sum = (f: (c: Downstream['counters']) => number) => ds.reduce((a, c) => a + f(c), 0);
+    return {
+      t: Date.now(),
+      upstream: this.#source ? 'source' : this.#parent ? 'parent' : 'none',
+      in: structuredClone(this.#in),
+      out: { packets: this.#gone.packets + sum((c) => c.packets), bytes: this.#gone.bytes + sum((c) => c.bytes) },
+      children: [...this.#downstreams.keys()].filter((id) => !id.startsWith('local:')).length,
+      dropped: {
+        ...this.#dropped,
+        malformed: this.#dropped.malformed + sum((c) => c.malformedRtcp),
+        queue: this.#gone.queue + sum((c) => c.droppedQueue),
+        waitingForKeyframe: this.#gone.gate + sum((c) => c.droppedWaitingForKeyframe),
+      },
+      nack: { asked: this.#gone.asked + sum((c) => c.nackAsked), resent: this.#gone.resent + sum((c) => c.nackResent), forwarded: this.#nackForwarded },
+      keyframeRequests: { fromChildren: this.#gone.fromChildren + sum((c) => c.keyframeRequests), upstream: this.#keyframeUpstream },
+      lastVideoAt: this.#lastVideoAt,
+      lastKeyframeAt: this.#lastKeyframeAt,
+      videoResumedAt: this.#videoResumedAt,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.setStatsInterval(0);
+    if (this.#keyframeTimer) clearTimeout(this.#keyframeTimer);
+    this.#follow(null);
+    for (const d of this.#disposables.splice(0).reverse()) d();
+    for (const id of [...this.#downstreams.keys()]) this.#removeDownstream(id);
+    const source = this.#source;
+    this.#source = null;
+    await source?.close();
+    this.removeAllListeners();
+  }
+
+  #follow(ctx: RoomContext | null): void {
+    for (const d of this.#roomDisposables.splice(0).reverse()) d();
+    for (const id of [...this.#downstreams.keys()]) if (!id.startsWith('local:')) this.#removeDownstream(id);
+    this.#setParent(null);
+    if (!ctx || this.#closed) return;
+    const edges: EdgeTable = ctx.edges;
+    this.#roomDisposables.push(
+      edges.on('open', (link) => this.#onOpen(link)),
+      edges.on('closed', (link) => this.#onClosed(link)),
+    );
+    for (const link of [edges.parent, ...edges.children()]) if (link?.isOpen) this.#onOpen(link);
+  }
+
+  #onOpen(link: PeerLink): void {
+    if ((link.opts.kind ?? 'tree') !== 'tree') return;
+    if (link.opts.end === 'child') {
+      this.#setParent(link);
+      return;
+    }
+    const off = link.on('media', (_kind, packet) => this.#downstreams.get(link.edge)?.handleRtcp(packet));
+    this.#addDownstream({ id: link.edge, ssrc: (k) => link.localSsrc(k), send: (k, p) => link.sendMedia(k, p) }, off);
+    log.debug(`forwarding to ${link.peerId} (${link.edge})`);
+  }
+
+  #onClosed(link: PeerLink): void {
+    if (link === this.#parent) this.#setParent(null);
+    this.#removeDownstream(link.edge);
+  }
+
+  #setParent(link: PeerLink | null): void {
+    this.#parentOff?.();
+    this.#parentOff = null;
+    this.#parent = link;
+    if (!link) return;
+    this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet));
+    // A new parent: what we forward from now on starts mid-stream; ask for a picture at once.
+    this.requestKeyframe();
+  }
+
+  #addDownstream(sink: MediaSink, dispose?: () => void): Downstream {
+    this.#removeDownstream(sink.id);
+    const ds = new Downstream(sink, {
+      keyframeNeeded: () => this.requestKeyframe(),
+      nackUpstream: (kind, seqs) => this.#nackUpstream(kind, seqs),
+    });
+    this.#downstreams.set(sink.id, ds);
+    if (dispose) this.#sinkDisposers.set(sink.id, dispose);
+    // Keyframe on join: the newcomer waits for one before it gets any video.
+    this.requestKeyframe();
+    return ds;
+  }
+
+  #removeDownstream(id: string): void {
+    const ds = this.#downstreams.get(id);
+    this.#sinkDisposers.get(id)?.();
+    this.#sinkDisposers.delete(id);
+    if (!ds) return;
+    this.#downstreams.delete(id);
+    ds.close();
+    const c = ds.counters;
+    this.#gone.packets += c.packets;
+    this.#gone.bytes += c.bytes;
+    this.#gone.queue += c.droppedQueue;
+    this.#gone.gate += c.droppedWaitingForKeyframe;
+    this.#gone.asked += c.nackAsked;
+    this.#gone.resent += c.nackResent;
+    this.#gone.fromChildren += c.keyframeRequests;
+    this.#dropped.malformed += c.malformedRtcp;
+  }
+
+  /** One packet from upstream: validated here, where it arrives, then fanned out. */
+  #ingest(kind: MediaKind, packet: Buffer): void {
+    if (this.#closed) return;
+    if (isRtcpPacket(packet)) {
+      const rtcp = parseRtcp(packet);
+      if (!rtcp) {
+        this.#dropped.malformed++;
+        return;
+      }
+      for (const sr of rtcp.senderReports) for (const ds of this.#downstreams.values()) ds.forwardSenderReport(kind, packet, sr.offset);
+      return;
+    }
+    if (packet.length > MAX_RTP_BYTES) {
+      this.#dropped.oversized++;
+      return;
+    }
+    const rtp = parseRtp(packet);
+    if (!rtp) {
+      this.#dropped.malformed++;
+      return;
+    }
+    // Only our codec: RTX, FEC or padding-only probes would confuse every receiver below.
+    if (rtp.payloadType !== PAYLOAD_TYPES[kind] || rtp.payloadLength === 0) {
+      this.#dropped.unexpected++;
+      return;
+    }
+    const keyframe = kind === 'video' && isVp8KeyframeStart(packet, rtp);
+    const c = this.#in[kind];
+    c.packets++;
+    c.bytes += packet.length;
+    if (kind === 'video') {
+      const now = Date.now();
+      if (this.#lastVideoAt !== null && now - this.#lastVideoAt >= VIDEO_STALL_MS) this.#videoResumedAt = now;
+      this.#lastVideoAt = now;
+      if (keyframe) {
+        c.keyframes++;
+        this.#lastKeyframeAt = this.#lastVideoAt;
+      }
+      const every = this.opts.traceEvery ?? 0;
+      if (every > 0 && rtp.seq % every === 0) this.emit('trace', { seq: rtp.seq, us: Number(process.hrtime.bigint() / 1000n) });
+    }
+    for (const ds of this.#downstreams.values()) ds.push(kind, packet, rtp, keyframe);
+  }
+
+  #sendKeyframeRequest(): void {
+    this.#keyframeTimer = null;
+    if (this.#closed) return;
+    this.#lastKeyframeRequest = performance.now();
+    this.#keyframeUpstream++;
+    if (this.#source) {
+      this.#source.requestKeyframe();
+    } else if (this.#parent) {
+      const ssrc = this.#parent.remoteSsrc('video');
+      if (ssrc !== undefined) this.#parent.sendMedia('video', buildPli(FEEDBACK_SSRC, ssrc));
+    }
+  }
+
+  #nackUpstream(kind: MediaKind, seqs: number[]): void {
+    const ssrc = this.#parent?.remoteSsrc(kind);
+    if (!this.#parent || ssrc === undefined) return;
+    this.#nackForwarded += seqs.length;
+    this.#parent.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs));
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Media over the relay tree: the tracks every tree edge carries parent → child, their codecs and
+ * payload types, and the few RTP/RTCP structures a forwarder must read or write. Pure: parsers
+ * return null for anything malformed (the caller counts and drops it), builders return new
+ * Buffers. No decoding of the media itself beyond "does this VP8 packet start a keyframe".
+ *
+ * RTP (RFC 3550), RTCP feedback (RFC 4585: NACK, PLI; RFC 5104: FIR), multiplexing RTP and RTCP
+ * on one port (RFC 5761: payload types 64–95 with the marker bit are RTCP 192–223).
+ */
+
+/** The sendonly tracks a parent offers on every tree edge, in m-line order; the mid is the kind. */
+export const MEDIA_KINDS = ['video', 'audio', 'podcast'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+export const isMediaKind = (v: unknown): v is MediaKind => (MEDIA_KINDS as readonly unknown[]).includes(v);
+
+/** Payload types inside the tree (agents and the agent's own browser); foreign PTs are rewritten. */
+export const PAYLOAD_TYPES: Readonly<Record<MediaKind, number>> = { video: 96, audio: 111, podcast: 111 };
+export const CLOCK_RATES: Readonly<Record<MediaKind, number>> = { video: 90_000, audio: 48_000, podcast: 48_000 };
+export const CODECS: Readonly<Record<MediaKind, 'VP8' | 'opus'>> = { video: 'VP8', audio: 'opus', podcast: 'opus' };
+
+/**
+ * Bigger than any packet a WebRTC sender or our ffmpeg source emits (they packetize to ≤ 1200
+ * bytes for a 1280-byte path MTU); a larger "RTP packet" from a peer is an attack or a bug.
+ */
+export const MAX_RTP_BYTES = 1400;
+export const MAX_RTCP_BYTES = 1400;
+const RTP_HEADER_BYTES = 12;
+
+export const RTCP = { SR: 200, RR: 201, SDES: 202, BYE: 203, APP: 204, RTPFB: 205, PSFB: 206, XR: 207 } as const;
+const FMT_NACK = 1;
+const FMT_PLI = 1;
+const FMT_FIR = 4;
+
+/** RTCP has payload types 192–223 in the second byte (RFC 5761 §4); RTP's are 0–127 (+ marker). */
+export const isRtcpPacket = (buf: Uint8Array): boolean => buf.length >= 2 && buf[1]! >= 192 && buf[1]! <= 223;
+
+export interface RtpInfo {
+  payloadType: number;
+  marker: boolean;
+  seq: number;
+  timestamp: number;
+  ssrc: number;
+  /** offset of the payload (after CSRCs and the header extension) */
+  payloadOffset: number;
+  /** payload bytes, without padding */
+  payloadLength: number;
+}
+
+/** Reads an RTP header; null when it is not a well-formed RTP packet of a sane size. */
+export function parseRtp(buf: Uint8Array): RtpInfo | null {
+  if (buf.length < RTP_HEADER_BYTES || buf.length > MAX_RTP_BYTES) return null;
+  const b0 = buf[0]!;
+  if (b0 >> 6 !== 2 || isRtcpPacket(buf)) return null;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let offset = RTP_HEADER_BYTES + (b0 & 0x0f) * 4;
+  if (b0 & 0x10) {
+    if (offset + 4 > buf.length) return null;
+    offset += 4 + view.getUint16(offset + 2) * 4;
+  }
+  let end = buf.length;
+  if (b0 & 0x20) {
+    const pad = buf[buf.length - 1]!;
+    if (pad === 0) return null;
+    end -= pad;
+  }
+  if (offset > end) return null;
+  return {
+    payloadType: buf[1]! & 0x7f,
+    marker: (buf[1]! & 0x80) !== 0,
+    seq: view.getUint16(2),
+    timestamp: view.getUint32(4),
+    ssrc: view.getUint32(8),
+    payloadOffset: offset,
+    payloadLength: end - offset,
+  };
+}
+
+/** Writes SSRC, payload type (keeping the marker), sequence number and timestamp in place. */
+export function rewriteRtp(buf: Uint8Array, f: { ssrc: number; payloadType: number; seq: number; timestamp: number }): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  buf[1] = (buf[1]! & 0x80) | (f.payloadType & 0x7f);
+  view.setUint16(2, f.seq & 0xffff);
+  view.setUint32(4, f.timestamp >>> 0);
+  view.setUint32(8, f.ssrc >>> 0);
+}
+
+/**
+ * True when this VP8 packet carries the first bytes of a key frame (RFC 7741 §4.2–4.3: the
+ * payload descriptor's S bit with partition 0, then the frame tag's P bit clear).
+ */
+export function isVp8KeyframeStart(buf: Uint8Array, rtp: RtpInfo): boolean {
+  let p = rtp.payloadOffset;
+  const end = rtp.payloadOffset + rtp.payloadLength;
+  if (p >= end) return false;
+  const d = buf[p++]!;
+  if (!(d & 0x10) || (d & 0x07) !== 0) return false;
+  if (d & 0x80) {
+    if (p >= end) return false;
+    const x = buf[p++]!;
+    if (x & 0x80) p += p < end && buf[p]! & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
+    if (x & 0x40) p++; // TL0PICIDX
+    if (x & 0x30) p++; // TID / KEYIDX
+  }
+  return p < end && (buf[p]! & 0x01) === 0;
+}
+
+/** What a forwarder acts on in one (possibly compound) RTCP packet. */
+export interface RtcpSummary {
+  /** media SSRCs a PLI or FIR asks a key frame of */
+  keyframeFor: number[];
+  /** NACKed sequence numbers by media SSRC */
+  nacks: { ssrc: number; seqs: number[] }[];
+  /** sender reports: SSRC and where their RTP timestamp sits (offset of the RTP timestamp field) */
+  senderReports: { ssrc: number; offset: number }[];
+}
+
+/** Walks a compound RTCP packet; null when any part is malformed (then none of it is acted on). */
+export function parseRtcp(buf: Uint8Array): RtcpSummary | null {
+  if (buf.length < 4 || buf.length > MAX_RTCP_BYTES || !isRtcpPacket(buf)) return null;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: RtcpSummary = { keyframeFor: [], nacks: [], senderReports: [] };
+  let p = 0;
+  while (p < buf.length) {
+    if (p + 4 > buf.length || buf[p]! >> 6 !== 2) return null;
+    const count = buf[p]! & 0x1f;
+    const pt = buf[p + 1]!;
+    const len = (view.getUint16(p + 2) + 1) * 4;
+    if (p + len > buf.length) return null;
+    if (pt === RTCP.SR) {
+      if (len < 28) return null;
+      out.senderReports.push({ ssrc: view.getUint32(p + 4), offset: p + 16 });
+    } else if (pt === RTCP.PSFB && count === FMT_PLI) {
+      if (len < 12) return null;
+      out.keyframeFor.push(view.getUint32(p + 8));
+    } else if (pt === RTCP.PSFB && count === FMT_FIR) {
+      for (let q = p + 12; q + 8 <= p + len; q += 8) out.keyframeFor.push(view.getUint32(q));
+    } else if (pt === RTCP.RTPFB && count === FMT_NACK) {
+      if (len < 16) return null;
+      const seqs: number[] = [];
+      for (let q = p + 12; q + 4 <= p + len; q += 4) {
+        const pid = view.getUint16(q);
+        const blp = view.getUint16(q + 2);
+        seqs.push(pid);
+        for (let bit = 0; bit < 16; bit++) if (blp & (1 << bit)) seqs.push((pid + bit + 1) & 0xffff);
+      }
+      out.nacks.push({ ssrc: view.getUint32(p + 8), seqs });
+    } else if (pt < RTCP.SR || pt > RTCP.XR) {
+      return null;
+    }
+    p += len;
+  }
+  return out;
+}
+
+/** Picture Loss Indication (RFC 4585 §6.3.1): "send me a key frame". */
+export function buildPli(senderSsrc: number, mediaSsrc: number): Buffer {
+  const b = Buffer.alloc(12);
+  b[0] = 0x80 | FMT_PLI;
+  b[1] = RTCP.PSFB;
+  b.writeUInt16BE(2, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(mediaSsrc >>> 0, 8);
+  return b;
+}
+
+/** Generic NACK (RFC 4585 §6.2.1) for the given sequence numbers, packed into PID + bitmask pairs. */
+export function buildNack(senderSsrc: number, mediaSsrc: number, seqs: number[]): Buffer {
+  const fci: [number, number][] = [];
+  for (const seq of [...new Set(seqs.map((s) => s & 0xffff))].sort((a, b) => a - b)) {
+    const last = fci.at(-1);
+    const diff = last ? (seq - last[0]) & 0xffff : 0;
+    if (last && diff >= 1 && diff <= 16) last[1] |= 1 << (diff - 1);
+    else fci.push([seq, 0]);
+  }
+  const b = Buffer.alloc(12 + fci.length * 4);
+  b[0] = 0x80 | FMT_NACK;
+  b[1] = RTCP.RTPFB;
+  b.writeUInt16BE(b.length / 4 - 1, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(mediaSsrc >>> 0, 8);
+  fci.forEach(([pid, blp], i) => {
+    b.writeUInt16BE(pid, 12 + i * 4);
+    b.writeUInt16BE(blp, 14 + i * 4);
+  });
+  return b;
+}
+
+/** Counters of one kind of media as an agent sees it. */
+export interface MediaCounters {
+  packets: number;
+  bytes: number;
+  keyframes: number;
+}
+
+/**
+ * One agent's media figures, printed as `event {"type":"media-stats","data":…}` by `--events`
+ * and pushed to the UI. `in` counts RTP accepted from upstream (the local source on the host, the
+ * parent elsewhere); `out` counts RTP sent to children, resends included.
+ */
+export interface MediaStats {
+  /** wall clock (ms) when taken */
+  t: number;
+  upstream: 'none' | 'source' | 'parent';
+  in: Record<MediaKind, MediaCounters>;
+  out: { packets: number; bytes: number };
+  children: number;
+  dropped: { malformed: number; oversized: number; unexpected: number; queue: number; waitingForKeyframe: number };
+  nack: { asked: number; resent: number; forwarded: number };
+  keyframeRequests: { fromChildren: number; upstream: number };
+  /** wall clock (ms) of the last video packet and the last key frame start, if any */
+  lastVideoAt: number | null;
+  lastKeyframeAt: number | null;
+  /** wall clock (ms) of the first video packet after a stall of VIDEO_STALL_MS or more */
+  videoResumedAt: number | null;
+}
+
+/** No video for this long counts as a stall (30 fps video sends a packet every ~10–33 ms). */
+export const VIDEO_STALL_MS = 300;
