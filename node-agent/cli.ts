@@ -5,12 +5,13 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CamvidError, toCamvidError } from '../protocol/errors.js';
 import { shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
+import { wireChatHeadless } from './chat/chat-cli.js';
+import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, wireShare } from './files/files-cli.js';
 import { RoomBrowser } from './discovery/room-browser.js';
 import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './media/media-cli.js';
 import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './labs/lab-cli.js';
@@ -24,7 +25,9 @@ const USAGE = `Usage:
   camvid                                 start the agent and its web UI
   camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
               [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
+  camvid host ... --share DIR               share a folder with the class
   camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events] [--say TEXT] [--stdin]
+              [--get PATH]... [--out DIR]   download files from the instructor's share
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
@@ -58,21 +61,7 @@ const HEADLESS_OPTIONS: ParseArgsConfig['options'] = {
 function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
   wireMediaEvents(agent, v, printEvent);
   wireLabHeadless(agent, v);
-  const chat = agent.features.chat;
-  if (v.events) {
-    chat.on('message', (rec) => printEvent('chat', rec));
-    chat.on('outbox', (pending) => printEvent('outbox', pending.map((p) => p.id)));
-  }
-  const say = (text: string) =>
-    chat.send(text).catch((err: CamvidError) => console.error(`error: ${err.code}: ${err.message}`));
-  for (const text of (v.say as string[] | undefined) ?? []) void say(text);
-  if (v.stdin) {
-    createInterface({ input: process.stdin }).on('line', (line) => {
-      const m = /^say (.+)$/.exec(line);
-      if (m) void say(m[1]!);
-      else if (line.trim()) console.error(`unknown command: ${line} (try: say <text>)`);
-    });
-  }
+  wireChatHeadless(agent, v, printEvent);
 }
 
 /** The media flags are checked before anything starts; a bad one is a usage error (exit 2). */
@@ -170,6 +159,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       'no-ui': { type: 'boolean' },
       ...HEADLESS_OPTIONS,
       ...MEDIA_HOST_OPTIONS,
+      ...FILES_HOST_OPTIONS,
     });
     mediaUsage(v);
     labUsage(v);
@@ -184,6 +174,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const agent = await startAgent(v);
     let ui: UiServer | null = null;
     try {
+      wireShare(agent, v, printEvent);
       const host = await agent.host({
         room: (v.room as string | undefined) ?? DEFAULT_ROOM_NAME,
         password: (v.password as string | undefined) ?? DEFAULT_ROOM_PASSWORD,
@@ -214,6 +205,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       name: { type: 'string' },
       password: { type: 'string' },
       ...HEADLESS_OPTIONS,
+      ...FILES_JOIN_OPTIONS,
     });
     if (!v.name || !v.password || (!v.room && !v.address)) {
       throw new UsageError('join needs --name, --password and one of --room or --address');
@@ -238,6 +230,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       const parent = member.roster.find((m) => m.id === member.edges.parent?.peerId);
       const took = Math.round(performance.now() - joinStarted);
       console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''} in ${took} ms`);
+      wireShare(agent, v, printEvent);
+      void runGets(agent, v, printEvent);
       member.on('error', (err) => {
         console.error(`error: ${err.code}: ${err.message}`);
         process.exitCode = 1;

@@ -5,19 +5,23 @@
  */
 import type { Agent } from './agent.js';
 import { ChatService } from './chat/chat-service.js';
+import { ClassroomControls } from './classroom-controls.js';
+import { FileService } from './files/file-service.js';
 import { LabService } from './labs/lab-service.js';
 import { MailService } from './mail/mail-service.js';
 import { MediaRelay } from './media/media-relay.js';
 
 export interface Features {
   chat: ChatService;
+  classroom: ClassroomControls;
+  files: FileService;
   labs: LabService;
   mail: MailService;
   media: MediaRelay;
 }
 
 export function startFeatures(agent: Agent): Features {
-  return { chat: new ChatService(agent), labs: new LabService(agent), mail: new MailService(agent), media: new MediaRelay(agent) };
+  return { chat: new ChatService(agent), classroom: new ClassroomControls(agent), files: new FileService(agent), labs: new LabService(agent), mail: new MailService(agent), media: new MediaRelay(agent) };
 }
 
 export async function closeFeatures(features: Features): Promise<void> {

@@ -3,11 +3,13 @@
  * notice a dead peer when no socket closes (a cut cable, a frozen machine).
  */
 import { chatCtlShapes } from './chat.js';
+import { filesCtlShapes } from './files.js';
 import { labCtlShapes } from './labs/lab-messages.js';
 import { num, union } from './validate.js';
 
 export const ctlMessage = union({
   ...chatCtlShapes,
+  ...filesCtlShapes,
   ...labCtlShapes,
   ping: { t: num(0, Number.MAX_SAFE_INTEGER) },
   pong: { t: num(0, Number.MAX_SAFE_INTEGER) },

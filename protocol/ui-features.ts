@@ -4,14 +4,19 @@
  * of protocol/ui.ts never grows a long switch.
  */
 import { chatText, type ChatRecord } from './chat.js';
+import { peerId } from './common.js';
 import { labUiRequests, type LabUiEvent } from './labs/lab-messages.js';
 import { mailUiRequests, type MailUiEvent } from './mail.js';
-import type { Validator } from './validate.js';
+import { bool, type Validator } from './validate.js';
 
-/** Request shapes by type (each request also carries `id`, added by protocol/ui.ts). */
+/** Request shapes by type (each request also carries `id`, added by protocol/ui.ts: never name a field `id`). */
 export const featureUiRequests = {
   'chat-send': { text: chatText },
   'chat-log': {},
+  'hand-raise': { up: bool },
+  'hand-lower': { member: peerId },
+  'chat-mute': { member: peerId, muted: bool },
+  'member-remove': { member: peerId },
   ...mailUiRequests,
   ...labUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;

@@ -59,6 +59,7 @@ export class HostChat {
 
   async #onMessage(memberId: string, msg: FeatureMemberMessage): Promise<void> {
     if (msg.type === 'chat-history') return this.#sendHistory(memberId, msg.after);
+    if (msg.type !== 'chat-send') return;
     const result = this.#sequence(memberId, msg.id, msg.text);
     const reply: HostMessage = 'code' in result ? { type: 'chat-refused', id: msg.id, ...result } : { type: 'chat-ack', id: msg.id, seq: result.seq };
     if ('code' in result) this.host.sendTo(memberId, reply);

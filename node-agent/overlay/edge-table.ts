@@ -20,6 +20,7 @@ export type EdgeTableEvents = {
   open: [link: PeerLink];
   closed: [link: PeerLink, reason: LinkCloseReason];
   ctl: [link: PeerLink, message: CtlMessage];
+  bulk: [link: PeerLink, data: Buffer];
 };
 
 export class EdgeTable extends TypedEmitter<EdgeTableEvents> {
@@ -97,6 +98,7 @@ export class EdgeTable extends TypedEmitter<EdgeTableEvents> {
     link.on('signal', (data) => this.opts.sendSignal(edge, peerId, data));
     link.on('open', () => this.emit('open', link));
     link.on('ctl', (message) => this.emit('ctl', link, message));
+    link.on('bulk', (data) => this.emit('bulk', link, data));
     link.on('closed', (reason) => {
       if (this.#parent === link) this.#parent = null;
       if (this.#children.get(edge) === link) this.#children.delete(edge);

@@ -50,7 +50,7 @@ interface Member {
 }
 
 /** Session messages that features (chat, …) handle rather than the tree. */
-export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` }>;
+export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` }>;
 
 export type RoomHostEvents = {
   roster: [members: RosterEntry[]];
@@ -188,6 +188,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     hand: (m, msg) => this.setHand(m.id, msg.up),
     'chat-send': (m, msg) => this.emit('feature', m.id, msg),
     'chat-history': (m, msg) => this.emit('feature', m.id, msg),
+    'files-list': (m, msg) => this.emit('feature', m.id, msg),
+    'files-manifest': (m, msg) => this.emit('feature', m.id, msg),
     leave: (m) => m.session.close(),
   };
 

@@ -39,7 +39,7 @@ export interface RoomInfo {
 }
 
 /** Session messages from the host that features handle. */
-export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` }>;
+export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` | `files-${string}` }>;
 
 export type MemberState = 'joining' | 'joined' | 'reconnecting';
 
@@ -207,6 +207,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       case 'chat-refused':
       case 'chat-batch':
       case 'chat-head':
+      case 'files-reply':
         this.emit('feature', msg);
         break;
       default:

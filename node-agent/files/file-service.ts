@@ -1,0 +1,140 @@
+/**
+ * File sharing for one agent: the host's share (listings and manifests answered over member
+ * sessions), the chunk relay on every agent, and downloads. Owned by the agent (features.ts).
+ */
+import path from 'node:path';
+import { CamvidError } from '../../protocol/errors.js';
+import type { FileEntry, ManifestPage } from '../../protocol/files.js';
+import type { Agent, RoomContext } from '../agent.js';
+import type { FeatureMemberMessage } from '../overlay/room-host.js';
+import type { FeatureHostMessage } from '../overlay/room-member.js';
+import { ChunkCache } from './chunk-cache.js';
+import { ChunkRelay } from './chunk-relay.js';
+import { Download } from './download.js';
+import { ShareHost } from './share-host.js';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+interface Waiting {
+  resolve: (msg: Extract<FeatureHostMessage, { type: 'files-reply' }>) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class FileService {
+  relay: ChunkRelay | null = null;
+  #shareDir: string | null = null;
+  #share: ShareHost | null = null;
+  #ctx: RoomContext | null = null;
+  readonly #cache: ChunkCache;
+  readonly #waiting = new Map<number, Waiting>();
+  readonly #disposables: (() => void)[] = [];
+  #nextReq = 1;
+
+  constructor(private readonly agent: Agent) {
+    this.#cache = new ChunkCache(path.join(agent.store.dir, 'cache', 'chunks'));
+    this.#disposables.push(agent.on('room', (ctx) => this.#onRoom(ctx)));
+  }
+
+  /** The folder the host shares (set before or while hosting). */
+  setShare(dir: string | null): void {
+    this.#shareDir = dir && path.resolve(dir);
+    this.#share = this.#shareDir ? new ShareHost(this.#shareDir) : null;
+    if (this.#ctx) this.#onRoom(this.#ctx);
+  }
+
+  async list(rel: string): Promise<FileEntry[]> {
+    if (this.#ctx?.host) return this.#requireShare().list(rel);
+    const reply = await this.#request({ type: 'files-list', req: 0, path: rel });
+    return reply.entries ?? [];
+  }
+
+  async manifest(rel: string, from = 0): Promise<ManifestPage> {
+    if (this.#ctx?.host) return this.#requireShare().manifest(rel, from);
+    const reply = await this.#request({ type: 'files-manifest', req: 0, path: rel, from });
+    if (!reply.manifest) throw new CamvidError('FILE_NOT_FOUND');
+    return reply.manifest;
+  }
+
+  download(rel: string, outDir: string): Download {
+    if (!this.relay) throw new CamvidError('NOT_IN_ROOM');
+    return new Download(this.relay, this.agent.store.sublevel('downloads'), (p, from) => this.manifest(p, from), rel, outDir);
+  }
+
+  close(): void {
+    for (const d of this.#disposables.splice(0)) d();
+    this.#detach();
+  }
+
+  #requireShare(): ShareHost {
+    if (!this.#share) throw new CamvidError('FILE_NOT_FOUND', 'This room shares no folder.');
+    return this.#share;
+  }
+
+  #onRoom(ctx: RoomContext | null): void {
+    this.#detach();
+    this.#ctx = ctx;
+    if (!ctx) return;
+    this.relay = new ChunkRelay(ctx.edges, ctx.host ? this.#share : null, this.#cache);
+    if (ctx.host) {
+      const host = ctx.host;
+      this.#disposables.push(host.on('feature', (id, msg) => void this.#answer(id, msg)));
+    } else if (ctx.member) {
+      this.#disposables.push(ctx.member.on('feature', (msg) => this.#onReply(msg)));
+    }
+  }
+
+  #detach(): void {
+    this.relay?.close();
+    this.relay = null;
+    for (const w of this.#waiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(new CamvidError('NOT_IN_ROOM', 'Left the room.'));
+    }
+    this.#waiting.clear();
+    // Room-scoped listeners were pushed after the agent's one; drop them.
+    for (const d of this.#disposables.splice(1)) d();
+  }
+
+  async #answer(memberId: string, msg: FeatureMemberMessage): Promise<void> {
+    if (msg.type !== 'files-list' && msg.type !== 'files-manifest') return;
+    const host = this.#ctx?.host;
+    try {
+      if (msg.type === 'files-list') host?.sendTo(memberId, { type: 'files-reply', req: msg.req, entries: await this.#requireShare().list(msg.path) });
+      else host?.sendTo(memberId, { type: 'files-reply', req: msg.req, manifest: await this.#requireShare().manifest(msg.path, msg.from) });
+    } catch (err) {
+      const e = err instanceof CamvidError ? err : new CamvidError('FILE_NOT_FOUND', 'The share could not read that.');
+      host?.sendTo(memberId, { type: 'files-reply', req: msg.req, error: { code: e.code, message: e.message } });
+    }
+  }
+
+  #request(msg: Extract<FeatureMemberMessage, { type: 'files-list' | 'files-manifest' }>) {
+    const member = this.#ctx?.member;
+    if (!member) return Promise.reject(new CamvidError('NOT_IN_ROOM'));
+    const req = this.#nextReq++;
+    return new Promise<Extract<FeatureHostMessage, { type: 'files-reply' }>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(req);
+        reject(new CamvidError('TIMEOUT', 'The host did not answer.'));
+      }, REQUEST_TIMEOUT_MS);
+      this.#waiting.set(req, { resolve, reject, timer });
+      if (!member.send({ ...msg, req })) {
+        clearTimeout(timer);
+        this.#waiting.delete(req);
+        reject(new CamvidError('CLOSED', 'Not connected to the host right now.'));
+      }
+    }).then((reply) => {
+      if (reply.error) throw new CamvidError(reply.error.code === 'PATH_OUTSIDE_SHARE' ? 'PATH_OUTSIDE_SHARE' : 'FILE_NOT_FOUND', reply.error.message);
+      return reply;
+    });
+  }
+
+  #onReply(msg: FeatureHostMessage): void {
+    if (msg.type !== 'files-reply') return;
+    const w = this.#waiting.get(msg.req);
+    if (!w) return;
+    this.#waiting.delete(msg.req);
+    clearTimeout(w.timer);
+    w.resolve(msg);
+  }
+}

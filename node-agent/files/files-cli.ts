@@ -1,0 +1,57 @@
+/**
+ * Headless file sharing for `camvid host|join`: `--share DIR` (host) shares a folder;
+ * `--get PATH --out DIR` (join) downloads one file once in the room, printing progress with speed
+ * and ETA (to stderr) and a final `downloaded <path> → <file> sha256 <hash>` line; with `--events`
+ * the result is also an event line.
+ */
+import { CamvidError } from '../../protocol/errors.js';
+import type { ParseArgsConfig } from 'node:util';
+import type { Agent } from '../agent.js';
+
+export const FILES_HOST_OPTIONS: ParseArgsConfig['options'] = { share: { type: 'string' } };
+export const FILES_JOIN_OPTIONS: ParseArgsConfig['options'] = { get: { type: 'string', multiple: true }, out: { type: 'string' } };
+
+type Print = (type: string, data: unknown) => void;
+
+export function wireShare(agent: Agent, v: Record<string, unknown>, print: Print): void {
+  if (typeof v.share === 'string') agent.features.files.setShare(v.share);
+  if (!v.events) return;
+  // With --events: the chunk relay's counters whenever they changed, at most once a second.
+  let last = '';
+  setInterval(() => {
+    const stats = agent.features.files.relay?.stats;
+    const now = JSON.stringify(stats ?? null);
+    if (stats && now !== last) print('files-stats', stats);
+    last = now;
+  }, 1000).unref();
+}
+
+/** Downloads every `--get` path in turn; resolves false when one failed. */
+export async function runGets(agent: Agent, v: Record<string, unknown>, print: Print): Promise<boolean> {
+  const gets = (v.get as string[] | undefined) ?? [];
+  let ok = true;
+  for (const rel of gets) {
+    try {
+      const dl = agent.features.files.download(rel, (v.out as string | undefined) ?? '.');
+      const started = performance.now();
+      let last = 0;
+      dl.on('progress', (p) => {
+        const now = performance.now();
+        if (now - last < 500 && p.done < p.chunks) return;
+        last = now;
+        const secs = (now - started) / 1000;
+        const rate = (p.bytes - p.resumed * (p.size / Math.max(1, p.chunks))) / Math.max(0.001, secs);
+        const eta = rate > 0 ? (p.size - p.bytes) / rate : 0;
+        process.stderr.write(`${rel}: ${((100 * p.done) / Math.max(1, p.chunks)).toFixed(0)}% ${(rate / 1e6).toFixed(1)} MB/s ETA ${eta.toFixed(0)} s\n`);
+      });
+      const result = await dl.run();
+      console.log(`downloaded ${rel} → ${result.out} sha256 ${result.file} (${result.fetched} of ${result.chunks} chunks fetched, ${result.resumed} resumed)`);
+      if (v.events) print('download', { ...result, relay: agent.features.files.relay?.stats });
+    } catch (err) {
+      ok = false;
+      const e = err as CamvidError;
+      console.error(`error: ${e.code ?? 'ERROR'}: ${e.message}`);
+    }
+  }
+  return ok;
+}

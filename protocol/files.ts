@@ -1,0 +1,75 @@
+/**
+ * File sharing on the wire. Browsing and manifests are requests to the host over the member's
+ * session (the host owns the share). Chunks travel down the tree: a child asks its parent on `ctl`
+ * (`chunk-get`), the parent answers on `bulk` with one binary message per chunk, serving from disk
+ * (the host) or from its cache, or asking its own parent first (a relay). Files are named by the
+ * SHA-256 of their content, so a relay's cache is keyed by what the bytes are, not where they came from.
+ */
+import { array, int, literal, nullable, object, optional, str } from './validate.js';
+
+/** One data-channel message may carry 256 KiB here; a chunk plus its header must fit. */
+export const CHUNK_SIZE = 256 * 1024 - 1024;
+export const CHUNK_HEADER_BYTES = 36;
+/** chunk hashes per manifest page: keeps a session frame well under 64 KiB */
+export const MANIFEST_PAGE = 600;
+export const MAX_LISTING = 2000;
+
+const sha256Hex = str({ min: 64, max: 64, pattern: /^[0-9a-f]+$/ });
+const sha256B64 = str({ min: 44, max: 44, pattern: /^[A-Za-z0-9+/]{43}=$/ });
+const sharePath = str({ max: 1024 });
+const reqId = int(0, Number.MAX_SAFE_INTEGER);
+
+export const fileEntry = object({
+  name: str({ min: 1, max: 255 }),
+  kind: literal('file', 'dir'),
+  size: int(0, Number.MAX_SAFE_INTEGER),
+  mtime: int(0, Number.MAX_SAFE_INTEGER),
+});
+export type FileEntry = ReturnType<typeof fileEntry>;
+
+export const manifestPage = object({
+  /** SHA-256 of the whole file, hex: the file's id */
+  file: sha256Hex,
+  name: str({ min: 1, max: 255 }),
+  size: int(0, Number.MAX_SAFE_INTEGER),
+  chunkSize: int(1, CHUNK_SIZE),
+  chunks: int(0, 10_000_000),
+  /** hashes of chunks [from, from + hashes.length) */
+  from: int(0, 10_000_000),
+  hashes: array(sha256B64, MANIFEST_PAGE),
+});
+export type ManifestPage = ReturnType<typeof manifestPage>;
+
+/** Session shapes member → host. */
+export const filesMemberShapes = {
+  'files-list': { req: reqId, path: sharePath },
+  'files-manifest': { req: reqId, path: sharePath, from: int(0, 10_000_000) },
+};
+/** Session shapes host → member. */
+export const filesHostShapes = {
+  'files-reply': {
+    req: reqId,
+    entries: optional(array(fileEntry, MAX_LISTING)),
+    manifest: optional(manifestPage),
+    error: optional(object({ code: str({ max: 40 }), message: str({ max: 300 }) })),
+  },
+};
+/** Tree (`ctl`) shapes between a child and its parent. */
+export const filesCtlShapes = {
+  'chunk-get': { file: sha256Hex, index: int(0, 10_000_000), hash: sha256B64, path: nullable(sharePath) },
+  'chunk-error': { file: sha256Hex, index: int(0, 10_000_000), code: str({ max: 40 }) },
+};
+
+/** `bulk` message: [0..32) file id (raw SHA-256), [32..36) chunk index (u32 BE), then the bytes. */
+export function encodeChunk(file: string, index: number, data: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(CHUNK_HEADER_BYTES + data.length);
+  out.write(file, 0, 32, 'hex');
+  out.writeUInt32BE(index, 32);
+  out.set(data, CHUNK_HEADER_BYTES);
+  return out;
+}
+
+export function decodeChunk(msg: Buffer): { file: string; index: number; data: Buffer } | null {
+  if (msg.length < CHUNK_HEADER_BYTES || msg.length > CHUNK_HEADER_BYTES + CHUNK_SIZE) return null;
+  return { file: msg.subarray(0, 32).toString('hex'), index: msg.readUInt32BE(32), data: msg.subarray(CHUNK_HEADER_BYTES) };
+}
