@@ -152,7 +152,7 @@ export class Cluster {
   /** Starts `camvid <args>` with a fresh data folder; local agents stay on 127.0.0.1 without mDNS. */
   start(name: string, args: string[], opts: { local?: boolean; spawner?: Spawner } = {}): AgentProcess {
     const local = opts.local ?? true;
-    const extra = ['--data', this.dataDir(), ...(local ? ['--no-mdns', '--bind', '127.0.0.1'] : [])];
+    const extra = [...(args.includes('--data') ? [] : ['--data', this.dataDir()]), ...(local ? ['--no-mdns', '--bind', '127.0.0.1'] : [])];
     const child = (opts.spawner ?? localSpawn)(process.execPath, [CAMVID_BIN, ...args, ...extra]);
     const agent = new AgentProcess(name, child);
     this.agents.push(agent);

@@ -82,4 +82,23 @@ test('a relay killed mid-download: its children finish after reattaching without
   }
 });
 
+test('a download interrupted by killing the student’s agent resumes from the chunks already on disk', async () => {
+  const { rel, hash } = makeFile(32);
+  const chunks = Math.ceil((32 * 1024 * 1024) / CHUNK_SIZE);
+  const { port } = await cluster.startHost(['--share', path.join(dir, 'share')]);
+  const out = path.join(dir, 'out');
+  const first = cluster.startStudent('s', `127.0.0.1:${port}`, ['--get', rel, '--out', out]);
+  await first.waitFor(() => first.lines.some((l) => / ([2-8]\d)% /.test(l)), 120_000, 'part-way');
+  await first.kill('SIGKILL');
+  const dataDir = first.child.spawnargs[first.child.spawnargs.indexOf('--data') + 1]!;
+  // The same agent folder, started again with the same request.
+  const again = cluster.start('again', ['join', '--address', `127.0.0.1:${port}`, '--name', 's', '--password', 'secret', '--events', '--get', rel, '--out', out, '--data', dataDir]);
+  const done = await again.waitFor(() => download(again), 120_000, 'resumed download');
+  assert.is(sha(done.out), hash);
+  const resumed = (done as unknown as { resumed: number }).resumed;
+  console.log(`    resumed with ${resumed} of ${chunks} chunks already on disk; fetched ${done.fetched}`);
+  assert.ok(resumed > 0, 'some chunks were kept');
+  assert.is(done.fetched, chunks - resumed, 'only the missing chunks were fetched');
+});
+
 test.run();
