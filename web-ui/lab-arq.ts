@@ -212,8 +212,9 @@ export class LabArq extends LitElement {
         <h3>Efficiency against loss</h3>
         <lab-sweep-chart .series=${this.#series()}></lab-sweep-chart>
         <p class="note">
-          ${SWEEP_SEGMENTS} frames per point, seed ${p.seed}, window ${p.window} (Stop-and-Wait: 1), timeout ${p.timeout} ms. With a window of only
-          1 + 2a = 5, Selective Repeat stalls on every loss and falls below 1 − p; widen the window to see it reach the formula (docs/labs.md).
+          ${SWEEP_SEGMENTS} frames per point, seed ${p.seed}, window ${p.window} (Stop-and-Wait: 1), timeout ${p.timeout} ms. With a window of
+          1 + 2a = 5 or less, Selective Repeat stalls on every loss and falls below 1 − p; widen the window to see it approach the formula
+          (docs/labs.md).
         </p>
       </section>
       <lab-arq-network .client=${this.client} .params=${p}></lab-arq-network>
