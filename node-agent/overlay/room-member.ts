@@ -17,6 +17,7 @@ import type { PeerLink } from './peer-link.js';
 const log = createLogger('agent:member');
 const WELCOME_TIMEOUT_MS = 5000;
 const RECONNECT_DELAY_MS = 500;
+const START_ATTEMPTS = 3;
 
 export interface RoomMemberOptions {
   address: string;
@@ -89,9 +90,24 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
   }
 
   /** Connects and joins; resolves once the host welcomed us (the tree edge follows). */
+  /**
+   * Connects and joins; resolves once the host welcomed us (the tree edge follows). A transient
+   * failure (unreachable, timeout, a session cut during the handshake) is tried again a few times,
+   * as a person would; a refusal (wrong password, throttled, another room) is final at once.
+   */
   async start(): Promise<RoomInfo> {
-    const session = await connectSession(this.opts);
-    return this.#begin(session);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const session = await connectSession(this.opts);
+        return await this.#begin(session);
+      } catch (err) {
+        const e = err as CamvidError;
+        const transient = ['UNREACHABLE', 'TIMEOUT', 'CLOSED', 'BAD_MESSAGE'].includes(e.code);
+        if (!transient || attempt >= START_ATTEMPTS || this.#closed) throw err;
+        log.debug(`join attempt ${attempt} failed (${e.code}); trying again`);
+        await new Promise((r) => setTimeout(r, 300 * attempt));
+      }
+    }
   }
 
   /** Resolves when this member is in the tree (its parent edge is open). */
@@ -167,7 +183,8 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       session.on('close', (reason) => {
         clearTimeout(timer);
         reject(reason ?? new CamvidError('CLOSED', 'The host closed the session.'));
-        if (this.#session === session) this.#onSessionLost();
+        // Before the first welcome, start() decides whether to try again; after it, we reconnect.
+        if (this.#session === session && this.info) this.#onSessionLost();
       });
       session.send({ type: 'join', name: this.opts.name, peerId: this.opts.peerId });
     });

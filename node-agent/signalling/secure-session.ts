@@ -6,6 +6,7 @@
  */
 import type { WebSocket } from 'ws';
 import { CamvidError } from '../../protocol/errors.js';
+import { hostHandshake } from '../../protocol/handshake.js';
 import { parseJson, type Validator } from '../../protocol/validate.js';
 import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
 import type { SealedChannel } from '../auth/sealed-channel.js';
@@ -76,7 +77,7 @@ export class SecureSession<Out extends { type: string }, In extends { type: stri
     if (this.#closed) return;
     let plain: Uint8Array;
     try {
-      if (!isBinary) throw new CamvidError('BAD_MESSAGE', 'text frame after handshake');
+      if (!isBinary) throw hostRefusal(data) ?? new CamvidError('BAD_MESSAGE', 'text frame after handshake');
       plain = this.channel.open(new Uint8Array(data));
     } catch (err) {
       log.warn(`dropping session from ${this.remoteAddress}:`, (err as Error).message);
@@ -106,5 +107,18 @@ export class SecureSession<Out extends { type: string }, In extends { type: stri
     }
     this.emit('close', reason);
     this.removeAllListeners();
+  }
+}
+
+/**
+ * A joiner's session starts right after it sends its proof; if the host refused that proof (or
+ * timed the handshake out) its answer is a plain-text handshake `error`: keep its code.
+ */
+function hostRefusal(data: Buffer): CamvidError | null {
+  try {
+    const msg = hostHandshake(parseJson(data.toString('utf8'), MAX_SIGNAL_FRAME_BYTES));
+    return msg.type === 'error' ? new CamvidError(msg.code, msg.message) : null;
+  } catch {
+    return null;
   }
 }

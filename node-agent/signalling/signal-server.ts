@@ -22,7 +22,8 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { SecureSession } from './secure-session.js';
 
 const log = createLogger('agent:signal');
-const HANDSHAKE_TIMEOUT_MS = 5000;
+/** generous: a joiner on a loaded or slow machine must not fail between challenge and proof */
+const HANDSHAKE_TIMEOUT_MS = 15_000;
 export const SIGNAL_PATH = '/camvid/signal';
 
 export type HostSession = SecureSession<HostMessage, MemberMessage>;
