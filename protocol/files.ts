@@ -73,3 +73,25 @@ export function decodeChunk(msg: Buffer): { file: string; index: number; data: B
   if (msg.length < CHUNK_HEADER_BYTES || msg.length > CHUNK_HEADER_BYTES + CHUNK_SIZE) return null;
   return { file: msg.subarray(0, 32).toString('hex'), index: msg.readUInt32BE(32), data: msg.subarray(CHUNK_HEADER_BYTES) };
 }
+
+/** UI requests (spread into protocol/ui-features.ts). */
+export const filesUiRequests = {
+  'files-list': { path: sharePath },
+  'files-get': { path: sharePath },
+  /** the host picks the folder to share (an absolute path on its own machine) */
+  'files-share': { dir: str({ min: 1, max: 4096 }) },
+};
+
+/** Pushed to the UI while a download runs and when it ends. */
+export type FilesUiEvent = {
+  type: 'files-progress';
+  path: string;
+  done: number;
+  chunks: number;
+  size: number;
+  /** bytes per second over this run so far */
+  rate: number;
+  state: 'running' | 'done' | 'failed';
+  out?: string;
+  error?: string;
+};

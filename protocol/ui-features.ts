@@ -6,6 +6,7 @@
 import { chatText, type ChatRecord } from './chat.js';
 import { peerId } from './common.js';
 import { labUiRequests, type LabUiEvent } from './labs/lab-messages.js';
+import { filesUiRequests, type FilesUiEvent } from './files.js';
 import { mailUiRequests, type MailUiEvent } from './mail.js';
 import { bool, type Validator } from './validate.js';
 
@@ -18,6 +19,7 @@ export const featureUiRequests = {
   'chat-mute': { member: peerId, muted: bool },
   'member-remove': { member: peerId },
   ...mailUiRequests,
+  ...filesUiRequests,
   ...labUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
@@ -27,4 +29,5 @@ export type FeatureUiEvent =
   | { type: 'chat-outbox'; pending: { id: string; text: string }[] }
   | { type: 'chat-refused'; id: string; code: string; message: string }
   | MailUiEvent
+  | FilesUiEvent
   | LabUiEvent;

@@ -84,7 +84,7 @@ export class ClassControls extends LitElement {
     const me = this.members.find((m) => m.id === this.myId);
     const up = !!me?.hand;
     return html`<button data-testid="hand-button" aria-pressed=${up ? 'true' : 'false'} @click=${() => this.#do({ type: 'hand-raise', up: !up })}>
-        ${up ? 'Lower hand' : '✋ Raise hand'}
+        ${up ? 'Lower hand' : 'Raise hand'}
       </button>
       ${me?.muted ? html`<p class="muted" data-testid="muted-note">The instructor has muted your chat.</p>` : nothing}`;
   }

@@ -10,6 +10,7 @@ import type { Phase } from '../protocol/ui.js';
 import type { AgentClient } from './agent-client.js';
 import { AgentController } from './agent-controller.js';
 import './chat-panel.js';
+import './files-view.js';
 import { ChatModel } from './chat-model.js';
 import { sharedStyles } from './shared-styles.js';
 import './roster-tree.js';
@@ -30,6 +31,7 @@ export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
 /** Feature views that exist; a missing entry renders the "coming soon" placeholder. */
 const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {
   chat: (client) => html`<chat-panel .client=${client}></chat-panel>`,
+  files: (client) => html`<files-view .client=${client}></files-view>`,
   mail: (client) => html`<mail-view .client=${client}></mail-view>`,
   labs: (client) => html`<lab-view .client=${client}></lab-view>`,
 };

@@ -150,8 +150,8 @@ export class RosterTree extends LitElement {
         <span class="dot ${m.state}" title=${STATE_LABEL[m.state]} aria-label=${STATE_LABEL[m.state]}></span>
         <span class="name">${m.name}</span>
         ${m.id === this.myId ? html`<span class="me">(you)</span>` : nothing}
-        ${m.hand ? html`<span title="Hand raised" aria-label="hand raised" data-testid="roster-hand">✋</span>` : nothing}
-        ${m.muted ? html`<span title="Chat muted" aria-label="chat muted">🔇</span>` : nothing}
+        ${m.hand ? html`<span class="badge flag" title="Hand raised" data-testid="roster-hand">hand</span>` : nothing}
+        ${m.muted ? html`<span class="badge flag" title="Chat muted">muted</span>` : nothing}
         <span class="badge ${m.role}">${m.role}</span>
       </div>
       ${node.children.length ? html`<ul role="group">${node.children.map((c) => this.#renderNode(c))}</ul>` : nothing}

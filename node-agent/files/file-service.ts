@@ -2,6 +2,7 @@
  * File sharing for one agent: the host's share (listings and manifests answered over member
  * sessions), the chunk relay on every agent, and downloads. Owned by the agent (features.ts).
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
 import type { FileEntry, ManifestPage } from '../../protocol/files.js';
@@ -34,6 +35,37 @@ export class FileService {
   constructor(private readonly agent: Agent) {
     this.#cache = new ChunkCache(path.join(agent.store.dir, 'cache', 'chunks'));
     this.#disposables.push(agent.on('room', (ctx) => this.#onRoom(ctx)));
+    agent.onUiRequest('files-list', async (req) => ({ entries: await this.list(req.path) }));
+    agent.onUiRequest('files-get', async (req) => this.#downloadForUi(req.path));
+    agent.onUiRequest('files-share', async (req) => {
+      const s = await stat(req.dir).catch(() => null);
+      if (!s?.isDirectory()) throw new CamvidError('FILE_NOT_FOUND', `No folder at ${req.dir}.`);
+      this.setShare(req.dir);
+      return { dir: this.#shareDir };
+    });
+  }
+
+  /** Starts a download into `<data>/downloads`, reporting progress to the UI; resolves at once. */
+  #downloadForUi(rel: string): { started: true } {
+    const dl = this.download(rel, path.join(this.agent.store.dir, 'downloads'));
+    const started = performance.now();
+    let last = 0;
+    const push = (p: { done: number; chunks: number; size: number; resumed: number }, state: 'running' | 'done' | 'failed', extra = {}) => {
+      const secs = (performance.now() - started) / 1000;
+      const rate = ((p.done - p.resumed) * (p.size / Math.max(1, p.chunks))) / Math.max(0.001, secs);
+      this.agent.pushUi({ type: 'files-progress', path: rel, done: p.done, chunks: p.chunks, size: p.size, rate, state, ...extra });
+    };
+    dl.on('progress', (p) => {
+      const now = performance.now();
+      if (now - last < 200) return;
+      last = now;
+      push(p, 'running');
+    });
+    dl.run().then(
+      (r) => push(r, 'done', { out: r.out }),
+      (err: CamvidError) => push({ done: 0, chunks: 0, size: 0, resumed: 0 }, 'failed', { error: err.message }),
+    );
+    return { started: true };
   }
 
   /** The folder the host shares (set before or while hosting). */

@@ -1,0 +1,75 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { Cluster } from '../helpers/agents.js';
+import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
+import { requireCapability } from '../helpers/require.js';
+
+const test = suite('files in the browser');
+let cluster: Cluster;
+let browser: Browser | null = null;
+let dir: string;
+test.before.each(() => {
+  cluster = new Cluster();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'camvid-files-ui-'));
+});
+test.after.each(async () => {
+  await browser?.close();
+  browser = null;
+  await cluster.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the instructor shares a folder in the UI; a student navigates into a folder and downloads a file byte for byte', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  const share = path.join(dir, 'course');
+  mkdirSync(path.join(share, 'week 1'), { recursive: true });
+  const bytes = randomBytes(3 * 1024 * 1024 + 123);
+  writeFileSync(path.join(share, 'week 1', 'slides.pdf'), bytes);
+  writeFileSync(path.join(share, 'syllabus.txt'), 'read me');
+
+  const start = async (name: string) => {
+    const a = cluster.start(name, ['--port', '0', '--ui-port', '0']);
+    const [, url] = await a.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
+    return { a, url: url! };
+  };
+  const [teacher, student] = await Promise.all([start('teacher'), start('student')]);
+  browser = await launchBrowser();
+  const t = await openUi(browser, teacher.url);
+  await new LoginView(t.page).host({ name: 'Prof', password: 'pw' });
+  const tRoom = new RoomView(t.page);
+  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
+  await tRoom.tab('files').click();
+  await t.page.getByTestId('share-dir').fill(share);
+  await t.page.getByTestId('share-button').click();
+  await t.page.locator('[data-testid="file-entry"][data-name="week 1"]').waitFor({ timeout: 10_000 });
+
+  const s = await openUi(browser, student.url);
+  await new LoginView(s.page).join({ name: 'Grace', password: 'pw', address });
+  const sRoom = new RoomView(s.page);
+  await sRoom.rosterEntry('Grace').waitFor({ timeout: 15_000 });
+  await sRoom.tab('files').click();
+  const rows = s.page.getByTestId('file-entry');
+  await rows.first().waitFor({ timeout: 10_000 });
+  assert.equal(await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-kind')}:${e.getAttribute('data-name')}`)), ['dir:week 1', 'file:syllabus.txt'], 'folders first');
+  await s.page.locator('[data-testid="file-entry"][data-name="week 1"]').getByTestId('open-folder').click();
+  const slides = s.page.locator('[data-testid="file-entry"][data-name="slides.pdf"]');
+  await slides.waitFor({ timeout: 10_000 });
+  assert.match((await s.page.getByTestId('breadcrumbs').textContent()) ?? '', /Shared folder\s*\/\s*week 1/);
+  await slides.getByTestId('download').click();
+  const done = slides.getByTestId('download-done');
+  await done.waitFor({ timeout: 60_000 });
+  const out = (await done.getAttribute('title'))!;
+  const dataDir = student.a.child.spawnargs[student.a.child.spawnargs.indexOf('--data') + 1]!;
+  assert.ok(out.startsWith(dataDir), `saved inside the agent's folder: ${out}`);
+  assert.ok(readFileSync(out).equals(bytes), 'the downloaded bytes are the shared bytes');
+  await s.page.screenshot({ path: '/tmp/camvid-files.png' });
+  assert.equal(t.errors, []);
+  assert.equal(s.errors, []);
+});
+
+test.run();

@@ -1,0 +1,227 @@
+/**
+ * `<files-view>`: the instructor's shared folder as a browsable tree (breadcrumbs, folders first,
+ * sizes and dates) with a download button per file and a progress bar with speed and ETA. Files
+ * land in the agent's downloads folder; the finished line says where.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { CamvidError } from '../protocol/errors.js';
+import type { FileEntry, FilesUiEvent } from '../protocol/files.js';
+import type { AgentClient } from './agent-client.js';
+import { sharedStyles } from './shared-styles.js';
+
+const size = (n: number) =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`;
+const date = (ms: number) => new Date(ms).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+
+@customElement('files-view')
+export class FilesView extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        gap: 12px;
+        padding: 16px;
+      }
+      nav.crumbs {
+        display: flex;
+        gap: 4px;
+        flex-wrap: wrap;
+        align-items: center;
+      }
+      nav.crumbs button {
+        background: none;
+        border: none;
+        color: var(--accent);
+        padding: 2px 4px;
+        cursor: pointer;
+      }
+      table {
+        width: 100%;
+        border-collapse: collapse;
+      }
+      th,
+      td {
+        text-align: left;
+        padding: 6px 8px;
+        border-bottom: 1px solid var(--border);
+      }
+      td.num {
+        text-align: right;
+        white-space: nowrap;
+      }
+      button.link {
+        background: none;
+        border: none;
+        color: var(--accent);
+        cursor: pointer;
+        padding: 0;
+        font: inherit;
+        text-align: left;
+      }
+      progress {
+        width: 160px;
+      }
+      .note {
+        color: var(--muted);
+      }
+      .kind {
+        display: inline-block;
+        min-width: 3em;
+        margin-right: 6px;
+        font-size: 0.7em;
+        letter-spacing: 0.05em;
+        color: var(--muted);
+      }
+      .error {
+        color: var(--danger);
+      }
+      .done {
+        color: #1a7f37;
+        font-size: 0.9em;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor client: AgentClient | undefined;
+  @state() accessor path: string[] = [];
+  @state() accessor entries: FileEntry[] | null = null;
+  @state() accessor error = '';
+  @state() accessor transfers: Record<string, FilesUiEvent> = {};
+  @state() accessor shareDir = '';
+  #off: (() => void) | undefined;
+  #loadedFor: AgentClient | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#wire();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#off?.();
+    this.#off = undefined;
+    this.#loadedFor = undefined;
+  }
+
+  override willUpdate(): void {
+    this.#wire();
+  }
+
+  #wire(): void {
+    if (!this.client || this.#loadedFor === this.client) return;
+    this.#off?.();
+    this.#loadedFor = this.client;
+    this.#off = this.client.onEvent('files-progress', (ev) => {
+      this.transfers = { ...this.transfers, [ev.path]: ev };
+    });
+    void this.#load();
+  }
+
+  async #load(): Promise<void> {
+    this.error = '';
+    try {
+      const r = await this.client!.request<{ entries: FileEntry[] }>({ type: 'files-list', path: this.path.join('/') });
+      this.entries = r.entries;
+    } catch (err) {
+      this.entries = [];
+      this.error = err instanceof CamvidError ? err.message : String(err);
+    }
+  }
+
+  async #share(ev: Event): Promise<void> {
+    ev.preventDefault();
+    this.error = '';
+    try {
+      await this.client!.request({ type: 'files-share', dir: this.shareDir.trim() });
+      this.#go([]);
+    } catch (err) {
+      this.error = err instanceof CamvidError ? err.message : String(err);
+    }
+  }
+
+  #go(path: string[]): void {
+    this.path = path;
+    this.entries = null;
+    void this.#load();
+  }
+
+  async #download(rel: string): Promise<void> {
+    this.error = '';
+    try {
+      this.transfers = { ...this.transfers, [rel]: { type: 'files-progress', path: rel, done: 0, chunks: 1, size: 0, rate: 0, state: 'running' } };
+      await this.client!.request({ type: 'files-get', path: rel });
+    } catch (err) {
+      this.error = err instanceof CamvidError ? err.message : String(err);
+    }
+  }
+
+  #transfer(rel: string) {
+    const t = this.transfers[rel];
+    if (!t) return nothing;
+    if (t.state === 'failed') return html`<span class="error" data-testid="download-error">${t.error}</span>`;
+    if (t.state === 'done') return html`<span class="done" data-testid="download-done" title=${t.out ?? ''}>Saved to ${t.out}</span>`;
+    const left = t.rate > 0 ? Math.ceil((t.size * (1 - t.done / t.chunks)) / t.rate) : null;
+    return html`<progress data-testid="download-progress" max=${t.chunks} value=${t.done}></progress>
+      <span class="note">${(t.rate / 1e6).toFixed(1)} MB/s${left !== null ? ` · ${left} s left` : ''}</span>`;
+  }
+
+  override render() {
+    const crumbs = [{ name: 'Shared folder', at: [] as string[] }, ...this.path.map((name, i) => ({ name, at: this.path.slice(0, i + 1) }))];
+    const hosting = this.client?.state?.phase === 'hosting';
+    return html`
+      ${hosting
+        ? html`<form class="crumbs" @submit=${(e: Event) => this.#share(e)}>
+            <label for="share-dir">Folder to share:</label>
+            <input id="share-dir" data-testid="share-dir" placeholder="/home/teacher/course" .value=${this.shareDir}
+              @input=${(e: Event) => (this.shareDir = (e.target as HTMLInputElement).value)} />
+            <button type="submit" data-testid="share-button" ?disabled=${!this.shareDir.trim()}>Share</button>
+          </form>`
+        : nothing}
+      <nav class="crumbs" data-testid="breadcrumbs" aria-label="Folder">
+        ${crumbs.map((c, i) => html`${i ? html`<span>/</span>` : nothing}<button @click=${() => this.#go(c.at)}>${c.name}</button>`)}
+      </nav>
+      ${this.error ? html`<p class="error" role="alert" data-testid="files-error">${this.error}</p>` : nothing}
+      ${this.entries === null
+        ? html`<p class="note">Loading…</p>`
+        : this.entries.length === 0
+          ? html`<p class="note" data-testid="files-empty">This folder is empty.</p>`
+          : html`<table>
+              <thead>
+                <tr><th>Name</th><th class="num">Size</th><th>Modified</th><th></th></tr>
+              </thead>
+              <tbody>
+                ${this.entries.map((e) => {
+                  const rel = [...this.path, e.name].join('/');
+                  return html`<tr data-testid="file-entry" data-kind=${e.kind} data-name=${e.name}>
+                    <td>
+                      ${e.kind === 'dir'
+                        ? html`<button class="link" data-testid="open-folder" @click=${() => this.#go([...this.path, e.name])}>
+                            <span class="kind">DIR</span>${e.name}/
+                          </button>`
+                        : html`<span class="kind">FILE</span>${e.name}`}
+                    </td>
+                    <td class="num">${e.kind === 'dir' ? '' : size(e.size)}</td>
+                    <td>${date(e.mtime)}</td>
+                    <td>
+                      ${e.kind === 'file'
+                        ? this.transfers[rel]
+                          ? this.#transfer(rel)
+                          : html`<button data-testid="download" @click=${() => this.#download(rel)}>Download</button>`
+                        : nothing}
+                    </td>
+                  </tr>`;
+                })}
+              </tbody>
+            </table>`}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'files-view': FilesView;
+  }
+}
