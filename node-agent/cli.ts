@@ -11,7 +11,7 @@ import { shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { wireChatHeadless } from './chat/chat-cli.js';
-import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, wireShare } from './files/files-cli.js';
+import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, runPuts, wireShare } from './files/files-cli.js';
 import { RoomBrowser } from './discovery/room-browser.js';
 import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './media/media-cli.js';
 import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './labs/lab-cli.js';
@@ -28,6 +28,7 @@ const USAGE = `Usage:
   camvid host ... --share DIR               share a folder with the class
   camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events] [--say TEXT] [--stdin]
               [--get PATH]... [--out DIR]   download files from the instructor's share
+              [--put FILE]...               hand a file in (host: --upload-cap MB, default 100)
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
@@ -231,7 +232,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       const took = Math.round(performance.now() - joinStarted);
       console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''} in ${took} ms`);
       wireShare(agent, v, printEvent);
-      void runGets(agent, v, printEvent);
+      void runGets(agent, v, printEvent).then(() => runPuts(agent, v));
       member.on('error', (err) => {
         console.error(`error: ${err.code}: ${err.message}`);
         process.exitCode = 1;

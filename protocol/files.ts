@@ -5,7 +5,7 @@
  * (the host) or from its cache, or asking its own parent first (a relay). Files are named by the
  * SHA-256 of their content, so a relay's cache is keyed by what the bytes are, not where they came from.
  */
-import { array, int, literal, nullable, object, optional, str } from './validate.js';
+import { array, bool, int, literal, nullable, object, optional, str } from './validate.js';
 
 /** One data-channel message may carry 256 KiB here; a chunk plus its header must fit. */
 export const CHUNK_SIZE = 256 * 1024 - 1024;
@@ -54,8 +54,15 @@ export const filesHostShapes = {
     error: optional(object({ code: str({ max: 40 }), message: str({ max: 300 }) })),
   },
 };
-/** Tree (`ctl`) shapes between a child and its parent. */
+/** uploads larger than this are refused (the host may set a smaller cap) */
+export const MAX_UPLOAD_BYTES = 1024 ** 3;
+
+/** Tree (`ctl`) shapes between a child and its parent, and (uploads) on a direct edge to the host. */
 export const filesCtlShapes = {
+  'upload-begin': { id: sha256Hex, name: str({ min: 1, max: 255 }), size: int(0, MAX_UPLOAD_BYTES) },
+  'upload-accept': { id: sha256Hex },
+  'upload-end': { id: sha256Hex },
+  'upload-result': { id: sha256Hex, ok: bool, path: optional(str({ max: 1024 })), code: optional(str({ max: 40 })), message: optional(str({ max: 300 })) },
   'chunk-get': { file: sha256Hex, index: int(0, 10_000_000), hash: sha256B64, path: nullable(sharePath) },
   'chunk-error': { file: sha256Hex, index: int(0, 10_000_000), code: str({ max: 40 }) },
 };
@@ -83,7 +90,11 @@ export const filesUiRequests = {
 };
 
 /** Pushed to the UI while a download runs and when it ends. */
-export type FilesUiEvent = {
+export type FilesUiEvent =
+  | { type: 'files-uploaded'; student: string; name: string; size: number }
+  | FilesProgressEvent;
+
+export type FilesProgressEvent = {
   type: 'files-progress';
   path: string;
   done: number;

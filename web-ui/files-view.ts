@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
-import type { FileEntry, FilesUiEvent } from '../protocol/files.js';
+import type { FileEntry, FilesProgressEvent as FilesUiEvent } from '../protocol/files.js';
 import type { AgentClient } from './agent-client.js';
 import { sharedStyles } from './shared-styles.js';
 

@@ -13,6 +13,7 @@ import { ChunkCache } from './chunk-cache.js';
 import { ChunkRelay } from './chunk-relay.js';
 import { Download } from './download.js';
 import { ShareHost } from './share-host.js';
+import { DEFAULT_UPLOAD_CAP, UploadReceiver, uploadFile } from './uploads.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -24,6 +25,9 @@ interface Waiting {
 
 export class FileService {
   relay: ChunkRelay | null = null;
+  uploads: UploadReceiver | null = null;
+  /** largest upload the host accepts, bytes */
+  uploadCap = DEFAULT_UPLOAD_CAP;
   #shareDir: string | null = null;
   #share: ShareHost | null = null;
   #ctx: RoomContext | null = null;
@@ -93,6 +97,16 @@ export class FileService {
     return new Download(this.relay, this.agent.store.sublevel('downloads'), (p, from) => this.manifest(p, from), rel, outDir);
   }
 
+  /** Sends a local file into the host's uploads folder; resolves with where the host stored it. */
+  async upload(file: string, onProgress?: (sent: number, size: number) => void): Promise<string> {
+    const member = this.#ctx?.member;
+    if (!member?.info) throw new CamvidError('NOT_IN_ROOM', 'Only students upload to the instructor.');
+    const hostId = member.info.hostId;
+    const open = member.edges.directLinks().find((l) => l.peerId === hostId && l.isOpen);
+    const link = open ?? (await member.connectDirect(hostId));
+    return uploadFile(link, file, onProgress);
+  }
+
   close(): void {
     for (const d of this.#disposables.splice(0)) d();
     this.#detach();
@@ -111,6 +125,8 @@ export class FileService {
     if (ctx.host) {
       const host = ctx.host;
       this.#disposables.push(host.on('feature', (id, msg) => void this.#answer(id, msg)));
+      this.uploads = new UploadReceiver(ctx.edges, path.join(this.agent.store.dir, 'uploads'), (id) => host.memberName(id), this.uploadCap);
+      this.uploads.on('uploaded', (u) => this.agent.pushUi({ type: 'files-uploaded', student: u.student, name: u.name, size: u.size }));
     } else if (ctx.member) {
       this.#disposables.push(ctx.member.on('feature', (msg) => this.#onReply(msg)));
     }
@@ -119,6 +135,8 @@ export class FileService {
   #detach(): void {
     this.relay?.close();
     this.relay = null;
+    this.uploads?.close();
+    this.uploads = null;
     for (const w of this.#waiting.values()) {
       clearTimeout(w.timer);
       w.reject(new CamvidError('NOT_IN_ROOM', 'Left the room.'));

@@ -8,13 +8,23 @@ import { CamvidError } from '../../protocol/errors.js';
 import type { ParseArgsConfig } from 'node:util';
 import type { Agent } from '../agent.js';
 
-export const FILES_HOST_OPTIONS: ParseArgsConfig['options'] = { share: { type: 'string' } };
-export const FILES_JOIN_OPTIONS: ParseArgsConfig['options'] = { get: { type: 'string', multiple: true }, out: { type: 'string' } };
+export const FILES_HOST_OPTIONS: ParseArgsConfig['options'] = { share: { type: 'string' }, 'upload-cap': { type: 'string' } };
+export const FILES_JOIN_OPTIONS: ParseArgsConfig['options'] = {
+  get: { type: 'string', multiple: true },
+  out: { type: 'string' },
+  put: { type: 'string', multiple: true },
+};
 
 type Print = (type: string, data: unknown) => void;
 
 export function wireShare(agent: Agent, v: Record<string, unknown>, print: Print): void {
   if (typeof v.share === 'string') agent.features.files.setShare(v.share);
+  if (v['upload-cap'] !== undefined) {
+    const mb = Number(v['upload-cap']);
+    if (!Number.isFinite(mb) || mb < 0) throw new CamvidError('BAD_MESSAGE', '--upload-cap must be a number of megabytes');
+    agent.features.files.uploadCap = Math.floor(mb * 1024 * 1024);
+  }
+  if (v.events) agent.subscribe((ev) => ev.type === 'files-uploaded' && print('uploaded', ev));
   if (!v.events) return;
   // With --events: the chunk relay's counters whenever they changed, at most once a second.
   let last = '';
@@ -24,6 +34,22 @@ export function wireShare(agent: Agent, v: Record<string, unknown>, print: Print
     if (stats && now !== last) print('files-stats', stats);
     last = now;
   }, 1000).unref();
+}
+
+/** Uploads every `--put` file to the host in turn; resolves false when one failed. */
+export async function runPuts(agent: Agent, v: Record<string, unknown>): Promise<boolean> {
+  let ok = true;
+  for (const file of (v.put as string[] | undefined) ?? []) {
+    try {
+      const stored = await agent.features.files.upload(file);
+      console.log(`uploaded ${file} → ${stored}`);
+    } catch (err) {
+      ok = false;
+      const e = err as CamvidError;
+      console.error(`error: ${e.code ?? 'ERROR'}: ${e.message}`);
+    }
+  }
+  return ok;
 }
 
 /** Downloads every `--get` path in turn; resolves false when one failed. */

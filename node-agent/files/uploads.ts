@@ -1,0 +1,171 @@
+/**
+ * Uploads from a student into the host's `<data>/uploads/<student>/`, over a direct edge to the
+ * host: `upload-begin` (id = the file's SHA-256, name, size) → `upload-accept` or a refusal (too
+ * large) → chunks on `bulk` (the download framing) → `upload-end` → the host checks size and hash
+ * and answers `upload-result` with where it stored the file. Names are sanitised and never
+ * overwrite: "report.pdf" becomes "report (1).pdf".
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { CamvidError } from '../../protocol/errors.js';
+import { CHUNK_SIZE, decodeChunk, encodeChunk } from '../../protocol/files.js';
+import type { CtlMessage } from '../../protocol/ctl.js';
+import type { EdgeTable } from '../overlay/edge-table.js';
+import type { PeerLink } from '../overlay/peer-link.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { BulkSender } from './bulk-sender.js';
+import { sanitizeFileName } from './share-path.js';
+
+export const DEFAULT_UPLOAD_CAP = 100 * 1024 * 1024;
+const RESULT_TIMEOUT_MS = 60_000;
+
+interface Incoming {
+  name: string;
+  size: number;
+  received: number;
+  fh: FileHandle;
+  temp: string;
+}
+
+export type UploadReceiverEvents = { uploaded: [info: { student: string; name: string; size: number; path: string }] };
+
+/** The host's side: accepts uploads on direct edges from members. */
+export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
+  readonly #incoming = new Map<string, Incoming>();
+  readonly #off: (() => void)[];
+
+  constructor(
+    private readonly edges: EdgeTable,
+    private readonly dir: string,
+    private readonly nameOf: (peerId: string) => string | undefined,
+    readonly cap = DEFAULT_UPLOAD_CAP,
+  ) {
+    super();
+    this.#off = [
+      edges.on('ctl', (link, msg) => void this.#onCtl(link, msg).catch(() => {})),
+      edges.on('bulk', (link, data) => void this.#onBulk(link, data)),
+    ];
+  }
+
+  close(): void {
+    for (const off of this.#off) off();
+    for (const u of this.#incoming.values()) void u.fh.close().then(() => rm(u.temp, { force: true }));
+    this.#incoming.clear();
+    this.removeAllListeners();
+  }
+
+  async #onCtl(link: PeerLink, msg: CtlMessage): Promise<void> {
+    if (link.opts.kind !== 'direct') return;
+    const key = `${link.edge}:${'id' in msg ? msg.id : ''}`;
+    if (msg.type === 'upload-begin') {
+      if (msg.size > this.cap) {
+        link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'TOO_LARGE', message: `Uploads are limited to ${Math.round(this.cap / 1024 / 1024)} MB.` });
+        return;
+      }
+      const tempDir = path.join(this.dir, '.partial');
+      await mkdir(tempDir, { recursive: true });
+      const temp = path.join(tempDir, randomBytes(8).toString('hex'));
+      this.#incoming.set(key, { name: msg.name, size: msg.size, received: 0, fh: await open(temp, 'w'), temp });
+      link.sendCtl({ type: 'upload-accept', id: msg.id });
+    } else if (msg.type === 'upload-end') {
+      const u = this.#incoming.get(key);
+      if (!u) return;
+      this.#incoming.delete(key);
+      await u.fh.close();
+      const fail = (message: string) => {
+        void rm(u.temp, { force: true });
+        link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'BAD_UPLOAD', message });
+      };
+      if (u.received !== u.size) return fail('The upload arrived incomplete.');
+      if ((await sha256File(u.temp)) !== msg.id) return fail('The upload arrived damaged.');
+      const student = sanitizeFileName(this.nameOf(link.peerId) ?? 'unknown');
+      const folder = path.join(this.dir, student);
+      await mkdir(folder, { recursive: true });
+      const final = await freeName(folder, sanitizeFileName(u.name));
+      await rename(u.temp, final);
+      link.sendCtl({ type: 'upload-result', id: msg.id, ok: true, path: path.relative(this.dir, final) });
+      this.emit('uploaded', { student, name: path.basename(final), size: u.size, path: final });
+    }
+  }
+
+  async #onBulk(link: PeerLink, data: Buffer): Promise<void> {
+    if (link.opts.kind !== 'direct') return;
+    const chunk = decodeChunk(data);
+    const u = chunk && this.#incoming.get(`${link.edge}:${chunk.file}`);
+    if (!chunk || !u) return;
+    const at = chunk.index * CHUNK_SIZE;
+    if (at + chunk.data.length > u.size) return; // more than announced: dropped, then refused at the end
+    u.received += chunk.data.length;
+    await u.fh.write(Buffer.from(chunk.data), 0, chunk.data.length, at);
+  }
+}
+
+/** The student's side: sends one local file to the host. */
+export async function uploadFile(link: PeerLink, file: string, onProgress?: (sent: number, size: number) => void): Promise<string> {
+  const { size } = await stat(file);
+  const id = await sha256File(file);
+  const name = path.basename(file);
+  const result = new Promise<Extract<CtlMessage, { type: 'upload-result' }>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new CamvidError('TIMEOUT', 'The host did not confirm the upload.')), RESULT_TIMEOUT_MS);
+    const off = link.on('ctl', (msg) => {
+      if (msg.type === 'upload-result' && msg.id === id) {
+        clearTimeout(timer);
+        off();
+        resolve(msg);
+      }
+    });
+    link.once('closed', () => reject(new CamvidError('CLOSED', 'The connection to the host closed during the upload.')));
+  });
+  const accepted = new Promise<void>((resolve) => {
+    const off = link.on('ctl', (msg) => {
+      if (msg.type === 'upload-accept' && msg.id === id) {
+        off();
+        resolve();
+      }
+    });
+  });
+  link.sendCtl({ type: 'upload-begin', id, name, size });
+  const first = await Promise.race([accepted.then(() => null), result]);
+  if (first) throw new CamvidError('FILE_NOT_FOUND', first.message ?? 'The host refused the upload.');
+  const dc = link.channel('bulk');
+  if (!dc) throw new CamvidError('CLOSED');
+  const sender = new BulkSender(dc);
+  const fh = await open(file, 'r');
+  try {
+    for (let index = 0, sent = 0; sent < size; index++) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, size - sent));
+      await fh.read(buf, 0, buf.length, sent);
+      while (!sender.send(encodeChunk(id, index, buf))) await new Promise((r) => setTimeout(r, 20));
+      sent += buf.length;
+      onProgress?.(sent, size);
+    }
+  } finally {
+    await fh.close();
+  }
+  link.sendCtl({ type: 'upload-end', id });
+  const r = await result;
+  if (!r.ok) throw new CamvidError('FILE_NOT_FOUND', r.message ?? 'The upload failed.');
+  return r.path ?? name;
+}
+
+async function freeName(folder: string, name: string): Promise<string> {
+  const ext = path.extname(name);
+  const base = name.slice(0, name.length - ext.length);
+  for (let n = 0; ; n++) {
+    const candidate = path.join(folder, n ? `${base} (${n})${ext}` : name);
+    if (!(await stat(candidate).catch(() => null))) return candidate;
+  }
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
