@@ -87,6 +87,12 @@ export const filesUiRequests = {
   'files-get': { path: sharePath },
   /** the host picks the folder to share (an absolute path on its own machine) */
   'files-share': { dir: str({ min: 1, max: 4096 }) },
+  /** a file picked in the browser, handed to the agent in pieces, then sent to the host */
+  'files-put-begin': { name: str({ min: 1, max: 255 }), size: int(0, MAX_UPLOAD_BYTES) },
+  'files-put-chunk': { upload: str({ min: 16, max: 16, pattern: /^[0-9a-f]+$/ }), offset: int(0, MAX_UPLOAD_BYTES), data: str({ max: 60_000 }) },
+  'files-put-end': { upload: str({ min: 16, max: 16, pattern: /^[0-9a-f]+$/ }) },
+  /** the host's list of what students handed in */
+  'files-uploads': {},
 };
 
 /** Pushed to the UI while a download runs and when it ends. */

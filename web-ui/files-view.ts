@@ -91,6 +91,8 @@ export class FilesView extends LitElement {
   @state() accessor error = '';
   @state() accessor transfers: Record<string, FilesUiEvent> = {};
   @state() accessor shareDir = '';
+  @state() accessor uploads: { student: string; name: string; size: number }[] = [];
+  @state() accessor handIn = '';
   #off: (() => void) | undefined;
   #loadedFor: AgentClient | undefined;
 
@@ -114,10 +116,16 @@ export class FilesView extends LitElement {
     if (!this.client || this.#loadedFor === this.client) return;
     this.#off?.();
     this.#loadedFor = this.client;
-    this.#off = this.client.onEvent('files-progress', (ev) => {
+    const offProgress = this.client.onEvent('files-progress', (ev) => {
       this.transfers = { ...this.transfers, [ev.path]: ev };
     });
+    const offUploaded = this.client.onEvent('files-uploaded', () => void this.#loadUploads());
+    this.#off = () => {
+      offProgress();
+      offUploaded();
+    };
     void this.#load();
+    void this.#loadUploads();
   }
 
   async #load(): Promise<void> {
@@ -127,6 +135,38 @@ export class FilesView extends LitElement {
       this.entries = r.entries;
     } catch (err) {
       this.entries = [];
+      this.error = err instanceof CamvidError ? err.message : String(err);
+    }
+  }
+
+  async #loadUploads(): Promise<void> {
+    if (this.client?.state?.phase !== 'hosting') return;
+    const r = await this.client.request<{ uploads: { student: string; name: string; size: number }[] }>({ type: 'files-uploads' }).catch(() => null);
+    if (r) this.uploads = r.uploads;
+  }
+
+  /** Hands the picked file to the agent in pieces, then the agent sends it to the host. */
+  async #handIn(ev: Event): Promise<void> {
+    ev.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('input[type=file]');
+    const file = input?.files?.[0];
+    if (!file || !this.client) return;
+    this.error = '';
+    const PIECE = 45_000; // base64 of this stays under the UI socket's message limit
+    try {
+      const { upload } = await this.client.request<{ upload: string }>({ type: 'files-put-begin', name: file.name, size: file.size });
+      for (let offset = 0; offset < file.size; offset += PIECE) {
+        const bytes = new Uint8Array(await file.slice(offset, offset + PIECE).arrayBuffer());
+        let bin = '';
+        for (const b of bytes) bin += String.fromCharCode(b);
+        await this.client.request({ type: 'files-put-chunk', upload, offset, data: btoa(bin) });
+        this.handIn = `Sending ${file.name}… ${Math.round((100 * Math.min(file.size, offset + PIECE)) / Math.max(1, file.size))}%`;
+      }
+      this.handIn = `Sending ${file.name} to the instructor…`;
+      const { stored } = await this.client.request<{ stored: string }>({ type: 'files-put-end', upload });
+      this.handIn = `Handed in: ${stored}`;
+    } catch (err) {
+      this.handIn = '';
       this.error = err instanceof CamvidError ? err.message : String(err);
     }
   }
@@ -180,6 +220,19 @@ export class FilesView extends LitElement {
             <button type="submit" data-testid="share-button" ?disabled=${!this.shareDir.trim()}>Share</button>
           </form>`
         : nothing}
+      ${!hosting
+        ? html`<form class="crumbs" @submit=${(e: Event) => this.#handIn(e)}>
+            <label for="hand-in">Hand in a file:</label>
+            <input id="hand-in" type="file" data-testid="hand-in-file" />
+            <button type="submit" data-testid="hand-in-button">Send to instructor</button>
+            ${this.handIn ? html`<span class="done" data-testid="hand-in-status">${this.handIn}</span>` : nothing}
+          </form>`
+        : html`<details open>
+            <summary>Handed in (${this.uploads.length})</summary>
+            <ul data-testid="uploads">
+              ${this.uploads.map((u) => html`<li data-testid="upload-entry">${u.student}: ${u.name} (${size(u.size)})</li>`)}
+            </ul>
+          </details>`}
       <nav class="crumbs" data-testid="breadcrumbs" aria-label="Folder">
         ${crumbs.map((c, i) => html`${i ? html`<span>/</span>` : nothing}<button @click=${() => this.#go(c.at)}>${c.name}</button>`)}
       </nav>

@@ -13,6 +13,7 @@ import { ChunkCache } from './chunk-cache.js';
 import { ChunkRelay } from './chunk-relay.js';
 import { Download } from './download.js';
 import { ShareHost } from './share-host.js';
+import { registerUiUploads } from './ui-uploads.js';
 import { DEFAULT_UPLOAD_CAP, UploadReceiver, uploadFile } from './uploads.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -35,10 +36,12 @@ export class FileService {
   readonly #waiting = new Map<number, Waiting>();
   readonly #disposables: (() => void)[] = [];
   #nextReq = 1;
+  readonly #closeUiUploads: () => Promise<void>;
 
   constructor(private readonly agent: Agent) {
     this.#cache = new ChunkCache(path.join(agent.store.dir, 'cache', 'chunks'));
     this.#disposables.push(agent.on('room', (ctx) => this.#onRoom(ctx)));
+    this.#closeUiUploads = registerUiUploads(agent);
     agent.onUiRequest('files-list', async (req) => ({ entries: await this.list(req.path) }));
     agent.onUiRequest('files-get', async (req) => this.#downloadForUi(req.path));
     agent.onUiRequest('files-share', async (req) => {
@@ -107,9 +110,10 @@ export class FileService {
     return uploadFile(link, file, onProgress);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     for (const d of this.#disposables.splice(0)) d();
     this.#detach();
+    await this.#closeUiUploads();
   }
 
   #requireShare(): ShareHost {

@@ -24,7 +24,7 @@ test.after.each(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('the instructor shares a folder in the UI; a student navigates into a folder and downloads a file byte for byte', async () => {
+test('the instructor shares a folder in the UI; a student navigates into a folder, downloads a file and hands one in, byte for byte', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
   const share = path.join(dir, 'course');
   mkdirSync(path.join(share, 'week 1'), { recursive: true });
@@ -67,6 +67,17 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   const dataDir = student.a.child.spawnargs[student.a.child.spawnargs.indexOf('--data') + 1]!;
   assert.ok(out.startsWith(dataDir), `saved inside the agent's folder: ${out}`);
   assert.ok(readFileSync(out).equals(bytes), 'the downloaded bytes are the shared bytes');
+
+  // Hand a file in from the browser; the instructor sees it arrive, and the bytes are on its disk.
+  const homework = path.join(dir, 'homework.txt');
+  const handed = randomBytes(200_000);
+  writeFileSync(homework, handed);
+  await s.page.getByTestId('hand-in-file').setInputFiles(homework);
+  await s.page.getByTestId('hand-in-button').click();
+  await s.page.getByTestId('hand-in-status').filter({ hasText: 'Handed in: Grace/homework.txt' }).waitFor({ timeout: 30_000 });
+  await t.page.getByTestId('upload-entry').filter({ hasText: 'Grace: homework.txt' }).waitFor({ timeout: 10_000 });
+  const teacherData = teacher.a.child.spawnargs[teacher.a.child.spawnargs.indexOf('--data') + 1]!;
+  assert.ok(readFileSync(path.join(teacherData, 'uploads', 'Grace', 'homework.txt')).equals(handed), 'the handed-in bytes');
   await s.page.screenshot({ path: '/tmp/camvid-files.png' });
   assert.equal(t.errors, []);
   assert.equal(s.errors, []);
