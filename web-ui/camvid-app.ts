@@ -1,12 +1,13 @@
 /** The page: a top bar with the agent connection, then the login page or the room page. */
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { Phase } from '../protocol/ui.js';
 import type { AgentClient } from './agent-client.js';
 import { AgentController } from './agent-controller.js';
 import { sharedStyles } from './shared-styles.js';
 import './login-page.js';
 import './room-page.js';
+import './mail-view.js';
 
 /** Phases in which the person is in a room (or getting back into it). */
 const ROOM_PHASES: ReadonlySet<Phase> = new Set(['hosting', 'joined', 'reconnecting']);
@@ -18,6 +19,17 @@ export class CamvidApp extends LitElement {
   static override styles = [
     sharedStyles,
     css`
+      details.mail-outside {
+        margin-top: 16px;
+        background: var(--surface, #fff);
+        border: 1px solid var(--border);
+        border-radius: 12px;
+        padding: 12px 16px;
+      }
+      details.mail-outside summary {
+        cursor: pointer;
+        font-weight: 600;
+      }
       :host {
         display: block;
         min-height: 100vh;
@@ -77,6 +89,8 @@ export class CamvidApp extends LitElement {
   ];
 
   @property({ attribute: false }) accessor client: AgentClient | undefined;
+  /** the mail panel outside a room is rendered (and asks the agent anything) only once opened */
+  @state() accessor mailOpen = false;
 
   constructor() {
     super();
@@ -123,7 +137,11 @@ export class CamvidApp extends LitElement {
     if (!client || !state) return html`<p class="waiting">Connecting to your CAMVID agent…</p>`;
     return ROOM_PHASES.has(state.phase)
       ? html`<room-page .client=${client}></room-page>`
-      : html`<login-page .client=${client}></login-page>`;
+      : html`<login-page .client=${client}></login-page>
+          <details class="mail-outside" data-testid="mail-outside-room" @toggle=${(e: Event) => (this.mailOpen = (e.target as HTMLDetailsElement).open)}>
+            <summary>Mail (works without a room: mail written offline leaves when the server is reachable)</summary>
+            ${this.mailOpen ? html`<mail-view .client=${client}></mail-view>` : nothing}
+          </details>`;
   }
 }
 
