@@ -369,15 +369,25 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   }
 }
 
-/** Asks a host for its room id (join by address knows only host:port). */
+/** Asks a host for its room id (join by address knows only host:port); a busy host gets three tries. */
 async function fetchRoomId(address: string, port: number): Promise<string> {
-  const url = `http://${formatHostPort(address, port)}${PING_PATH}`;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { roomId?: unknown };
-    if (typeof body.roomId === 'string' && /^[0-9a-f]{16}$/.test(body.roomId)) return body.roomId;
-  } catch (err) {
-    throw new CamvidError('UNREACHABLE', `No CAMVID room answers at ${formatHostPort(address, port)} (${(err as Error).message}).`);
+  const where = formatHostPort(address, port);
+  const url = `http://${where}${PING_PATH}`;
+  let lastError = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { roomId?: unknown };
+      if (typeof body.roomId === 'string' && /^[0-9a-f]{16}$/.test(body.roomId)) return body.roomId;
+      throw new CamvidError('UNREACHABLE', `${where} is not a CAMVID room.`);
+    } catch (err) {
+      if (err instanceof CamvidError) throw err;
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      lastError = cause ?? (err as Error).message;
+      // Nothing listens there: say so at once; only a slow or busy host is worth another try.
+      if (cause === 'ECONNREFUSED') break;
+      if (attempt < 3) await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
   }
-  throw new CamvidError('UNREACHABLE', `${formatHostPort(address, port)} is not a CAMVID room.`);
+  throw new CamvidError('UNREACHABLE', `No CAMVID room answers at ${where} (${lastError}).`);
 }
