@@ -43,7 +43,7 @@ function makeFile(mb: number): { rel: string; hash: string; size: number } {
 }
 
 test('8 students (fan-out 2) download one file; every copy’s SHA-256 matches and the host sends about 2 copies', async () => {
-  const { rel, hash, size } = makeFile(24);
+  const { rel, hash, size } = makeFile(100);
   const { agent: host, port } = await cluster.startHost(['--fanout', '2', '--share', path.join(dir, 'share')]);
   const kids = Array.from({ length: 8 }, (_, i) =>
     cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, `out${i}`)]),
