@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Cluster, ROOT } from '../test/helpers/agents.js';
 import { benchChat } from './bench/chat.js';
+import { benchFiles } from './bench/files.js';
 import { benchLabs } from './bench/labs.js';
 
 const DOC = path.join(ROOT, 'docs/benchmarks.md');
@@ -66,6 +67,7 @@ async function benchJoin(): Promise<string> {
 const BENCHES: Record<string, () => Promise<string>> = {
   join: benchJoin,
   chat: benchChat,
+  files: benchFiles,
   labs: benchLabs,
 };
 
