@@ -10,6 +10,7 @@ import { Cluster, ROOT } from '../test/helpers/agents.js';
 import { benchChat } from './bench/chat.js';
 import { benchFiles } from './bench/files.js';
 import { benchLabs } from './bench/labs.js';
+import { benchMedia } from './bench/media.js';
 
 const DOC = path.join(ROOT, 'docs/benchmarks.md');
 
@@ -67,8 +68,9 @@ async function benchJoin(): Promise<string> {
 const BENCHES: Record<string, () => Promise<string>> = {
   join: benchJoin,
   chat: benchChat,
-  files: benchFiles,
   labs: benchLabs,
+  media: benchMedia,
+  files: benchFiles,
 };
 
 async function writeSection(name: string, body: string): Promise<void> {
