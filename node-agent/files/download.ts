@@ -6,7 +6,6 @@
  * its id, else every chunk is checked again and the bad ones fetched again.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
@@ -14,6 +13,7 @@ import type { ManifestPage } from '../../protocol/files.js';
 import type { Sublevel } from '../store/store.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import type { ChunkRelay } from './chunk-relay.js';
+import { sha256File } from './hash.js';
 import { sanitizeFileName } from './share-path.js';
 
 const WINDOW = 16;
@@ -124,14 +124,4 @@ function countBits(bits: Buffer, n: number): number {
   let c = 0;
   for (let i = 0; i < n; i++) if (bits[i >> 3]! & (1 << (i & 7))) c++;
   return c;
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
 }

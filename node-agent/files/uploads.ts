@@ -5,8 +5,7 @@
  * and answers `upload-result` with where it stored the file. Names are sanitised and never
  * overwrite: "report.pdf" becomes "report (1).pdf".
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
@@ -16,6 +15,7 @@ import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { BulkSender } from './bulk-sender.js';
+import { sha256File } from './hash.js';
 import { sanitizeFileName } from './share-path.js';
 
 export const DEFAULT_UPLOAD_CAP = 100 * 1024 * 1024;
@@ -157,15 +157,5 @@ async function freeName(folder: string, name: string): Promise<string> {
     const candidate = path.join(folder, n ? `${base} (${n})${ext}` : name);
     if (!(await stat(candidate).catch(() => null))) return candidate;
   }
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
 }
 

@@ -17,15 +17,9 @@ test.after.each(async () => {
   await cluster.close();
 });
 
-const startUiAgent = async (name: string) => {
-  const agent = cluster.start(name, ['--port', '0', '--ui-port', '0']);
-  const [, url] = await agent.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
-  return url!;
-};
-
 test('two pages on two agents chat through the UI; a raised hand shows in the instructor’s queue and can be lowered', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const [teacherUrl, studentUrl] = await Promise.all([startUiAgent('teacher'), startUiAgent('student')]);
+  const [teacherUrl, studentUrl] = (await Promise.all([cluster.startUiAgent('teacher'), cluster.startUiAgent('student')])).map((a) => a.url);
   browser = await launchBrowser();
   const t = await openUi(browser, teacherUrl);
   await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks' });

@@ -32,12 +32,7 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   writeFileSync(path.join(share, 'week 1', 'slides.pdf'), bytes);
   writeFileSync(path.join(share, 'syllabus.txt'), 'read me');
 
-  const start = async (name: string) => {
-    const a = cluster.start(name, ['--port', '0', '--ui-port', '0']);
-    const [, url] = await a.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
-    return { a, url: url! };
-  };
-  const [teacher, student] = await Promise.all([start('teacher'), start('student')]);
+  const [teacher, student] = await Promise.all([cluster.startUiAgent('teacher'), cluster.startUiAgent('student')]);
   browser = await launchBrowser();
   const t = await openUi(browser, teacher.url);
   await new LoginView(t.page).host({ name: 'Prof', password: 'pw' });
@@ -64,7 +59,7 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   const done = slides.getByTestId('download-done');
   await done.waitFor({ timeout: 60_000 });
   const out = (await done.getAttribute('title'))!;
-  const dataDir = student.a.child.spawnargs[student.a.child.spawnargs.indexOf('--data') + 1]!;
+  const dataDir = student.agent.child.spawnargs[student.agent.child.spawnargs.indexOf('--data') + 1]!;
   assert.ok(out.startsWith(dataDir), `saved inside the agent's folder: ${out}`);
   assert.ok(readFileSync(out).equals(bytes), 'the downloaded bytes are the shared bytes');
 
@@ -76,7 +71,7 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   await s.page.getByTestId('hand-in-button').click();
   await s.page.getByTestId('hand-in-status').filter({ hasText: 'Handed in: Grace/homework.txt' }).waitFor({ timeout: 30_000 });
   await t.page.getByTestId('upload-entry').filter({ hasText: 'Grace: homework.txt' }).waitFor({ timeout: 10_000 });
-  const teacherData = teacher.a.child.spawnargs[teacher.a.child.spawnargs.indexOf('--data') + 1]!;
+  const teacherData = teacher.agent.child.spawnargs[teacher.agent.child.spawnargs.indexOf('--data') + 1]!;
   assert.ok(readFileSync(path.join(teacherData, 'uploads', 'Grace', 'homework.txt')).equals(handed), 'the handed-in bytes');
   await s.page.screenshot({ path: '/tmp/camvid-files.png' });
   assert.equal(t.errors, []);

@@ -18,16 +18,10 @@ test.after.each(async () => {
   await cluster.close();
 });
 
-const startUiAgent = async (name: string) => {
-  const agent = cluster.start(name, ['--port', '0', '--ui-port', '0']);
-  const [, url] = await agent.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
-  return { agent, url: url! };
-};
-
 test('an instructor hosts and a student joins through the UI; both see the roster; a wrong password is shown', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const teacher = await startUiAgent('teacher');
-  const student = await startUiAgent('student');
+  const teacher = await cluster.startUiAgent('teacher');
+  const student = await cluster.startUiAgent('student');
   browser = await launchBrowser();
 
   const t = await openUi(browser, teacher.url);
@@ -57,7 +51,7 @@ test('an instructor hosts and a student joins through the UI; both see the roste
 });
 
 test('the agent’s UI refuses requests without the token or from a foreign origin', async () => {
-  const { url } = await startUiAgent('solo');
+  const { url } = await cluster.startUiAgent('solo');
   const base = new URL(url);
   const token = base.searchParams.get('token')!;
   assert.is((await fetch(`${base.origin}/`)).status, 403);

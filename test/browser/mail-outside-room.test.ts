@@ -18,10 +18,9 @@ test.after.each(async () => {
 
 test('the mail panel opens from the start page without joining any room', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const agent = cluster.start('solo', ['--port', '0', '--ui-port', '0']);
-  const [, url] = await agent.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
+  const { url } = await cluster.startUiAgent('solo');
   browser = await launchBrowser();
-  const ui = await openUi(browser, url!);
+  const ui = await openUi(browser, url);
   await ui.page.getByTestId('mail-outside-room').locator('summary').click();
   await ui.page.locator('mail-view').waitFor({ timeout: 10_000 });
   await ui.page.locator('mail-settings-form').waitFor({ timeout: 10_000 });

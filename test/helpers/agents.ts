@@ -166,6 +166,13 @@ export class Cluster {
     return { agent, port: Number(m[1]) };
   }
 
+  /** An agent with its web UI (no room yet); resolves with the printed UI link. */
+  async startUiAgent(name: string): Promise<{ agent: AgentProcess; url: string }> {
+    const agent = this.start(name, ['--port', '0', '--ui-port', '0']);
+    const [, url] = await agent.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
+    return { agent, url: url! };
+  }
+
   startStudent(name: string, address: string, args: string[] = [], opts?: { local?: boolean; spawner?: Spawner }): AgentProcess {
     return this.start(name, ['join', '--address', address, '--name', name, '--password', 'secret', '--port', '0', '--events', ...args], opts);
   }
