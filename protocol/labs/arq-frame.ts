@@ -99,3 +99,20 @@ export function decodeFrame(bytes: unknown): DecodeFrameResult {
   payload.set(bytes.subarray(FRAME_HEADER_BYTES, end));
   return { ok: true, frame: { type: 'data', transfer, seq, last: (flags & FLAG_LAST) !== 0, payload } };
 }
+
+/**
+ * Decodes a frame that must be of `type` and belong to `transfer`; anything else is refused with
+ * the reason an event log shows (a frame of an earlier run must never move this one).
+ */
+export function decodeFrameFor<T extends ArqFrame['type']>(
+  bytes: unknown,
+  type: T,
+  transfer: number,
+): { ok: true; frame: Extract<ArqFrame, { type: T }> } | { ok: false; note: string; seq?: number } {
+  const decoded = decodeFrame(bytes);
+  if (!decoded.ok) return { ok: false, note: decoded.error };
+  const { frame } = decoded;
+  if (frame.type !== type) return { ok: false, seq: frame.seq, note: type === 'ack' ? 'not an ACK' : 'not a data frame' };
+  if (frame.transfer !== transfer) return { ok: false, seq: frame.seq, note: `transfer ${frame.transfer}, not ours` };
+  return { ok: true, frame: frame as Extract<ArqFrame, { type: T }> };
+}

@@ -7,7 +7,7 @@
  * absolute frame numbers relative to it, which the window-size rules make unambiguous.
  */
 import { type ArqConfig, type ArqConfigInput, type ArqEvent, type ArqStep, emptyStep, resolveArqConfig } from './arq-config.js';
-import { type DataFrame, decodeFrame, encodeFrame } from './arq-frame.js';
+import { type DataFrame, decodeFrameFor, encodeFrame } from './arq-frame.js';
 
 /** Receiver counters; `framesReceived` counts valid data frames, duplicates included. */
 export interface ArqReceiverStats {
@@ -63,19 +63,14 @@ export abstract class ArqReceiver {
   /** Handles bytes from the sender; keeps answering after completion, since ACKs get lost too. */
   onFrame(bytes: Uint8Array, now: number): ArqStep {
     const step = emptyStep();
-    const decoded = decodeFrame(bytes);
+    const decoded = decodeFrameFor(bytes, 'data', this.config.transferId);
     if (!decoded.ok) {
+      // Not ACKed: a frame of an earlier run must not move the sender of this one.
       this.stats.rejected++;
-      this.log(step, { t: now, kind: 'reject', note: decoded.error });
+      this.log(step, { t: now, kind: 'reject', seq: decoded.seq, note: decoded.note });
       return step;
     }
     const { frame } = decoded;
-    if (frame.type !== 'data' || frame.transfer !== this.config.transferId) {
-      // Not ACKed: a frame of an earlier run must not move the sender of this one.
-      this.stats.rejected++;
-      this.log(step, { t: now, kind: 'reject', seq: frame.seq, note: frame.type !== 'data' ? 'not a data frame' : `transfer ${frame.transfer}, not ours` });
-      return step;
-    }
     this.stats.framesReceived++;
     this.handleData(frame, now, step);
     return step;

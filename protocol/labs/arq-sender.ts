@@ -8,7 +8,7 @@
  * driver when the next onTick is due, so no timer lives in here.
  */
 import { type ArqConfig, type ArqConfigInput, type ArqEvent, type ArqStep, emptyStep, resolveArqConfig } from './arq-config.js';
-import { decodeFrame, encodeFrame } from './arq-frame.js';
+import { decodeFrameFor, encodeFrame } from './arq-frame.js';
 
 /** Sender counters; frames count transmissions, so a retransmission is counted again. */
 export interface ArqSenderStats {
@@ -106,18 +106,13 @@ export abstract class ArqSender {
   /** Handles bytes that arrived from the receiver (an ACK, or garbage). */
   onFrame(bytes: Uint8Array, now: number): ArqStep {
     const step = emptyStep();
-    const decoded = decodeFrame(bytes);
+    const decoded = decodeFrameFor(bytes, 'ack', this.config.transferId);
     if (!decoded.ok) {
       this.stats.rejected++;
-      this.log(step, { t: now, kind: 'reject', note: decoded.error });
+      this.log(step, { t: now, kind: 'reject', seq: decoded.seq, note: decoded.note });
       return step;
     }
     const { frame } = decoded;
-    if (frame.type !== 'ack' || frame.transfer !== this.config.transferId) {
-      this.stats.rejected++;
-      this.log(step, { t: now, kind: 'reject', seq: frame.seq, note: frame.type !== 'ack' ? 'not an ACK' : `transfer ${frame.transfer}, not ours` });
-      return step;
-    }
     if (!this.#started || this.done) {
       this.stats.duplicateAcks++;
       this.log(step, { t: now, kind: 'dup-ack', seq: frame.seq, note: 'after completion' });
