@@ -1,10 +1,10 @@
 /**
- * An authenticated, encrypted session over one WebSocket, after the handshake: typed messages out,
- * validated messages in. It owns the socket and its heartbeat; `close()` is idempotent.
+ * An authenticated, encrypted session over one FrameTransport (a LAN WebSocket or a hyperswarm
+ * stream), after the handshake: typed messages out, validated messages in. It owns the transport
+ * and its heartbeat; `close()` is idempotent.
  * A frame that fails to open breaks the session (the counter stream is lost); a frame that opens
  * but does not validate is dropped and counted, never thrown at the owner.
  */
-import type { WebSocket } from 'ws';
 import { CamvidError } from '../../protocol/errors.js';
 import { hostHandshake } from '../../protocol/handshake.js';
 import { parseJson, type Validator } from '../../protocol/validate.js';
@@ -12,9 +12,10 @@ import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
 import type { SealedChannel } from '../auth/sealed-channel.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
+import type { FrameTransport } from './frame-transport.js';
 
 const log = createLogger('agent:session');
-/** WebSocket pings detect a peer whose machine vanished without closing TCP. */
+/** Pings detect a peer whose machine vanished without closing TCP. */
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT_MS = 3500;
 
@@ -35,26 +36,22 @@ export class SecureSession<Out extends { type: string }, In extends { type: stri
   readonly #decoder = new TextDecoder('utf-8', { fatal: true });
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly transport: FrameTransport,
     private readonly channel: SealedChannel,
     private readonly validate: Validator<In>,
-    readonly remoteAddress: string,
   ) {
     super();
-    ws.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
-    ws.on('pong', () => (this.#lastPong = Date.now()));
-    ws.on('close', () => this.#finish(new CamvidError('CLOSED', 'connection closed')));
-    ws.on('error', (err) => this.#finish(new CamvidError('UNREACHABLE', err.message)));
+    transport.on('frame', (data, text) => this.#onFrame(data, text));
+    transport.on('pong', () => (this.#lastPong = Date.now()));
+    transport.on('close', (err) =>
+      this.#finish(err ? (err instanceof CamvidError ? err : new CamvidError('UNREACHABLE', err.message)) : new CamvidError('CLOSED', 'connection closed')),
+    );
     this.#timer = setInterval(() => {
       if (Date.now() - this.#lastPong > PING_TIMEOUT_MS) {
         this.#finish(new CamvidError('TIMEOUT', 'peer stopped answering'));
         return;
       }
-      try {
-        ws.ping();
-      } catch {
-        /* closing */
-      }
+      transport.ping();
     }, PING_INTERVAL_MS);
     this.#timer.unref();
   }
@@ -63,21 +60,25 @@ export class SecureSession<Out extends { type: string }, In extends { type: stri
     return this.#closed;
   }
 
+  get remoteAddress(): string {
+    return this.transport.remoteAddress;
+  }
+
   send(message: Out): void {
     if (this.#closed) return;
     const sealed = this.channel.seal(this.#encoder.encode(JSON.stringify(message)));
-    this.ws.send(sealed);
+    this.transport.sendBinary(sealed);
   }
 
   close(): void {
     this.#finish(null);
   }
 
-  #onFrame(data: Buffer, isBinary: boolean): void {
+  #onFrame(data: Buffer, text: boolean): void {
     if (this.#closed) return;
     let plain: Uint8Array;
     try {
-      if (!isBinary) throw hostRefusal(data) ?? new CamvidError('BAD_MESSAGE', 'text frame after handshake');
+      if (text) throw hostRefusal(data) ?? new CamvidError('BAD_MESSAGE', 'text frame after handshake');
       plain = this.channel.open(new Uint8Array(data));
     } catch (err) {
       log.warn(`dropping session from ${this.remoteAddress}:`, (err as Error).message);
@@ -100,8 +101,8 @@ export class SecureSession<Out extends { type: string }, In extends { type: stri
     this.#closed = true;
     clearInterval(this.#timer);
     try {
-      if (reason && reason.code !== 'CLOSED') this.ws.terminate();
-      else this.ws.close();
+      if (reason && reason.code !== 'CLOSED') this.transport.terminate();
+      else this.transport.close();
     } catch {
       /* already gone */
     }

@@ -1,7 +1,8 @@
 /**
- * The joiner's side of signalling: connect to a host's `/camvid/signal`, run the handshake
- * (verifying the host first), and hand back a SecureSession. Every failure is a CamvidError:
- * UNREACHABLE, TIMEOUT, BAD_PASSWORD, THROTTLED, VERSION_MISMATCH, ROOM_NOT_FOUND.
+ * The joiner's side of signalling: reach a host (its LAN `/camvid/signal` WebSocket, or any other
+ * FrameTransport such as a hyperswarm stream), run the handshake (verifying the host first), and
+ * hand back a SecureSession. Every failure is a CamvidError: UNREACHABLE, TIMEOUT, BAD_PASSWORD,
+ * THROTTLED, VERSION_MISMATCH, ROOM_NOT_FOUND.
  */
 import WebSocket from 'ws';
 import { CamvidError, toCamvidError } from '../../protocol/errors.js';
@@ -12,66 +13,98 @@ import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
 import { JoinerHandshakeState } from '../auth/handshake.js';
 import type { RoomKey } from '../auth/room-key.js';
 import { SealedChannel } from '../auth/sealed-channel.js';
+import type { FrameTransport } from './frame-transport.js';
 import { SecureSession } from './secure-session.js';
 import { SIGNAL_PATH } from './signal-server.js';
+import { WsTransport } from './ws-transport.js';
 
 export type MemberSession = SecureSession<MemberMessage, HostMessage>;
 
-export interface ConnectOptions {
-  address: string;
-  port: number;
+export interface HandshakeOptions {
   roomId: string;
   roomKey: RoomKey;
   timeoutMs?: number;
+}
+
+export interface ConnectOptions extends HandshakeOptions {
+  address: string;
+  port: number;
   /** local address to connect from (tests use other 127.x addresses) */
   localAddress?: string;
 }
 
+const DEFAULT_TIMEOUT_MS = 5000;
+
 export const formatHostPort = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
+/** Joins a room over the LAN: WebSocket to `address:port`, then the handshake. */
 export function connectSession(opts: ConnectOptions): Promise<MemberSession> {
-  return new Promise((resolve, reject) => {
-    const url = `ws://${formatHostPort(opts.address, opts.port)}${SIGNAL_PATH}`;
-    const ws = new WebSocket(url, {
+  const where = formatHostPort(opts.address, opts.port);
+  return new Promise<FrameTransport>((resolve, reject) => {
+    const ws = new WebSocket(`ws://${where}${SIGNAL_PATH}`, {
       maxPayload: MAX_SIGNAL_FRAME_BYTES,
-      handshakeTimeout: opts.timeoutMs ?? 5000,
+      handshakeTimeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       localAddress: opts.localAddress,
     });
+    const onError = (err: NodeJS.ErrnoException) => {
+      ws.terminate();
+      reject(new CamvidError('UNREACHABLE', `Could not reach ${where}: ${err.code ?? err.message}`));
+    };
+    ws.on('error', onError);
+    ws.on('close', () => reject(new CamvidError('UNREACHABLE', `${where} closed the connection.`)));
+    ws.on('open', () => {
+      ws.off('error', onError);
+      ws.removeAllListeners('close');
+      resolve(new WsTransport(ws, opts.address));
+    });
+  }).then((transport) => joinOver(transport, opts));
+}
+
+/**
+ * The joiner's handshake over a connected transport: hello → verify the host's challenge → proof.
+ * Resolves with the session once the proof is sent; if the host refuses the proof, its `error`
+ * frame closes the session with that code. The transport is closed on any failure.
+ */
+export function joinOver(transport: FrameTransport, opts: HandshakeOptions): Promise<MemberSession> {
+  return new Promise((resolve, reject) => {
     const state = new JoinerHandshakeState(opts.roomKey, opts.roomId);
     let settled = false;
-    const timer = setTimeout(() => fail(new CamvidError('TIMEOUT', `No answer from ${url}.`)), opts.timeoutMs ?? 5000);
+    const timer = setTimeout(
+      () => fail(new CamvidError('TIMEOUT', `No handshake answer from ${transport.remoteAddress}.`)),
+      opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    );
     const fail = (err: CamvidError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      ws.terminate();
+      transport.off('frame', onFrame);
+      transport.off('close', onClose);
+      transport.terminate();
       reject(err);
     };
-    ws.on('error', (err: NodeJS.ErrnoException) =>
-      fail(new CamvidError('UNREACHABLE', `Could not reach ${formatHostPort(opts.address, opts.port)}: ${err.code ?? err.message}`)),
-    );
-    ws.on('close', () => fail(new CamvidError('UNREACHABLE', 'The host closed the connection during the handshake.')));
-    ws.on('open', () => ws.send(JSON.stringify(state.hello())));
-    const onMessage = (data: Buffer, isBinary: boolean) => {
+    const onClose = () => fail(new CamvidError('UNREACHABLE', 'The host closed the connection during the handshake.'));
+    const onFrame = (data: Buffer, text: boolean) => {
       try {
-        if (isBinary) throw new CamvidError('BAD_MESSAGE', 'sealed frame before the handshake ended');
+        if (!text) throw new CamvidError('BAD_MESSAGE', 'sealed frame before the handshake ended');
         const msg = hostHandshake(parseJson(data.toString('utf8'), MAX_SIGNAL_FRAME_BYTES));
         if (msg.type === 'error') throw new CamvidError(msg.code, msg.message);
         const { proof, keys } = state.onChallenge(msg);
-        ws.send(JSON.stringify(proof));
-        // From here on, frames are sealed; the session takes over the socket. If the host refuses
+        transport.sendText(JSON.stringify(proof));
+        // From here on, frames are sealed; the session takes over the transport. If the host refuses
         // the proof it answers with a text `error` frame, which the session treats as a broken stream.
-        ws.off('message', onMessage);
-        ws.removeAllListeners('close');
-        ws.removeAllListeners('error');
         settled = true;
         clearTimeout(timer);
-        resolve(new SecureSession(ws, new SealedChannel(keys, 'joiner'), hostMessage, opts.address));
+        transport.off('frame', onFrame);
+        transport.off('close', onClose);
+        resolve(new SecureSession(transport, new SealedChannel(keys, 'joiner'), hostMessage));
       } catch (err) {
         fail(toCamvidError(err));
       }
     };
-    ws.on('message', onMessage);
+    if (transport.closed) return onClose();
+    transport.on('frame', onFrame);
+    transport.on('close', onClose);
+    transport.sendText(JSON.stringify(state.hello()));
   });
 }

@@ -1,12 +1,13 @@
 /**
  * The host's LAN listener: HTTP `GET /camvid/ping` (liveness for discovery) and the signalling
  * WebSocket `/camvid/signal`, where each connection runs the password handshake and then becomes a
- * SecureSession. Anything else, or any malformed byte, closes that one connection; the server and
+ * SecureSession. Other transports (a hyperswarm stream) hand their connections to `accept()` and
+ * get the very same handshake. Anything else, or any malformed byte, closes that one connection; the server and
  * the agent go on. Failed password attempts are throttled per source address.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { CamvidError, toCamvidError } from '../../protocol/errors.js';
 import { hostHandshake, joinerHandshake, type HostHandshake } from '../../protocol/handshake.js';
 import { memberMessage, type HostMessage, type MemberMessage } from '../../protocol/session.js';
@@ -19,7 +20,9 @@ import { SealedChannel } from '../auth/sealed-channel.js';
 import { PING_PATH, pingResponse } from '../discovery/probe.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
+import type { FrameTransport } from './frame-transport.js';
 import { SecureSession } from './secure-session.js';
+import { WsTransport } from './ws-transport.js';
 
 const log = createLogger('agent:signal');
 /** generous: a joiner on a loaded or slow machine must not fail between challenge and proof */
@@ -47,7 +50,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
   readonly #http: http.Server;
   readonly #wss: WebSocketServer;
   readonly #throttle: FailureThrottle;
-  readonly #pending = new Set<WebSocket>();
+  readonly #pending = new Set<FrameTransport>();
   #closing: Promise<void> | null = null;
 
   constructor(private readonly opts: SignalServerOptions) {
@@ -65,7 +68,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
       }
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onSocket(ws, req.socket.remoteAddress ?? '?'));
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.accept(new WsTransport(ws, req.socket.remoteAddress ?? '?')));
     });
   }
 
@@ -85,7 +88,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
 
   close(): Promise<void> {
     this.#closing ??= new Promise((resolve) => {
-      for (const ws of this.#pending) ws.terminate();
+      for (const t of this.#pending) t.terminate();
       for (const ws of this.#wss.clients) ws.terminate();
       this.#wss.close();
       this.#http.closeAllConnections();
@@ -108,31 +111,36 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
     this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
   }
 
-  #onSocket(ws: WebSocket, address: string): void {
-    this.#pending.add(ws);
+  /**
+   * Runs the host's side of the handshake on a new connection; on success emits `session`.
+   * Failed password attempts are throttled per `transport.remoteAddress`.
+   */
+  accept(transport: FrameTransport): void {
+    if (this.#closing) return transport.terminate();
+    const address = transport.remoteAddress;
+    this.#pending.add(transport);
     const state = new HostHandshakeState(this.opts.roomKey, this.opts.roomId);
     let step: 'hello' | 'proof' | 'done' = 'hello';
     const timer = setTimeout(() => fail(new CamvidError('TIMEOUT', 'handshake timed out')), HANDSHAKE_TIMEOUT_MS);
-    const reply = (m: HostHandshake) => ws.send(JSON.stringify(m));
+    const reply = (m: HostHandshake) => transport.sendText(JSON.stringify(m));
     const fail = (err: CamvidError) => {
       clearTimeout(timer);
-      this.#pending.delete(ws);
+      this.#pending.delete(transport);
       this.#count(err.code);
       if (err.code === 'BAD_PASSWORD') this.#throttle.recordFailure(address);
       const retryAfterMs = err.code === 'THROTTLED' ? this.#throttle.retryAfter(address) : undefined;
       try {
         reply({ type: 'error', code: err.code, message: err.message.slice(0, 300), retryAfterMs });
-        ws.close(4000 + Math.min(999, err.code.length));
+        transport.close();
       } catch {
-        ws.terminate();
+        transport.terminate();
       }
-      setTimeout(() => ws.terminate(), 1000).unref();
+      setTimeout(() => transport.terminate(), 1000).unref();
       log.debug(`handshake from ${address} refused: ${err.code}`);
     };
-    ws.on('error', () => ws.terminate());
-    ws.on('close', () => {
+    transport.on('close', () => {
       clearTimeout(timer);
-      this.#pending.delete(ws);
+      this.#pending.delete(transport);
       // A joiner with the wrong password cannot verify our challenge and hangs up without a proof:
       // that is a failed attempt too, or the throttle would never see honest wrong passwords.
       if (step === 'proof') {
@@ -141,9 +149,9 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
         this.#throttle.recordFailure(address);
       }
     });
-    const onMessage = (data: Buffer, isBinary: boolean) => {
+    const onFrame = (data: Buffer, text: boolean) => {
       try {
-        if (isBinary) throw new CamvidError('BAD_MESSAGE', 'binary frame during handshake');
+        if (!text) throw new CamvidError('BAD_MESSAGE', 'binary frame during handshake');
         const msg = joinerHandshake(parseJson(data.toString('utf8'), MAX_SIGNAL_FRAME_BYTES));
         if (step === 'hello' && msg.type === 'hello') {
           const wait = this.#throttle.retryAfter(address);
@@ -154,20 +162,20 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
           const keys = state.onProof(msg);
           step = 'done';
           clearTimeout(timer);
-          this.#pending.delete(ws);
-          ws.off('message', onMessage);
+          this.#pending.delete(transport);
+          transport.off('frame', onFrame);
           this.#throttle.recordSuccess(address);
-          const session: HostSession = new SecureSession(ws, new SealedChannel(keys, 'host'), memberMessage, address);
+          const session: HostSession = new SecureSession(transport, new SealedChannel(keys, 'host'), memberMessage);
           this.emit('session', session, state.role);
         } else {
           throw new CamvidError('BAD_MESSAGE', `unexpected ${msg.type}`);
         }
       } catch (err) {
         step = 'done';
-        ws.off('message', onMessage);
+        transport.off('frame', onFrame);
         fail(toCamvidError(err));
       }
     };
-    ws.on('message', onMessage);
+    transport.on('frame', onFrame);
   }
 }

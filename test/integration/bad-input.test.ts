@@ -14,6 +14,7 @@ import { RoomHost } from '../../node-agent/overlay/room-host.js';
 import { RoomMember } from '../../node-agent/overlay/room-member.js';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
 import { connectSession } from '../../node-agent/signalling/signal-client.js';
+import type { FrameTransport } from '../../node-agent/signalling/frame-transport.js';
 import { Cluster } from '../helpers/agents.js';
 
 const test = suite('bad input from peers');
@@ -96,7 +97,7 @@ test('garbage on the signalling port (TCP, HTTP, WebSocket before and after the 
   for (let i = 0; i < 20; i++) {
     const session = await connectSession({ address: '127.0.0.1', port, roomId, roomKey });
     if (i % 2 === 0) {
-      (session as unknown as { ws: WebSocket }).ws.send(rnd(500));
+      (session as unknown as { transport: FrameTransport }).transport.sendBinary(rnd(500));
     } else {
       session.send({ type: 'join', name: 'x'.repeat(64), peerId: newId() });
       session.send({ type: 'signal', edge: `${newId()}>${newId()}#1`, peer: newId(), data: { kind: 'offer', sdp: 'v=garbage' } });
