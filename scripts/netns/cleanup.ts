@@ -1,12 +1,12 @@
 /**
- * Deletes network-namespace labs (test/helpers/netns.ts) left behind by a process that died
+ * Deletes network-namespace labs (scripts/netns/netns-lab.ts) left behind by a process that died
  * without cleaning up (e.g. a test runner killed with SIGKILL). Labs of live processes are kept,
  * so this is safe while other test runs are going on.
  *
  *   node --import tsx scripts/netns/cleanup.ts          # stale labs only
  *   node --import tsx scripts/netns/cleanup.ts --list   # show every lab namespace, delete nothing
  */
-import { listLabNamespaces, sweepStaleLabs } from '../../test/helpers/netns.js';
+import { listLabNamespaces, sweepStaleLabs } from './netns-lab.js';
 
 if (process.getuid?.() !== 0) {
   console.error('needs root');

@@ -1,5 +1,5 @@
 /**
- * LAN discovery end to end, on a throwaway LAN of network namespaces (test/helpers/netns.ts):
+ * LAN discovery end to end, on a throwaway LAN of network namespaces (scripts/netns/netns-lab.ts):
  * h0 hosts a room, h1 and h2 browse, h3 is a hostile host sending mDNS garbage. Every process is
  * a real `node` in its own namespace; mDNS never touches the machine's own interfaces.
  */
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { DiscoveredRoom } from '../../protocol/ui.js';
-import { canUseNetns, createNetnsLab, type NetnsLab } from '../helpers/netns.js';
+import { canUseNetns, createNetnsLab, type NetnsLab } from '../../scripts/netns/netns-lab.js';
 import { requireCapability } from '../helpers/require.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

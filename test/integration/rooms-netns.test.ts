@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Cluster, ROOT } from '../helpers/agents.js';
-import { canUseNetns, createNetnsLab, type NetnsLab } from '../helpers/netns.js';
+import { canUseNetns, createNetnsLab, type NetnsLab } from '../../scripts/netns/netns-lab.js';
 import { requireCapability } from '../helpers/require.js';
 
 const test = suite('rooms over real mDNS in network namespaces');

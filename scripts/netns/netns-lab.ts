@@ -1,12 +1,15 @@
 /**
- * A throwaway LAN made of Linux network namespaces, for tests that need real multicast (mDNS)
- * without touching the machine's own interfaces (after hyperdht's `createTestnet`).
+ * A throwaway LAN made of Linux network namespaces, for tests, benchmarks and the soak that need
+ * real multicast (mDNS), real per-host addresses, lossy or slow links and pulled cables without
+ * touching the machine's own interfaces (after hyperdht's `createTestnet`). docs/proving-ground.md.
  *
  *   const lab = await createNetnsLab(3);           // hosts cv-<id>-h0..h2, bridge in cv-<id>-br
  *   try {
  *     const child = lab.spawn(0, process.execPath, ['--import', 'tsx', 'script.ts']);
  *     await lab.exec(1, 'ip', ['addr']);
  *     lab.hosts[1].addr;                             // '10.77.<n>.2'
+ *     await lab.impair(1, { delayMs: 20, lossPct: 2 }); // netem (or the shaper) on h1's egress
+ *     await lab.setLink(1, false);                   // pull h1's cable
  *   } finally {
  *     await lab.close();                             // kills what it spawned, deletes every namespace
  *   }
@@ -21,6 +24,9 @@
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
+import { impairSupport, LinkImpairment, type Impairment, type ImpairMethod } from './link-impairment.js';
+
+export { impairSupport, type Impairment, type ImpairMethod } from './link-impairment.js';
 
 const run = promisify(execFile);
 
@@ -60,6 +66,13 @@ export interface NetnsLab {
   exec(host: number, cmd: string, args?: readonly string[], timeoutMs?: number): Promise<ExecResult>;
   /** "Unplugs" (false) or "replugs" (true) a host: its bridge port goes down or up. */
   setLink(host: number, up: boolean): Promise<void>;
+  /**
+   * Delay, jitter and loss on everything `host` sends (netem, or the userspace shaper where the
+   * kernel has no netem: `impairSupport()`). Call again to change; all zero for a clean link.
+   */
+  impair(host: number, imp: Impairment): Promise<ImpairMethod>;
+  /** The shaper's packet counters for `host` (null with netem or an unimpaired link). */
+  impairStats(host: number): Promise<Record<string, number> | null>;
   /** Kills everything spawned and every process left in the namespaces, deletes them. Idempotent. */
   close(): Promise<void>;
 }
@@ -160,6 +173,7 @@ class LabImpl implements NetnsLab {
   readonly hosts: NetnsHost[];
   readonly namespaces: string[];
   readonly #children = new Set<ChildProcess>();
+  readonly #impaired = new Map<number, LinkImpairment>();
   #closing: Promise<void> | undefined;
 
   constructor(id: string, octet: number, n: number) {
@@ -180,6 +194,9 @@ class LabImpl implements NetnsLab {
     const br = this.bridgeNs;
     await ip('netns', 'add', br);
     await ip('-n', br, 'link', 'set', 'lo', 'up');
+    // The bridge namespace only switches frames: no IPv6 addresses of its own on the ports, so its
+    // kernel never talks on the LAN (router solicitations, MLD) from a port a shaper owns.
+    await run('ip', ['netns', 'exec', br, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6']);
     // No IGMP snooping: with no querier on this LAN a snooping bridge may drop group traffic.
     await ip('-n', br, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
     await ip('-n', br, 'link', 'set', 'br0', 'up');
@@ -203,9 +220,12 @@ class LabImpl implements NetnsLab {
   }
 
   spawn(i: number, cmd: string, args: readonly string[] = [], opts: SpawnOptions = {}): ChildProcess {
-    const h = this.#host(i);
+    return this.#spawnIn(this.#host(i).ns, cmd, args, opts);
+  }
+
+  #spawnIn(ns: string, cmd: string, args: readonly string[], opts: SpawnOptions): ChildProcess {
     // detached: its own process group, so close() can kill the command and anything it started.
-    const child = spawn('ip', ['netns', 'exec', h.ns, cmd, ...args], {
+    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...opts,
       detached: true,
@@ -231,6 +251,34 @@ class LabImpl implements NetnsLab {
     // The bridge side, so the host keeps its address and routes, as with a pulled cable.
     const h = this.#host(i);
     await ipCmd(['-n', this.bridgeNs, 'link', 'set', `vh${h.index}`, up ? 'up' : 'down']);
+  }
+
+  async impair(i: number, imp: Impairment): Promise<ImpairMethod> {
+    const h = this.#host(i);
+    let link = this.#impaired.get(i);
+    if (!link) {
+      const { method, reason } = impairSupport();
+      if (!method) throw new Error(`cannot impair links here: ${reason}`);
+      link = new LinkImpairment(
+        {
+          hostNs: h.ns,
+          hostIf: h.ifname,
+          bridgeNs: this.bridgeNs,
+          port: `vh${h.index}`,
+          index: h.index,
+          spawnInBridge: (cmd, args) => this.#spawnIn(this.bridgeNs, cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] }),
+        },
+        method,
+      );
+      this.#impaired.set(i, link);
+    }
+    await link.set(imp);
+    return link.method;
+  }
+
+  impairStats(i: number): Promise<Record<string, number> | null> {
+    this.#host(i);
+    return this.#impaired.get(i)?.stats() ?? Promise.resolve(null);
   }
 
   close(): Promise<void> {
