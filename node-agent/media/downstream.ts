@@ -64,6 +64,8 @@ interface StreamState {
   /** video: send nothing until a key frame starts (a decoder cannot use anything before it) */
   waitingForKeyframe: boolean;
   resync: boolean;
+  /** false while the receiver said it does not want this kind (a podcast nobody below listens to) */
+  enabled: boolean;
 }
 
 export class Downstream {
@@ -84,7 +86,7 @@ export class Downstream {
     private readonly queueLimit = QUEUE_LIMIT,
   ) {
     for (const kind of MEDIA_KINDS) {
-      this.#streams.set(kind, { seqOffset: 0, tsOffset: 0, lastInSeq: null, lastOut: null, waitingForKeyframe: kind === 'video', resync: false });
+      this.#streams.set(kind, { seqOffset: 0, tsOffset: 0, lastInSeq: null, lastOut: null, waitingForKeyframe: kind === 'video', resync: false, enabled: true });
     }
   }
 
@@ -92,11 +94,35 @@ export class Downstream {
     return this.#queue.length;
   }
 
+  /**
+   * Stops or resumes sending `kind` to this receiver. What was skipped is not a gap to the
+   * receiver: numbering continues where it stopped and the clock advances by the time that passed.
+   */
+  setEnabled(kind: MediaKind, enabled: boolean): void {
+    const st = this.#streams.get(kind)!;
+    if (st.enabled === enabled) return;
+    st.enabled = enabled;
+    if (enabled) st.resync = true;
+  }
+
+  isEnabled(kind: MediaKind): boolean {
+    return this.#streams.get(kind)!.enabled;
+  }
+
+  /**
+   * The next packet of `kind` starts a new run (another source, or a player that paused or
+   * jumped): the receiver's numbering continues and its clock advances by the wall time since.
+   */
+  resync(kind: MediaKind): void {
+    this.#streams.get(kind)!.resync = true;
+  }
+
   /** Forwards one upstream RTP packet (the caller validated it); `packet` is not modified. */
   push(kind: MediaKind, packet: Buffer, rtp: RtpInfo, keyframe: boolean): void {
     const ssrc = this.sink.ssrc(kind);
     if (this.#closed || ssrc === undefined) return;
     const st = this.#streams.get(kind)!;
+    if (!st.enabled) return;
     if (st.waitingForKeyframe) {
       if (!keyframe) {
         this.counters.droppedWaitingForKeyframe++;
@@ -132,7 +158,7 @@ export class Downstream {
   forwardSenderReport(kind: MediaKind, packet: Buffer, offset: number): void {
     const ssrc = this.sink.ssrc(kind);
     const st = this.#streams.get(kind)!;
-    if (this.#closed || ssrc === undefined || !st.lastOut) return;
+    if (this.#closed || ssrc === undefined || !st.lastOut || !st.enabled) return;
     // Keep only the 28-byte sender info: the report blocks were about the upstream hop.
     const sr = Buffer.from(packet.subarray(offset - 16, offset + 12));
     sr[0] = 0x80;

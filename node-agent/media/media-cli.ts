@@ -3,9 +3,11 @@
  * `camvid host --source testsrc|ffmpeg:<input> [--video-size WxH] [--video-kbps N] [--fps N]`, and
  * for host and join with `--events`, a `media-stats` event line every `--media-stats-ms` (default
  * 1000) and, with `--trace-every N`, a `media-trace` line for each video packet whose sequence
- * number is a multiple of N (arrival on the machine-wide monotonic clock, for hop latency).
+ * number is a multiple of N (arrival on the machine-wide monotonic clock, for hop latency); with
+ * `--trace-kind audio|podcast` the packets of that track instead of video.
  */
 import type { ParseArgsConfig } from 'node:util';
+import { isMediaKind } from '../../protocol/media.js';
 import type { Agent } from '../agent.js';
 import { FfmpegSource, parseSourceSpec } from './ffmpeg-source.js';
 
@@ -19,6 +21,7 @@ export const MEDIA_HOST_OPTIONS: ParseArgsConfig['options'] = {
 export const MEDIA_EVENT_OPTIONS: ParseArgsConfig['options'] = {
   'media-stats-ms': { type: 'string' },
   'trace-every': { type: 'string' },
+  'trace-kind': { type: 'string' },
 };
 
 type Values = Record<string, unknown>;
@@ -38,6 +41,7 @@ export function checkMediaArgs(v: Values): void {
   whole(v.fps, '--fps', 1, 60);
   whole(v['media-stats-ms'], '--media-stats-ms', 50, 60_000);
   whole(v['trace-every'], '--trace-every', 1, 65_535);
+  if (v['trace-kind'] !== undefined && !isMediaKind(v['trace-kind'])) throw new TypeError('--trace-kind must be video, audio or podcast');
 }
 
 /** `--source`: starts ffmpeg and makes it the room's camera. */
@@ -61,6 +65,6 @@ export function wireMediaEvents(agent: Agent, v: Values, printEvent: (type: stri
   const every = whole(v['trace-every'], '--trace-every', 1, 65_535);
   if (every) {
     media.on('trace', (t) => printEvent('media-trace', t));
-    media.setTraceEvery(every);
+    media.setTraceEvery(every, isMediaKind(v['trace-kind']) ? v['trace-kind'] : 'video');
   }
 }

@@ -22,6 +22,7 @@ import {
   type MediaCounters,
   type MediaKind,
   type MediaStats,
+  type RtpInfo,
 } from '../../protocol/media.js';
 import type { RoomContext } from '../agent.js';
 import { createLogger } from '../log.js';
@@ -35,6 +36,16 @@ const log = createLogger('agent:media');
 export const KEYFRAME_INTERVAL_MS = 300;
 /** The SSRC this agent signs its own feedback (PLI, NACK) with; receivers only read the media SSRC. */
 const FEEDBACK_SSRC = 1;
+
+/**
+ * Local producers feed the relay through slots, each with the kinds it may deliver: the camera
+ * (video + microphone) and the podcast are separate, so either starts and stops alone.
+ */
+export const SOURCE_SLOTS = { camera: ['video', 'audio'], podcast: ['podcast'] } as const satisfies Record<string, readonly MediaKind[]>;
+export type SourceSlot = keyof typeof SOURCE_SLOTS;
+
+/** Accepted RTP of one kind, after validation (the podcast player records it). */
+export type PacketTap = (packet: Buffer, rtp: RtpInfo) => void;
 
 /** A local producer of RTP (ffmpeg, the instructor's browser). The relay owns it once set. */
 export interface MediaSource {
@@ -53,14 +64,16 @@ export interface RoomFollower {
 export interface MediaRelayOptions {
   /** emit `stats` this often (0 = never) */
   statsIntervalMs?: number;
-  /** emit `trace` for video packets whose sequence number is a multiple of this (0 = never) */
+  /** emit `trace` for packets of `traceKind` whose sequence number is a multiple of this (0 = never) */
   traceEvery?: number;
+  /** default video */
+  traceKind?: MediaKind;
 }
 
 export type MediaRelayEvents = {
   stats: [stats: MediaStats];
   /** arrival of a traced packet, on the machine-wide monotonic clock (µs), for hop latency */
-  trace: [t: { seq: number; us: number }];
+  trace: [t: { kind: MediaKind; seq: number; us: number }];
 };
 
 const zero = (): MediaCounters => ({ packets: 0, bytes: 0, keyframes: 0 });
@@ -82,7 +95,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
   #roomDisposables: (() => void)[] = [];
   #parent: PeerLink | null = null;
   #parentOff: (() => void) | null = null;
-  #source: MediaSource | null = null;
+  readonly #sources = new Map<SourceSlot, MediaSource>();
+  readonly #taps = new Map<MediaKind, Set<PacketTap>>();
   #lastKeyframeRequest = -Infinity;
   #keyframeTimer: NodeJS.Timeout | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
@@ -108,28 +122,54 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
     }
   }
 
-  setTraceEvery(n: number): void {
+  setTraceEvery(n: number, kind: MediaKind = 'video'): void {
     this.opts.traceEvery = n;
+    this.opts.traceKind = kind;
   }
 
-  get source(): MediaSource | null {
-    return this.#source;
+  /** The camera source (slot `camera`), or the source of another slot. */
+  source(slot: SourceSlot = 'camera'): MediaSource | null {
+    return this.#sources.get(slot) ?? null;
   }
 
-  /** Makes `source` this agent's upstream (the host's camera); the previous one is closed. */
-  async setSource(source: MediaSource | null): Promise<void> {
-    const old = this.#source;
-    this.#source = null;
+  /**
+   * Makes `source` this agent's upstream for the kinds of `slot` (the host's camera, its
+   * podcast); the previous source of that slot is closed. A packet of another kind is dropped.
+   */
+  async setSource(source: MediaSource | null, slot: SourceSlot = 'camera'): Promise<void> {
+    const old = this.#sources.get(slot);
+    this.#sources.delete(slot);
     await old?.close();
     if (this.#closed) {
       await source?.close();
       return;
     }
-    this.#source = source;
-    source?.attach((kind, packet) => {
-      if (this.#source === source) this.#ingest(kind, packet);
+    if (!source) return;
+    this.#sources.set(slot, source);
+    const kinds: readonly MediaKind[] = SOURCE_SLOTS[slot];
+    // A new source numbers its packets its own way: every receiver continues from where it was.
+    for (const ds of this.#downstreams.values()) for (const kind of kinds) ds.resync(kind);
+    source.attach((kind, packet) => {
+      if (this.#sources.get(slot) !== source) return;
+      if (kinds.includes(kind)) this.#ingest(kind, packet);
+      else this.#dropped.unexpected++;
     });
-    if (source) this.requestKeyframe();
+    if (kinds.includes('video')) this.requestKeyframe();
+  }
+
+  /** Calls `tap` with every accepted RTP packet of `kind` (not RTCP); returns its remover. */
+  onPacket(kind: MediaKind, tap: PacketTap): () => void {
+    let set = this.#taps.get(kind);
+    if (!set) this.#taps.set(kind, (set = new Set()));
+    set.add(tap);
+    return () => set!.delete(tap);
+  }
+
+  /** Starts or stops sending `kind` to one receiver (a child's edge id, or a sink id). */
+  setKindEnabled(id: string, kind: MediaKind, enabled: boolean): boolean {
+    const ds = this.#downstreams.get(id);
+    ds?.setEnabled(kind, enabled);
+    return !!ds;
   }
 
   /** Adds a receiver outside the tree (this agent's browser); returns its remover. */
@@ -154,7 +194,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
     const sum = (f: (c: Downstream['counters']) => number) => ds.reduce((a, c) => a + f(c), 0);
     return {
       t: Date.now(),
-      upstream: this.#source ? 'source' : this.#parent ? 'parent' : 'none',
+      upstream: this.#sources.size ? 'source' : this.#parent ? 'parent' : 'none',
       in: structuredClone(this.#in),
       out: { packets: this.#gone.packets + sum((c) => c.packets), bytes: this.#gone.bytes + sum((c) => c.bytes) },
       children: [...this.#downstreams.keys()].filter((id) => !id.startsWith('local:')).length,
@@ -180,9 +220,10 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
     this.#follow(null);
     for (const d of this.#disposables.splice(0).reverse()) d();
     for (const id of [...this.#downstreams.keys()]) this.#removeDownstream(id);
-    const source = this.#source;
-    this.#source = null;
-    await source?.close();
+    this.#taps.clear();
+    const sources = [...this.#sources.values()];
+    this.#sources.clear();
+    for (const source of sources.reverse()) await source.close();
     this.removeAllListeners();
   }
 
@@ -294,10 +335,22 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
         c.keyframes++;
         this.#lastKeyframeAt = this.#lastVideoAt;
       }
-      const every = this.opts.traceEvery ?? 0;
-      if (every > 0 && rtp.seq % every === 0) this.emit('trace', { seq: rtp.seq, us: Number(process.hrtime.bigint() / 1000n) });
+    }
+    const every = this.opts.traceEvery ?? 0;
+    if (every > 0 && kind === (this.opts.traceKind ?? 'video') && rtp.seq % every === 0) {
+      this.emit('trace', { kind, seq: rtp.seq, us: Number(process.hrtime.bigint() / 1000n) });
     }
     for (const ds of this.#downstreams.values()) ds.push(kind, packet, rtp, keyframe);
+    const taps = this.#taps.get(kind);
+    if (taps) {
+      for (const tap of [...taps]) {
+        try {
+          tap(packet, rtp);
+        } catch (err) {
+          log.warn(`a ${kind} packet tap failed`, err);
+        }
+      }
+    }
   }
 
   #sendKeyframeRequest(): void {
@@ -305,8 +358,9 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
     if (this.#closed) return;
     this.#lastKeyframeRequest = performance.now();
     this.#keyframeUpstream++;
-    if (this.#source) {
-      this.#source.requestKeyframe();
+    const camera = this.#sources.get('camera');
+    if (camera) {
+      camera.requestKeyframe();
     } else if (this.#parent) {
       const ssrc = this.#parent.remoteSsrc('video');
       if (ssrc !== undefined) this.#parent.sendMedia('video', buildPli(FEEDBACK_SSRC, ssrc));
