@@ -2,26 +2,17 @@
  * `npm run bench [-- NAME ...]`: measures the figures the issues name and writes them into
  * docs/benchmarks.md between `<!-- bench:NAME -->` markers, with the command and the machine.
  * Everything runs on 127.0.0.1. Benchmarks: join, chat (each further one in scripts/bench/<name>.ts).
+ * The soak (`npm run soak`, scripts/soak.ts) writes its own section with the same writer.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { Cluster, ROOT } from '../test/helpers/agents.js';
+import { Cluster } from '../test/helpers/agents.js';
+import { BENCH_DOC, writeSection } from './bench/bench-doc.js';
+import { benchBruteforce } from './bench/bruteforce.js';
 import { benchChat } from './bench/chat.js';
 import { benchFiles } from './bench/files.js';
 import { benchLabs } from './bench/labs.js';
 import { benchMedia } from './bench/media.js';
-
-const DOC = path.join(ROOT, 'docs/benchmarks.md');
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const rssMiB = async (pid: number) => {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-};
+import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
   const N = 20;
@@ -71,21 +62,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   labs: benchLabs,
   media: benchMedia,
   files: benchFiles,
+  bruteforce: benchBruteforce,
 };
-
-async function writeSection(name: string, body: string): Promise<void> {
-  let doc = '';
-  try {
-    doc = await readFile(DOC, 'utf8');
-  } catch {
-    doc = '# Benchmarks\n\nWritten by `npm run bench`; each section says what it measured.\n';
-  }
-  const stamp = `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- ${name}\` on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`;
-  const section = `<!-- bench:${name} -->\n## ${name}\n\n${stamp}\n\n${body}\n<!-- /bench:${name} -->`;
-  const re = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
-  doc = re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`;
-  await writeFile(DOC, doc);
-}
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
 for (const name of wanted) {
@@ -97,4 +75,4 @@ for (const name of wanted) {
   console.log(`bench ${name} …`);
   await writeSection(name, await bench());
 }
-console.log(`written to ${path.relative(process.cwd(), DOC)}`);
+console.log(`written to ${path.relative(process.cwd(), BENCH_DOC)}`);

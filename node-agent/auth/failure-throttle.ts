@@ -3,9 +3,10 @@
  * must wait an exponentially growing delay (capped). Successful logins from other addresses are
  * never slowed. Entries expire so the table stays bounded.
  */
-const FREE_FAILURES = 5;
-const BASE_DELAY_MS = 1000;
-const MAX_DELAY_MS = 60_000;
+/** exported for the brute-force test and benchmark, which derive their bounds from them */
+export const FREE_FAILURES = 5;
+export const BASE_DELAY_MS = 1000;
+export const MAX_DELAY_MS = 60_000;
 const FORGET_AFTER_MS = 15 * 60_000;
 const MAX_ENTRIES = 10_000;
 

@@ -5,8 +5,8 @@
  * stdin, and the moment each member's `--events` line for that message arrives.
  */
 import { Cluster, type AgentProcess } from '../../test/helpers/agents.js';
+import { pct } from './proc-stats.js';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function latency(members: number, messages: number): Promise<{ p50: number; p99: number; max: number; n: number }> {

@@ -11,34 +11,23 @@
  * CPU is the agent process's own user+system time over the window (/proc/PID/stat), so ffmpeg
  * (a separate process) is not in it; "% of one core".
  */
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { MediaStats } from '../../protocol/media.js';
 import { Cluster, type AgentProcess } from '../../test/helpers/agents.js';
 import { latestStats, packetsAt, waitForVideo } from '../../test/helpers/media-stats.js';
+import { cpuSeconds, pct } from './proc-stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-const TICK = 100; // USER_HZ on Linux
-
-async function cpuTicks(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
 
 /** CPU (% of one core) of `agent` and its media-stats over `ms`. */
 async function measure(agent: AgentProcess, ms: number): Promise<{ cpu: number; from: MediaStats; to: MediaStats }> {
   const from = latestStats(agent)!;
-  const c0 = await cpuTicks(agent.child.pid!);
+  const c0 = await cpuSeconds(agent.child.pid!);
   const t0 = performance.now();
   await sleep(ms);
-  const c1 = await cpuTicks(agent.child.pid!);
+  const c1 = await cpuSeconds(agent.child.pid!);
   const secs = (performance.now() - t0) / 1000;
-  return { cpu: ((c1 - c0) / TICK / secs) * 100, from, to: latestStats(agent)! };
+  return { cpu: ((c1 - c0) / secs) * 100, from, to: latestStats(agent)! };
 }
 
 /** A student that joined; on a starved machine a join can time out (UNREACHABLE), so try again. */
