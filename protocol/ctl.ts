@@ -5,12 +5,14 @@
 import { chatCtlShapes } from './chat.js';
 import { filesCtlShapes } from './files.js';
 import { labCtlShapes } from './labs/lab-messages.js';
+import { podcastCtlShapes } from './podcast.js';
 import { num, union } from './validate.js';
 
 export const ctlMessage = union({
   ...chatCtlShapes,
   ...filesCtlShapes,
   ...labCtlShapes,
+  ...podcastCtlShapes,
   ping: { t: num(0, Number.MAX_SAFE_INTEGER) },
   pong: { t: num(0, Number.MAX_SAFE_INTEGER) },
 });

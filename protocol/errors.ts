@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   MISSING_TOOL: 'MISSING_TOOL',
   BAD_MAIL: 'BAD_MAIL',
   MAIL_FAILED: 'MAIL_FAILED',
+  NOT_LISTENING: 'NOT_LISTENING',
+  BAD_AUDIO: 'BAD_AUDIO',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -46,6 +48,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   MISSING_TOOL: 'A program this needs is not installed.',
   BAD_MAIL: 'The mail was refused: check the addresses and the subject.',
   MAIL_FAILED: 'The mail server refused the mail or the login.',
+  NOT_LISTENING: 'You are not listening to the podcast; press Play first.',
+  BAD_AUDIO: 'That file has no audio ffmpeg can read.',
 };
 
 export class CamvidError extends Error {

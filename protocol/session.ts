@@ -8,6 +8,7 @@ import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { displayName, edgeId, peerId, roomId, roomName, rosterEntry } from './common.js';
 import { chatHostShapes, chatMemberShapes } from './chat.js';
 import { filesHostShapes, filesMemberShapes } from './files.js';
+import { podcastHostShapes, podcastMemberShapes } from './podcast.js';
 import { array, B64, bool, int, literal, object, optional, str, union } from './validate.js';
 
 const MAX_ROSTER = 1000;
@@ -25,6 +26,7 @@ export const EDGE_REPORTS = ['connected', 'failed', 'lost'] as const;
 export const memberMessage = union({
   ...chatMemberShapes,
   ...filesMemberShapes,
+  ...podcastMemberShapes,
   join: { name: displayName, peerId },
   signal: { edge: edgeId, peer: peerId, data: signalData },
   edge: { edge: edgeId, state: literal(...EDGE_REPORTS) },
@@ -39,6 +41,7 @@ export type MemberMessage = ReturnType<typeof memberMessage>;
 export const hostMessage = union({
   ...chatHostShapes,
   ...filesHostShapes,
+  ...podcastHostShapes,
   /** `hostKey`: the host's own Ed25519 public key (raw, base64), which signs sequenced records */
   welcome: { roomId, roomName, hostId: peerId, hostName: displayName, hostKey: B64(44) },
   roster: { rev: int(0, Number.MAX_SAFE_INTEGER), members: array(rosterEntry, MAX_ROSTER) },

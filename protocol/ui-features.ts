@@ -8,6 +8,7 @@ import { peerId } from './common.js';
 import { labUiRequests, type LabUiEvent } from './labs/lab-messages.js';
 import { filesUiRequests, type FilesUiEvent } from './files.js';
 import { mailUiRequests, type MailUiEvent } from './mail.js';
+import { podcastUiRequests, type PodcastUiEvent } from './podcast.js';
 import { bool, type Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts: never name a field `id`). */
@@ -21,6 +22,7 @@ export const featureUiRequests = {
   ...mailUiRequests,
   ...filesUiRequests,
   ...labUiRequests,
+  ...podcastUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** Events the agent pushes for features: `{ type: '<feature>-…', … }`. */
@@ -30,4 +32,5 @@ export type FeatureUiEvent =
   | { type: 'chat-refused'; id: string; code: string; message: string }
   | MailUiEvent
   | FilesUiEvent
-  | LabUiEvent;
+  | LabUiEvent
+  | PodcastUiEvent;

@@ -50,7 +50,7 @@ interface Member {
 }
 
 /** Session messages that features (chat, …) handle rather than the tree. */
-export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` }>;
+export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` }>;
 
 export type RoomHostEvents = {
   roster: [members: RosterEntry[]];
@@ -190,6 +190,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     'chat-history': (m, msg) => this.emit('feature', m.id, msg),
     'files-list': (m, msg) => this.emit('feature', m.id, msg),
     'files-manifest': (m, msg) => this.emit('feature', m.id, msg),
+    'podcast-listener': (m, msg) => this.emit('feature', m.id, msg),
     leave: (m) => m.session.close(),
   };
 

@@ -40,7 +40,7 @@ export interface RoomInfo {
 }
 
 /** Session messages from the host that features handle. */
-export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` | `files-${string}` }>;
+export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` }>;
 
 export type MemberState = 'joining' | 'joined' | 'reconnecting';
 
@@ -225,6 +225,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       case 'chat-batch':
       case 'chat-head':
       case 'files-reply':
+      case 'podcast-status':
         this.emit('feature', msg);
         break;
       default:
