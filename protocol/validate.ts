@@ -91,16 +91,18 @@ export const object =
  */
 export function union<M extends Record<string, Shape>>(
   variants: M,
-): Validator<{ [K in keyof M]: { type: K } & Infer<M[K]> }[keyof M]> {
+): Validator<{ [K in keyof M]: { type: K } & Infer<M[K]> }[keyof M]> & { readonly types: readonly (keyof M & string)[] } {
   const validators = new Map<string, Validator<unknown>>();
   for (const [type, shape] of Object.entries(variants)) validators.set(type, object(shape));
-  return (v, p = '') => {
+  const validate: Validator<never> = (v, p = '') => {
     if (typeof v !== 'object' || v === null) return fail(p, 'expected an object');
     const type = (v as { type?: unknown }).type;
     const validator = typeof type === 'string' ? validators.get(type) : undefined;
     if (!validator) return fail(p, `unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
     return { type, ...(validator(v, p) as object) } as never;
   };
+  // The type names, so a test can check it covers every message (test/unit/fuzz-decoders.test.ts).
+  return Object.assign(validate, { types: Object.keys(variants) as (keyof M & string)[] });
 }
 
 /** Parses JSON text of bounded size; any failure is BAD_MESSAGE. */
