@@ -4,6 +4,7 @@
  * Everything runs on 127.0.0.1. Benchmarks: join, chat (each further one in scripts/bench/<name>.ts).
  * The soak (`npm run soak`, scripts/soak.ts) writes its own section with the same writer.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { Cluster } from '../test/helpers/agents.js';
 import { BENCH_DOC, writeSection } from './bench/bench-doc.js';
@@ -73,6 +74,7 @@ for (const name of wanted) {
     process.exit(2);
   }
   console.log(`bench ${name} …`);
-  await writeSection(name, await bench());
+  const load = os.loadavg()[0]!;
+  await writeSection(name, await bench(), undefined, load);
 }
 console.log(`written to ${path.relative(process.cwd(), BENCH_DOC)}`);
