@@ -8,25 +8,30 @@ import os from 'node:os';
 import type { RosterEntry } from '../protocol/common.js';
 import { ROOM_ID_LENGTH } from '../protocol/common.js';
 import { CamvidError, toCamvidError } from '../protocol/errors.js';
+import type { SwarmStatus } from '../protocol/swarm.js';
 import type { AgentState, DiscoveredRoom, Phase, UiEvent, UiRequest } from '../protocol/ui.js';
-import { deriveRoomKey } from './auth/room-key.js';
-import { PING_PATH } from './discovery/probe.js';
+import { deriveRoomKey, type RoomKey } from './auth/room-key.js';
 import { RoomBrowser } from './discovery/room-browser.js';
+import { mergeRooms } from './discovery/room-list.js';
 import { RoomPublisher } from './discovery/room-publisher.js';
+import { fetchRoomId, parseAddress } from './join-address.js';
 import { createLogger } from './log.js';
 import type { EdgeTable } from './overlay/edge-table.js';
 import type { PeerLink } from './overlay/peer-link.js';
 import { RoomHost } from './overlay/room-host.js';
 import { RoomMember } from './overlay/room-member.js';
-import { formatHostPort } from './signalling/signal-client.js';
+import { connectSession, formatHostPort, type MemberSession } from './signalling/signal-client.js';
+import { RoomSwarm } from './swarm/room-swarm.js';
+import type { SwarmNodeOptions } from './swarm/swarm-node.js';
 import { closeFeatures, startFeatures, type Features } from './features.js';
 import { Store } from './store/store.js';
 import { TypedEmitter } from './typed-emitter.js';
-import type { UiBackend } from './ui-server/ui-server.js';
+import type { UiBackend, UiSession } from './ui-server/ui-server.js';
 
 const log = createLogger('agent');
 export const DEFAULT_FANOUT = 4;
 const ROOM_NAME_WAIT_MS = 6000;
+const DETACHED_SESSION: UiSession = { id: 0, onClose: () => () => {} };
 
 export interface AgentOptions {
   dataDir: string;
@@ -38,8 +43,13 @@ export interface AgentOptions {
   listenHost?: string;
   /** local address for WebRTC candidates (e.g. 127.0.0.1); default all interfaces */
   bindAddress?: string;
+  /** ICE servers for WebRTC edges (`stun:host:port`, `turn:user:pass@host:port`) */
   iceServers?: string[];
+  /** also announce / search rooms on a HyperDHT (docs/swarm.md); absent = LAN only */
+  swarm?: SwarmNodeOptions;
 }
+
+export { parseAddress };
 
 export interface HostRequest {
   room: string;
@@ -58,6 +68,14 @@ export interface JoinRequest {
   address?: string;
 }
 
+/** A resolved join: the host's LAN address, or its room on the swarm. */
+interface JoinTarget {
+  roomId: string;
+  address?: string;
+  port?: number;
+  swarm?: true;
+}
+
 /** What a feature needs of the room the agent is in. */
 export interface RoomContext {
   role: 'host' | 'student';
@@ -73,17 +91,9 @@ type AgentEvents = {
   ui: [event: UiEvent];
   /** entering a room (a context) or leaving it (null); features attach and detach here */
   room: [ctx: RoomContext | null];
+  /** the swarm's state changed (only with `swarm` in the options) */
+  swarm: [status: SwarmStatus];
 };
-
-/** Parses `host:port` or `[v6]:port`. */
-export function parseAddress(text: string): { address: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text.trim()) ?? /^([^:\s]+):(\d+)$/.exec(text.trim());
-  const port = Number(m?.[2]);
-  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new CamvidError('BAD_MESSAGE', `"${text}" is not an address: expected host:port, e.g. 192.168.1.10:7700`);
-  }
-  return { address: m[1]!, port };
-}
 
 export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   #phase: Phase = 'idle';
@@ -94,12 +104,17 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   #me: AgentState['me'] = null;
   #lastError: AgentState['lastError'] = null;
   #rooms: DiscoveredRoom[] = [];
+  #lanRooms: DiscoveredRoom[] = [];
+  /** rooms whose host this agent reached over the swarm, while it searches their topic */
+  #swarmRooms: DiscoveredRoom[] = [];
+  /** the swarm, when started with `swarm` options (never awaited: it must not delay startup) */
+  readonly swarm: RoomSwarm | null;
   #roster: RosterEntry[] = [];
   #closing: Promise<void> | null = null;
   #context: RoomContext | null = null;
   /** feature services (chat, …), created in start() */
   features!: Features;
-  readonly #uiHandlers = new Map<string, (req: UiRequest) => Promise<unknown>>();
+  readonly #uiHandlers = new Map<string, (req: UiRequest, session: UiSession) => Promise<unknown>>();
 
   private constructor(
     readonly opts: AgentOptions,
@@ -109,8 +124,13 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   ) {
     super();
     browser?.on('rooms', (rooms) => {
-      this.#rooms = rooms;
-      this.emit('ui', { type: 'rooms', rooms });
+      this.#lanRooms = rooms;
+      this.#publishRooms();
+    });
+    this.swarm = opts.swarm ? new RoomSwarm(opts.swarm) : null;
+    this.swarm?.on('status', (status) => {
+      this.emit('swarm', status);
+      this.#emitState();
     });
     browser?.on('error', (err) => log.warn('mDNS browsing failed:', err.message));
     this.onUiRequest('host', async (req) => {
@@ -157,6 +177,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       room: this.#room,
       joinAddresses: this.joinAddresses(),
       lastError: this.#lastError,
+      ...(this.swarm ? { swarm: this.swarm.status() } : {}),
     };
   }
 
@@ -198,6 +219,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     }
     this.#host = host;
     host.on('roster', (members) => this.#setRoster(members));
+    this.swarm?.announce(roomId, roomKey, host.server);
     if (this.opts.mdns) {
       this.#publisher = new RoomPublisher({ room: { id: roomId, name: req.room, hostName: req.name, port: host.server.port } });
       this.#publisher.on('error', (err) => log.warn('mDNS publishing failed:', err.message));
@@ -218,7 +240,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       const target = await this.#resolveTarget(req);
       const roomKey = await deriveRoomKey(req.password, target.roomId);
       const member = new RoomMember({
-        ...target,
+        roomId: target.roomId,
+        dial: this.#dialer(target, roomKey),
         roomKey,
         peerId: this.peerId,
         name: req.name,
@@ -238,6 +261,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       });
       this.#me = { id: this.peerId, name: req.name };
       this.#room = { id: info.roomId, name: info.roomName, hostName: info.hostName };
+      if (target.swarm) this.#swarmRooms = [{ id: info.roomId, name: info.roomName, hostName: info.hostName }];
+      this.#publishRooms();
       this.#lastError = null;
       this.#emitState();
       this.#context = { role: 'student', roomId: info.roomId, me: this.#me, edges: member.edges, host: null, member };
@@ -245,6 +270,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       return member;
     } catch (err) {
       this.#member = null;
+      this.swarm?.stop();
       const e = toCamvidError(err, 'UNREACHABLE');
       this.#lastError = { code: e.code, message: e.message };
       this.#setPhase('idle');
@@ -276,6 +302,11 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     this.#host = null;
     this.#publisher = null;
     this.#room = null;
+    this.swarm?.stop();
+    if (this.#swarmRooms.length) {
+      this.#swarmRooms = [];
+      this.#publishRooms();
+    }
     this.#setRoster([]);
     this.#setPhase('idle');
     await publisher?.close();
@@ -286,6 +317,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     this.#closing ??= (async () => {
       await this.leave();
       await closeFeatures(this.features);
+      await this.swarm?.close();
       await this.browser?.close();
       await this.store.close();
       this.removeAllListeners();
@@ -302,15 +334,22 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     return this.on('ui', listener);
   }
 
-  async handle(req: UiRequest): Promise<unknown> {
+  /** `session` defaults to one that never closes (in-process callers, tests). */
+  async handle(req: UiRequest, session: UiSession = DETACHED_SESSION): Promise<unknown> {
     const handler = this.#uiHandlers.get(req.type);
     if (!handler) throw new CamvidError('BAD_MESSAGE', `no handler for ${req.type}`);
-    return handler(req);
+    return handler(req, session);
   }
 
-  /** Features answer their own UI requests: `agent.onUiRequest('chat-send', (req) => …)`. */
-  onUiRequest<K extends UiRequest['type']>(type: K, handler: (req: Extract<UiRequest, { type: K }>) => Promise<unknown>): void {
-    this.#uiHandlers.set(type, handler as (req: UiRequest) => Promise<unknown>);
+  /**
+   * Features answer their own UI requests: `agent.onUiRequest('chat-send', (req) => …)`. `session`
+   * is the asking page, for what must close when that page goes away.
+   */
+  onUiRequest<K extends UiRequest['type']>(
+    type: K,
+    handler: (req: Extract<UiRequest, { type: K }>, session: UiSession) => Promise<unknown>,
+  ): void {
+    this.#uiHandlers.set(type, handler as (req: UiRequest, session: UiSession) => Promise<unknown>);
   }
 
   /** Pushes a feature event to every connected UI. */
@@ -318,19 +357,40 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     this.emit('ui', event);
   }
 
-  async #resolveTarget(req: JoinRequest): Promise<{ address: string; port: number; roomId: string }> {
+  /**
+   * Where to join: an address (asked for its room id), a room on the LAN by id or name, or, for a
+   * room id (room code) not seen on the LAN, the swarm when this agent has one. The LAN path wins
+   * when both work: it is direct and needs no DHT.
+   */
+  async #resolveTarget(req: JoinRequest): Promise<JoinTarget> {
     if (req.address) {
       const { address, port } = parseAddress(req.address);
       const roomId = await fetchRoomId(address, port);
       return { address, port, roomId };
     }
-    const match = (r: DiscoveredRoom) => (req.roomId ? r.id === req.roomId : r.name === req.roomName);
-    let room = this.#rooms.find(match);
+    const match = (r: DiscoveredRoom) => !!r.address && (req.roomId ? r.id === req.roomId : r.name === req.roomName);
+    let room = this.#lanRooms.find(match);
+    if (!room && req.roomId && this.swarm) return { roomId: req.roomId, swarm: true };
     if (!room && this.browser && req.roomName) room = await this.#waitForRoom(match);
-    if (!room) {
+    if (!room?.address || !room.port) {
       throw new CamvidError('ROOM_NOT_FOUND', req.roomName ? `No room named "${req.roomName}" was found on this network.` : undefined);
     }
     return { address: room.address, port: room.port, roomId: room.id };
+  }
+
+  /** How the member reaches its host, at first and after every lost session. */
+  #dialer(target: JoinTarget, roomKey: RoomKey): () => Promise<MemberSession> {
+    if (target.swarm) {
+      const dialer = this.swarm!.search(target.roomId, roomKey);
+      return () => dialer.dial();
+    }
+    const { address, port, roomId } = target as Required<Omit<JoinTarget, 'swarm'>>;
+    return () => connectSession({ address, port, roomId, roomKey });
+  }
+
+  #publishRooms(): void {
+    this.#rooms = mergeRooms(this.#lanRooms, this.#swarmRooms);
+    this.emit('ui', { type: 'rooms', rooms: this.#rooms });
   }
 
   #waitForRoom(match: (r: DiscoveredRoom) => boolean): Promise<DiscoveredRoom | undefined> {
@@ -367,27 +427,4 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   #emitState(): void {
     this.emit('ui', { type: 'state', state: this.state() });
   }
-}
-
-/** Asks a host for its room id (join by address knows only host:port); a busy host gets three tries. */
-async function fetchRoomId(address: string, port: number): Promise<string> {
-  const where = formatHostPort(address, port);
-  const url = `http://${where}${PING_PATH}`;
-  let lastError = '';
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      const body = (await res.json()) as { roomId?: unknown };
-      if (typeof body.roomId === 'string' && /^[0-9a-f]{16}$/.test(body.roomId)) return body.roomId;
-      throw new CamvidError('UNREACHABLE', `${where} is not a CAMVID room.`);
-    } catch (err) {
-      if (err instanceof CamvidError) throw err;
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      lastError = cause ?? (err as Error).message;
-      // Nothing listens there: say so at once; only a slow or busy host is worth another try.
-      if (cause === 'ECONNREFUSED') break;
-      if (attempt < 3) await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
-  throw new CamvidError('UNREACHABLE', `No CAMVID room answers at ${where} (${lastError}).`);
 }

@@ -15,6 +15,9 @@ import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, runPuts, wireShare } f
 import { RoomBrowser } from './discovery/room-browser.js';
 import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './media/media-cli.js';
 import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './labs/lab-cli.js';
+import { checkPodcastArgs, configurePodcast, PODCAST_AGENT_OPTIONS, PODCAST_HEADLESS_OPTIONS, PODCAST_HOST_OPTIONS, PODCAST_USAGE, startHostPodcast, wirePodcastHeadless } from './podcast/podcast-cli.js';
+import { formatRoomCode, parseRoomCode } from '../protocol/swarm.js';
+import { runDhtNode, SWARM_OPTIONS, SWARM_USAGE, swarmAgentOptions, wireSwarmLines } from './swarm/swarm-cli.js';
 import { ensureUiBundle } from './ui-server/ui-bundle.js';
 import { UiServer } from './ui-server/ui-server.js';
 
@@ -26,7 +29,8 @@ const USAGE = `Usage:
   camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
               [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
   camvid host ... --share DIR               share a folder with the class
-  camvid join (--room NAME | --address HOST:PORT) --name N --password PW [--events] [--say TEXT] [--stdin]
+  ${PODCAST_USAGE}
+  camvid join (--room NAME | --address HOST:PORT | --room-id CODE) --name N --password PW [--events] [--say TEXT] [--stdin]
               [--get PATH]... [--out DIR]   download files from the instructor's share
               [--put FILE]...               hand a file in (host: --upload-cap MB, default 100)
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
@@ -34,7 +38,8 @@ const USAGE = `Usage:
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
   camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
   camvid mail --to A --subject S --body B [--attach FILE]  send through the outbox (camvid mail --help)
-Agent options: --data DIR  --port P (0 = any)  --ui-port P  --no-mdns  --bind ADDR`;
+Agent options: --data DIR  --port P (0 = any)  --ui-port P  --no-mdns  --bind ADDR
+${SWARM_USAGE}`;
 
 const COMMON: ParseArgsConfig['options'] = {
   data: { type: 'string' },
@@ -43,6 +48,8 @@ const COMMON: ParseArgsConfig['options'] = {
   'no-mdns': { type: 'boolean' },
   bind: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  ...PODCAST_AGENT_OPTIONS,
+  ...SWARM_OPTIONS,
 };
 
 class UsageError extends Error {}
@@ -56,11 +63,13 @@ const HEADLESS_OPTIONS: ParseArgsConfig['options'] = {
   say: { type: 'string', multiple: true },
   stdin: { type: 'boolean' },
   ...MEDIA_EVENT_OPTIONS,
+  ...PODCAST_HEADLESS_OPTIONS,
   ...LAB_HEADLESS_OPTIONS,
 };
 
 function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
   wireMediaEvents(agent, v, printEvent);
+  wirePodcastHeadless(agent, v, printEvent);
   wireLabHeadless(agent, v);
   wireChatHeadless(agent, v, printEvent);
 }
@@ -69,6 +78,7 @@ function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
 function mediaUsage(v: Record<string, unknown>): void {
   try {
     checkMediaArgs(v);
+    checkPodcastArgs(v);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -106,13 +116,22 @@ function parse(args: string[], extra: ParseArgsConfig['options']) {
 
 async function startAgent(v: Record<string, string | boolean | undefined>): Promise<Agent> {
   const bind = v.bind as string | undefined;
-  return Agent.start({
+  let swarm: ReturnType<typeof swarmAgentOptions>;
+  try {
+    swarm = swarmAgentOptions(v, bind);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const agent = await Agent.start({
     dataDir: path.resolve((v.data as string | undefined) ?? path.join(os.homedir(), '.camvid')),
     port: portArg(v.port, DEFAULT_SIGNAL_PORT, '--port'),
     mdns: !v['no-mdns'],
     listenHost: bind,
     bindAddress: bind,
+    ...swarm,
   });
+  wireSwarmLines(agent, v, printEvent);
+  return agent;
 }
 
 async function startUi(agent: Agent, v: Record<string, string | boolean | undefined>): Promise<UiServer> {
@@ -139,7 +158,9 @@ function runUntilSignal(close: () => Promise<void>): Promise<number> {
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   async ui(args) {
     const v = parse(args, {});
+    mediaUsage(v);
     const agent = await startAgent(v);
+    configurePodcast(agent, v);
     const ui = await startUi(agent, v).catch(async (err) => {
       await agent.close();
       throw err;
@@ -160,6 +181,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       'no-ui': { type: 'boolean' },
       ...HEADLESS_OPTIONS,
       ...MEDIA_HOST_OPTIONS,
+      ...PODCAST_HOST_OPTIONS,
       ...FILES_HOST_OPTIONS,
     });
     mediaUsage(v);
@@ -186,8 +208,10 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       if (v.events) host.on('roster', (members) => printEvent('roster', members));
       wireHeadless(agent, v);
       await startHostSource(agent, v);
+      await startHostPodcast(agent, v);
       const room = agent.state().room!;
       console.log(`hosting "${room.name}" (${shortId(room.id)}) on port ${host.server.port}; students can join at ${agent.joinAddresses().join(', ')}`);
+      if (agent.swarm) console.log(`room code: ${formatRoomCode(room.id)} (over the swarm: camvid join --room-id ${formatRoomCode(room.id)} --swarm --bootstrap ${v.bootstrap})`);
       if (!v['no-ui']) ui = await startUi(agent, v);
     } catch (err) {
       await agent.close();
@@ -203,13 +227,20 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const v = parse(args, {
       room: { type: 'string' },
       address: { type: 'string' },
+      'room-id': { type: 'string' },
       name: { type: 'string' },
       password: { type: 'string' },
       ...HEADLESS_OPTIONS,
       ...FILES_JOIN_OPTIONS,
     });
-    if (!v.name || !v.password || (!v.room && !v.address)) {
-      throw new UsageError('join needs --name, --password and one of --room or --address');
+    if (!v.name || !v.password || (!v.room && !v.address && !v['room-id'])) {
+      throw new UsageError('join needs --name, --password and one of --room, --address or --room-id');
+    }
+    let roomId: string | undefined;
+    try {
+      roomId = v['room-id'] === undefined ? undefined : parseRoomCode(String(v['room-id']));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
     }
     mediaUsage(v);
     labUsage(v);
@@ -220,6 +251,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         name: v.name as string,
         password: v.password as string,
         roomName: v.room as string | undefined,
+        roomId,
         address: v.address as string | undefined,
       });
       if (v.events) {
@@ -259,7 +291,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const rooms = browser.rooms;
     await browser.close();
     if (!rooms.length) console.log('no rooms found (is multicast blocked? ask for the join address and use --address)');
-    for (const r of rooms) console.log(`${r.name} (${shortId(r.id)})  host ${r.hostName}  ${r.address}:${r.port}`);
+    for (const r of rooms) console.log(`${r.name} (${shortId(r.id)})  host ${r.hostName}  ${r.address ?? ''}:${r.port ?? ''}`);
     return 0;
   },
 
@@ -272,6 +304,18 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       await agent.close();
     }
     return 0;
+  },
+
+  async 'dht-node'(args) {
+    const v = parse(args, { host: { type: 'string' } });
+    let stop: () => Promise<void>;
+    try {
+      stop = await runDhtNode(v, portArg(v.port, 0, '--port'));
+    } catch (err) {
+      if (err instanceof TypeError) throw new UsageError(err.message);
+      throw err;
+    }
+    return runUntilSignal(stop);
   },
 
   async lab(args) {

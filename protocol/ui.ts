@@ -4,6 +4,7 @@
  */
 import { displayName, roomId, roomName, type RosterEntry } from './common.js';
 import type { ErrorCode } from './errors.js';
+import type { SwarmStatus } from './swarm.js';
 import { featureUiRequests, type FeatureUiEvent } from './ui-features.js';
 import { int, optional, str, union } from './validate.js';
 
@@ -32,13 +33,22 @@ export type UiRequest = ReturnType<typeof uiRequest>;
 
 export type Phase = 'idle' | 'hosting' | 'joining' | 'joined' | 'reconnecting';
 
-/** A room seen on the LAN (mDNS) and answering on its signalling port. */
+/** How a room was found: mDNS on this LAN, or its topic on the swarm (hyperswarm). */
+export type RoomVia = 'lan' | 'swarm';
+
+/**
+ * A room this agent can reach: seen on the LAN (mDNS, answering on its signalling port) and/or
+ * found on the swarm. A room reachable both ways is one entry (by room id) with both in `via`.
+ */
 export interface DiscoveredRoom {
   id: string;
   name: string;
   hostName: string;
-  address: string;
-  port: number;
+  /** the LAN address and signalling port; absent for a room found only on the swarm */
+  address?: string;
+  port?: number;
+  /** set by the agent's merged list; the mDNS browser alone leaves it out (LAN only) */
+  via?: RoomVia[];
 }
 
 export interface UiError {
@@ -53,6 +63,8 @@ export interface AgentState {
   /** host:port pairs a student can type into "join by address" (host only). */
   joinAddresses: string[];
   lastError: UiError | null;
+  /** the swarm's state when the agent was started with `--swarm`; absent otherwise */
+  swarm?: SwarmStatus;
 }
 
 export type UiEvent =

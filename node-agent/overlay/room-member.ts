@@ -20,8 +20,14 @@ const RECONNECT_DELAY_MS = 500;
 const START_ATTEMPTS = 3;
 
 export interface RoomMemberOptions {
-  address: string;
-  port: number;
+  /** the host's LAN signalling address; not needed when `dial` is given */
+  address?: string;
+  port?: number;
+  /**
+   * How to reach the host (a LAN WebSocket, or the swarm): called to join and after every lost
+   * session. Default: connectSession to address:port.
+   */
+  dial?: () => Promise<MemberSession>;
   roomId: string;
   roomKey: RoomKey;
   peerId: string;
@@ -98,7 +104,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
   async start(): Promise<RoomInfo> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const session = await connectSession(this.opts);
+        const session = await this.#dial();
         return await this.#begin(session);
       } catch (err) {
         const e = err as CamvidError;
@@ -159,6 +165,13 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     this.#session?.close();
     this.edges.close();
     this.removeAllListeners();
+  }
+
+  #dial(): Promise<MemberSession> {
+    if (this.opts.dial) return this.opts.dial();
+    const { address, port } = this.opts;
+    if (address === undefined || port === undefined) throw new TypeError('RoomMember needs an address and port, or dial');
+    return connectSession({ ...this.opts, address, port });
   }
 
   #begin(session: MemberSession): Promise<RoomInfo> {
@@ -249,7 +262,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     this.#reconnectTimer = setTimeout(async () => {
       this.#reconnectTimer = null;
       try {
-        const session = await connectSession(this.opts);
+        const session = await this.#dial();
         if (this.#closed) return session.close();
         await this.#begin(session);
       } catch (err) {

@@ -1,0 +1,40 @@
+/**
+ * `host:port` addresses typed by people (join by address, `--bootstrap`), and asking a host at one
+ * for its room id (join by address knows only host:port).
+ */
+import { CamvidError } from '../protocol/errors.js';
+import { PING_PATH } from './discovery/probe.js';
+import { formatHostPort } from './signalling/signal-client.js';
+
+/** Parses `host:port` or `[v6]:port`. */
+export function parseAddress(text: string): { address: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text.trim()) ?? /^([^:\s]+):(\d+)$/.exec(text.trim());
+  const port = Number(m?.[2]);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new CamvidError('BAD_MESSAGE', `"${text}" is not an address: expected host:port, e.g. 192.168.1.10:7700`);
+  }
+  return { address: m[1]!, port };
+}
+
+/** Asks a host for its room id; a busy host gets three tries. */
+export async function fetchRoomId(address: string, port: number): Promise<string> {
+  const where = formatHostPort(address, port);
+  const url = `http://${where}${PING_PATH}`;
+  let lastError = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { roomId?: unknown };
+      if (typeof body.roomId === 'string' && /^[0-9a-f]{16}$/.test(body.roomId)) return body.roomId;
+      throw new CamvidError('UNREACHABLE', `${where} is not a CAMVID room.`);
+    } catch (err) {
+      if (err instanceof CamvidError) throw err;
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      lastError = cause ?? (err as Error).message;
+      // Nothing listens there: say so at once; only a slow or busy host is worth another try.
+      if (cause === 'ECONNREFUSED') break;
+      if (attempt < 3) await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+  throw new CamvidError('UNREACHABLE', `No CAMVID room answers at ${where} (${lastError}).`);
+}
