@@ -259,7 +259,17 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         member.on('state', (s) => printEvent('state', s));
       }
       wireHeadless(agent, v);
-      await member.whenJoined();
+      // In the room once welcomed; the tree edge can take longer on a busy network or with a
+      // whole class arriving at once: keep waiting and say so, rather than give up the place.
+      for (;;) {
+        try {
+          await member.whenJoined();
+          break;
+        } catch (err) {
+          if ((err as CamvidError).code !== 'TIMEOUT') throw err;
+          console.error('still waiting for a place in the room (the host is connecting us; Ctrl-C to give up)');
+        }
+      }
       const parent = member.roster.find((m) => m.id === member.edges.parent?.peerId);
       const took = Math.round(performance.now() - joinStarted);
       console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''} in ${took} ms`);
