@@ -10,6 +10,7 @@ import { FileService } from './files/file-service.js';
 import { LabService } from './labs/lab-service.js';
 import { MailService } from './mail/mail-service.js';
 import { MediaRelay } from './media/media-relay.js';
+import { PodcastService } from './podcast/podcast-service.js';
 
 export interface Features {
   chat: ChatService;
@@ -18,10 +19,13 @@ export interface Features {
   labs: LabService;
   mail: MailService;
   media: MediaRelay;
+  /** after `media`, so it closes first */
+  podcast: PodcastService;
 }
 
 export function startFeatures(agent: Agent): Features {
-  return { chat: new ChatService(agent), classroom: new ClassroomControls(agent), files: new FileService(agent), labs: new LabService(agent), mail: new MailService(agent), media: new MediaRelay(agent) };
+  const media = new MediaRelay(agent);
+  return { chat: new ChatService(agent), classroom: new ClassroomControls(agent), files: new FileService(agent), labs: new LabService(agent), mail: new MailService(agent), media, podcast: new PodcastService(agent, media) };
 }
 
 export async function closeFeatures(features: Features): Promise<void> {

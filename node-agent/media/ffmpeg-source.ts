@@ -8,11 +8,15 @@
  * frame every KEYFRAME_SECONDS instead, which bounds a newcomer's wait for a picture. The source
  * owns the ffmpeg process and both sockets; ffmpeg is started under `setpriv --pdeathsig` where
  * available, so a `kill -9`ed agent does not leave an encoder running.
+ *
+ * `FfmpegSource.launch` is the general form: any ffmpeg command line that sends RTP of some kinds
+ * to the ports it is given (the podcast sends Opus only, and raw samples on stdout for its level
+ * meter: node-agent/podcast/podcast-source.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { existsSync, statSync } from 'node:fs';
-import { CamvidError } from '../../protocol/errors.js';
+import { CamvidError, type ErrorCode } from '../../protocol/errors.js';
 import { CLOCK_RATES, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
 import { createLogger } from '../log.js';
 import type { MediaSource } from './media-relay.js';
@@ -62,58 +66,89 @@ export function ffmpegArgs(opts: FfmpegSourceOptions, ports: Record<'video' | 'a
   ];
 }
 
+/** Any ffmpeg command line that sends RTP of `kinds` to the ports it is given. */
+export interface FfmpegLaunch {
+  kinds: readonly MediaKind[];
+  args(ports: Partial<Record<MediaKind, number>>): string[];
+  ffmpegPath?: string;
+  /** what ffmpeg writes to stdout (otherwise ignored) */
+  onStdout?(chunk: Buffer): void;
+  /** the code of the error when ffmpeg exits before its first packet (default BAD_MESSAGE) */
+  failCode?: ErrorCode;
+}
+
 export class FfmpegSource implements MediaSource {
   #deliver: ((kind: MediaKind, packet: Buffer) => void) | null = null;
   #closing: Promise<void> | null = null;
   #stderr = '';
+  /** resolves when ffmpeg exits by itself (a file played to its end) or is stopped */
+  readonly exited: Promise<void>;
 
   private constructor(
     readonly proc: ChildProcess,
-    private readonly sockets: Record<'video' | 'audio', dgram.Socket>,
+    private readonly sockets: Partial<Record<MediaKind, dgram.Socket>>,
   ) {
     proc.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString()).slice(-2000);
     });
-    proc.on('exit', (code, signal) => {
-      if (!this.#closing) log.warn(`ffmpeg stopped (${signal ?? code}): ${this.#stderr.trim().slice(-500)}`);
-    });
-    for (const kind of ['video', 'audio'] as const) {
+    this.exited = new Promise((resolve) =>
+      proc.on('exit', (code, signal) => {
+        if (!this.#closing && code !== 0) log.warn(`ffmpeg stopped (${signal ?? code}): ${this.#stderr.trim().slice(-500)}`);
+        resolve();
+      }),
+    );
+    for (const [kind, socket] of Object.entries(sockets) as [MediaKind, dgram.Socket][]) {
       // Bound to 127.0.0.1, so only local processes reach it. ffmpeg sends RTP and RTCP from two
       // different ports, so there is no single sender to lock onto; the relay validates every packet.
-      sockets[kind].on('message', (msg) => this.#deliver?.(kind, msg));
+      socket.on('message', (msg) => this.#deliver?.(kind, msg));
     }
   }
 
-  /** Starts ffmpeg and resolves once its first video packet arrived. */
-  static async start(opts: FfmpegSourceOptions): Promise<FfmpegSource> {
-    const sockets = { video: dgram.createSocket('udp4'), audio: dgram.createSocket('udp4') };
-    for (const s of Object.values(sockets)) {
+  /** Starts ffmpeg as the camera (VP8 + Opus) and resolves once its first video packet arrived. */
+  static start(opts: FfmpegSourceOptions): Promise<FfmpegSource> {
+    return FfmpegSource.launch({
+      kinds: ['video', 'audio'],
+      args: (ports) => ffmpegArgs(opts, { video: ports.video!, audio: ports.audio! }),
+      ffmpegPath: opts.ffmpegPath,
+    });
+  }
+
+  /** Starts ffmpeg with a socket per kind and resolves once the first packet of `kinds[0]` arrived. */
+  static async launch(launch: FfmpegLaunch): Promise<FfmpegSource> {
+    const sockets: Partial<Record<MediaKind, dgram.Socket>> = {};
+    const ports: Partial<Record<MediaKind, number>> = {};
+    for (const kind of launch.kinds) {
+      const s = dgram.createSocket('udp4');
+      sockets[kind] = s;
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
         s.bind(0, '127.0.0.1', () => resolve());
       });
       s.setRecvBufferSize?.(1 << 20);
+      ports[kind] = s.address().port;
     }
-    const args = ffmpegArgs(opts, { video: sockets.video.address().port, audio: sockets.audio.address().port });
-    const ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
+    const args = launch.args(ports);
+    const ffmpeg = launch.ffmpegPath ?? 'ffmpeg';
     const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ffmpeg, ...args]] : [ffmpeg, args];
-    const proc = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(cmd, argv, { stdio: ['ignore', launch.onStdout ? 'pipe' : 'ignore', 'pipe'] });
+    if (launch.onStdout) proc.stdout?.on('data', launch.onStdout);
     const source = new FfmpegSource(proc, sockets);
+    const first = sockets[launch.kinds[0]!]!;
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new CamvidError('TIMEOUT', 'ffmpeg produced no video within 10 s.')), START_TIMEOUT_MS);
+        const timer = setTimeout(() => reject(new CamvidError('TIMEOUT', `ffmpeg produced no ${launch.kinds[0]} within 10 s.`)), START_TIMEOUT_MS);
         const done = (err?: Error) => {
           clearTimeout(timer);
-          sockets.video.off('message', onFirst);
+          first.off('message', onFirst);
           if (err) reject(err);
           else resolve();
         };
         const onFirst = () => done();
-        sockets.video.once('message', onFirst);
+        first.once('message', onFirst);
         proc.once('error', (err: NodeJS.ErrnoException) => done(err.code === 'ENOENT' ? missingFfmpeg() : err));
         proc.once('exit', (code) => {
           // setpriv reports a missing program as exit 127 with "No such file" on stderr
-          setTimeout(() => done(code === 127 ? missingFfmpeg() : new CamvidError('BAD_MESSAGE', `ffmpeg failed: ${source.#stderr.trim().slice(-500)}`)), 50);
+          setTimeout(() => done(code === 127 ? missingFfmpeg() : new CamvidError(launch.failCode ?? 'BAD_MESSAGE', `ffmpeg failed: ${source.#stderr.trim().slice(-500)}`)), 50);
         });
       });
     } catch (err) {
@@ -141,7 +176,7 @@ export class FfmpegSource implements MediaSource {
         await exited;
         clearTimeout(timer);
       }
-      for (const s of Object.values(this.sockets)) s.close();
+      for (const s of Object.values(this.sockets)) s?.close();
     })();
     return this.#closing;
   }

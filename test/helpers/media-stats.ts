@@ -3,7 +3,7 @@
  * media benchmark: the latest figures, and packet counts interpolated at a given wall-clock time so
  * that counts of different processes can be compared over the same window.
  */
-import type { MediaStats } from '../../protocol/media.js';
+import type { MediaKind, MediaStats } from '../../protocol/media.js';
 import type { AgentProcess } from './agents.js';
 
 export function mediaStats(agent: AgentProcess): MediaStats[] {
@@ -21,10 +21,10 @@ export function mediaStats(agent: AgentProcess): MediaStats[] {
 
 export const latestStats = (agent: AgentProcess): MediaStats | undefined => mediaStats(agent).at(-1);
 
-/** RTP packets (video + audio) `agent` had taken in from upstream at wall time `t`, interpolated. */
-export function packetsAt(agent: AgentProcess, t: number): number {
+/** RTP packets of `kinds` (default video + audio) `agent` had taken in from upstream at wall time `t`, interpolated. */
+export function packetsAt(agent: AgentProcess, t: number, kinds: readonly MediaKind[] = ['video', 'audio']): number {
   const all = mediaStats(agent);
-  const count = (s: MediaStats) => s.in.video.packets + s.in.audio.packets;
+  const count = (s: MediaStats) => kinds.reduce((n, k) => n + s.in[k].packets, 0);
   const after = all.findIndex((s) => s.t >= t);
   if (after <= 0) throw new Error(`${agent.name}: no media-stats around ${t} (have ${all.length})`);
   const a = all[after - 1]!;
