@@ -8,6 +8,7 @@ import { sharedStyles } from './shared-styles.js';
 import './login-page.js';
 import './room-page.js';
 import './mail-view.js';
+import './swarm-status.js';
 
 /** Phases in which the person is in a room (or getting back into it). */
 const ROOM_PHASES: ReadonlySet<Phase> = new Set(['hosting', 'joined', 'reconnecting']);
@@ -115,6 +116,7 @@ export class CamvidApp extends LitElement {
         ${client?.versionMismatch
           ? html`<p class="banner">The agent was updated: reload this page.</p>`
           : nothing}
+        ${client?.state?.swarm ? html`<swarm-status .status=${client.state.swarm}></swarm-status>` : nothing}
         ${this.#renderPage()}
       </main>
     `;

@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError, type ErrorCode } from '../protocol/errors.js';
+import { parseRoomCode } from '../protocol/swarm.js';
 import type { DiscoveredRoom } from '../protocol/ui.js';
 import { DEFAULT_ROOM_NAME, MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from '../protocol/version.js';
 import type { AgentClient, UiRequestBody } from './agent-client.js';
@@ -121,6 +122,8 @@ export class LoginPage extends LitElement {
   @state() accessor name = storedName();
   @state() accessor selectedRoomId: string | null = null;
   @state() accessor address = '';
+  /** a room code (swarm): shown only when the agent runs with --swarm */
+  @state() accessor roomCode = '';
   @state() accessor joinPassword = '';
   @state() accessor roomName: string = DEFAULT_ROOM_NAME;
   @state() accessor hostPassword = '';
@@ -138,7 +141,7 @@ export class LoginPage extends LitElement {
     const rooms = this.client?.rooms ?? [];
     const busy = this.pending !== null || state?.phase === 'joining';
     const selected = rooms.find((r) => r.id === this.selectedRoomId);
-    const target = this.address.trim() || selected;
+    const target = this.address.trim() || this.roomCode.trim() || selected;
     const hasName = this.name.trim().length > 0;
     const agentError = !this.error && state?.phase === 'idle' ? state.lastError : null;
     return html`
@@ -179,6 +182,7 @@ export class LoginPage extends LitElement {
               }}
             />
           </label>
+          ${state?.swarm ? this.#renderRoomCode() : nothing}
           <label>
             Room password
             <input
@@ -259,13 +263,32 @@ export class LoginPage extends LitElement {
         @click=${() => {
           this.selectedRoomId = room.id;
           this.address = '';
+          this.roomCode = '';
         }}
       >
         <span class="room-name">${room.name}</span>
         <span class="room-host">hosted by ${room.hostName}</span>
-        <span class="room-addr">${room.address}:${room.port}</span>
+        <span class="room-addr" data-via=${(room.via ?? ['lan']).join(' ')}
+          >${room.address ? `${room.address}:${room.port}` : 'over the swarm'}${room.via?.length === 2 ? ' · also over the swarm' : ''}</span
+        >
       </button>
     </li>`;
+  }
+
+  #renderRoomCode() {
+    return html`<label>
+      Or join by room code (over the swarm)
+      <input
+        data-testid="room-code-input"
+        placeholder="0123-4567-89ab-cdef"
+        .value=${this.roomCode}
+        @input=${(e: InputEvent) => {
+          this.roomCode = inputValue(e);
+          if (this.roomCode) this.selectedRoomId = null;
+        }}
+      />
+      <span class="hint">The instructor's page shows the code; the password is needed as well.</span>
+    </label>`;
   }
 
   #renderError(form: FormId) {
@@ -282,10 +305,17 @@ export class LoginPage extends LitElement {
       this.error = { form: 'join', code: 'BAD_MESSAGE', message: 'Enter the address as host:port, e.g. 192.168.1.20:7700.' };
       return;
     }
+    let code: string | undefined;
+    try {
+      code = !address && this.roomCode.trim() ? parseRoomCode(this.roomCode) : undefined;
+    } catch (err) {
+      this.error = { form: 'join', code: 'BAD_MESSAGE', message: (err as Error).message };
+      return;
+    }
     const base = { name: this.name.trim(), password: this.joinPassword };
     const body: UiRequestBody = address
       ? { type: 'join', ...base, address }
-      : { type: 'join', ...base, roomId: this.selectedRoomId ?? undefined };
+      : { type: 'join', ...base, roomId: code ?? this.selectedRoomId ?? undefined };
     void this.#send('join', body);
   };
 

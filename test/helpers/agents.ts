@@ -167,8 +167,8 @@ export class Cluster {
   }
 
   /** An agent with its web UI (no room yet); resolves with the printed UI link. */
-  async startUiAgent(name: string): Promise<{ agent: AgentProcess; url: string }> {
-    const agent = this.start(name, ['--port', '0', '--ui-port', '0']);
+  async startUiAgent(name: string, args: string[] = []): Promise<{ agent: AgentProcess; url: string }> {
+    const agent = this.start(name, ['--port', '0', '--ui-port', '0', ...args]);
     const [, url] = await agent.waitForLine(/^CAMVID UI: (\S+)/, 30_000);
     return { agent, url: url! };
   }
