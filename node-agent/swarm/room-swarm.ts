@@ -13,7 +13,7 @@ import type { SignalServer } from '../signalling/signal-server.js';
 import { StreamTransport } from '../signalling/stream-transport.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { SwarmDialer, swarmAddress } from './swarm-dialer.js';
-import { formatHostPorts, SwarmNode, UNREACHABLE_AFTER_MS, type SwarmNodeOptions, type TopicHandle } from './swarm-node.js';
+import { formatHostPorts, SwarmNode, type SwarmNodeOptions, type TopicHandle } from './swarm-node.js';
 
 const log = createLogger('agent:swarm');
 const TOPIC_LABEL = 'camvid/topic/v1';
@@ -137,7 +137,7 @@ export class RoomSwarm extends TypedEmitter<RoomSwarmEvents> {
 
 function describe(dht: SwarmStatus['dht'], bootstrap: string[], room: SwarmStatus['room']): string {
   if (dht === 'unreachable') {
-    return `Swarm unreachable: no bootstrap node answered (${bootstrap.join(', ')}) within ${UNREACHABLE_AFTER_MS / 1000} s; still trying. Rooms on this network work as usual.`;
+    return `Swarm unreachable: no bootstrap node answered (${bootstrap.join(', ')}); still trying. Rooms on this network work as usual.`;
   }
   const dhtText = dht === 'ready' ? 'Swarm ready' : `Connecting to the swarm through ${bootstrap.join(', ')}`;
   if (!room) return `${dhtText}.`;
