@@ -9,6 +9,7 @@ import { ClassroomControls } from './classroom-controls.js';
 import { FileService } from './files/file-service.js';
 import { LabService } from './labs/lab-service.js';
 import { MailService } from './mail/mail-service.js';
+import { LiveClass } from './media/live-class.js';
 import { MediaRelay } from './media/media-relay.js';
 import { PodcastService } from './podcast/podcast-service.js';
 
@@ -21,11 +22,13 @@ export interface Features {
   media: MediaRelay;
   /** after `media`, so it closes first */
   podcast: PodcastService;
+  /** the instructor's page as the camera, pages watching; after `media`, so it closes first */
+  live: LiveClass;
 }
 
 export function startFeatures(agent: Agent): Features {
   const media = new MediaRelay(agent);
-  return { chat: new ChatService(agent), classroom: new ClassroomControls(agent), files: new FileService(agent), labs: new LabService(agent), mail: new MailService(agent), media, podcast: new PodcastService(agent, media) };
+  return { chat: new ChatService(agent), classroom: new ClassroomControls(agent), files: new FileService(agent), labs: new LabService(agent), mail: new MailService(agent), media, live: new LiveClass(agent, media), podcast: new PodcastService(agent, media) };
 }
 
 export async function closeFeatures(features: Features): Promise<void> {

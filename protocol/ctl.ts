@@ -6,6 +6,7 @@ import { chatCtlShapes } from './chat.js';
 import { filesCtlShapes } from './files.js';
 import { labCtlShapes } from './labs/lab-messages.js';
 import { podcastCtlShapes } from './podcast.js';
+import { liveCtlShapes } from './live.js';
 import { num, union } from './validate.js';
 
 export const ctlMessage = union({
@@ -13,6 +14,7 @@ export const ctlMessage = union({
   ...filesCtlShapes,
   ...labCtlShapes,
   ...podcastCtlShapes,
+  ...liveCtlShapes,
   ping: { t: num(0, Number.MAX_SAFE_INTEGER) },
   pong: { t: num(0, Number.MAX_SAFE_INTEGER) },
 });

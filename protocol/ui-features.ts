@@ -7,6 +7,7 @@ import { chatText, type ChatRecord } from './chat.js';
 import { peerId } from './common.js';
 import { labUiRequests, type LabUiEvent } from './labs/lab-messages.js';
 import { filesUiRequests, type FilesUiEvent } from './files.js';
+import { liveUiRequests, type LiveUiEvent } from './live.js';
 import { mailUiRequests, type MailUiEvent } from './mail.js';
 import { podcastUiRequests, type PodcastUiEvent } from './podcast.js';
 import { bool, type Validator } from './validate.js';
@@ -23,6 +24,7 @@ export const featureUiRequests = {
   ...filesUiRequests,
   ...labUiRequests,
   ...podcastUiRequests,
+  ...liveUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** Events the agent pushes for features: `{ type: '<feature>-…', … }`. */
@@ -33,4 +35,5 @@ export type FeatureUiEvent =
   | MailUiEvent
   | FilesUiEvent
   | LabUiEvent
-  | PodcastUiEvent;
+  | PodcastUiEvent
+  | LiveUiEvent;

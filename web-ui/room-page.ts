@@ -17,6 +17,7 @@ import './roster-tree.js';
 import './mail-view.js';
 import './class-controls.js';
 import './lab-view.js';
+import './live-view.js';
 
 export const ROOM_VIEWS = [
   { id: 'video', label: 'Video', about: "The instructor's camera and microphone, relayed to everyone in the room." },
@@ -30,6 +31,7 @@ export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
 
 /** Feature views that exist; a missing entry renders the "coming soon" placeholder. */
 const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {
+  video: (client) => html`<live-view .client=${client}></live-view>`,
   chat: (client) => html`<chat-panel .client=${client}></chat-panel>`,
   files: (client) => html`<files-view .client=${client}></files-view>`,
   mail: (client) => html`<mail-view .client=${client}></mail-view>`,

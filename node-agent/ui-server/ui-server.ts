@@ -28,12 +28,22 @@ const CLOSE_GRACE_MS = 500;
 
 const log = createLogger('agent:ui-server');
 
+/**
+ * One connected page (one UI WebSocket). A request that opens something for that page alone (a
+ * loopback media connection) registers its teardown here, so the page closing closes it.
+ */
+export interface UiSession {
+  readonly id: number;
+  /** runs `listener` once when the page's socket closes; returns a remover */
+  onClose(listener: () => void): () => void;
+}
+
 /** What the UI server needs from the agent; the agent implements it. */
 export interface UiBackend {
   /** current state for a newly connected UI */
   snapshot(): { state: AgentState; rooms: DiscoveredRoom[]; roster: RosterEntry[] };
-  /** performs a request; rejects with CamvidError on failure */
-  handle(req: UiRequest): Promise<unknown>;
+  /** performs a request for `session`'s page; rejects with CamvidError on failure */
+  handle(req: UiRequest, session: UiSession): Promise<unknown>;
   /** pushes `state`, `rooms` and `roster` events as they change; returns unsubscribe */
   subscribe(listener: (ev: UiEvent) => void): () => void;
 }
@@ -68,6 +78,7 @@ export class UiServer {
   readonly #http: http.Server;
   readonly #wss: WebSocketServer;
   readonly #sockets = new Set<WebSocket>();
+  #nextSessionId = 1;
   #port = 0;
   #closing: Promise<void> | null = null;
 
@@ -265,12 +276,35 @@ export class UiServer {
       ws.send(JSON.stringify(ev));
     };
     let unsubscribe: (() => void) | null = null;
+    const closeListeners = new Set<() => void>();
+    let socketClosed = false;
+    const session: UiSession = {
+      id: this.#nextSessionId++,
+      onClose(listener) {
+        // A request that finishes after its page went away is torn down at once.
+        if (socketClosed) {
+          listener();
+          return () => {};
+        }
+        closeListeners.add(listener);
+        return () => closeListeners.delete(listener);
+      },
+    };
     ws.on('error', (err) => log.debug('UI socket error', err.message));
     ws.on('close', () => {
+      socketClosed = true;
       this.#sockets.delete(ws);
       unsubscribe?.();
+      for (const listener of [...closeListeners]) {
+        try {
+          listener();
+        } catch (err) {
+          log.warn('a UI session teardown failed', err);
+        }
+      }
+      closeListeners.clear();
     });
-    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary, send));
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary, send, session));
     try {
       // Snapshot and subscribe in one tick, so no change can fall between them.
       const snap = this.#backend.snapshot();
@@ -290,7 +324,7 @@ export class UiServer {
     }
   }
 
-  #onMessage(data: RawData, isBinary: boolean, send: (ev: UiEvent) => void): void {
+  #onMessage(data: RawData, isBinary: boolean, send: (ev: UiEvent) => void, session: UiSession): void {
     let parsed: unknown;
     let req: UiRequest;
     try {
@@ -305,7 +339,7 @@ export class UiServer {
       return;
     }
     Promise.resolve()
-      .then(() => this.#backend.handle(req))
+      .then(() => this.#backend.handle(req, session))
       .then(
         (result) => send(result === undefined ? { type: 'reply', id: req.id } : { type: 'reply', id: req.id, result }),
         (err: unknown) => {

@@ -134,7 +134,7 @@ test('a person sees rooms, gets a clear wrong-password error, hosts a room and s
     assert.is(await room.rosterEntry('Edsger Dijkstra').getAttribute('data-state'), 'reconnecting');
     assert.match(await room.rosterCount.innerText(), /4 in room/);
     assert.match(await room.me.innerText(), /Dr\. Ada Lovelace/);
-    assert.match(await room.panel('video').innerText(), /coming soon/i);
+    await room.panel('video').getByTestId('go-live').waitFor();
     await room.tab('labs').click();
     // The labs view lives in shadow DOM (innerText stops there); locators pierce it.
     assert.ok(await room.panel('labs').getByText(/Hamming/).first().isVisible(), 'the labs tab shows the Hamming lab');

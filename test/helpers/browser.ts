@@ -44,9 +44,13 @@ export interface OpenedUi {
   close(): Promise<void>;
 }
 
-/** Opens the UI in a fresh context (own storage), 1280x800, and waits for the agent's hello. */
-export async function openUi(browser: Browser, url: string): Promise<OpenedUi> {
+/**
+ * Opens the UI in a fresh context (own storage), 1280x800, and waits for the agent's hello.
+ * `initScript` runs in the page before its own scripts (e.g. to stand in for a browser policy).
+ */
+export async function openUi(browser: Browser, url: string, opts: { initScript?: string } = {}): Promise<OpenedUi> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = await context.newPage();
   page.setDefaultTimeout(5_000);
   const errors: string[] = [];

@@ -1,0 +1,56 @@
+/**
+ * The live class between an agent and its own browser (UI requests and events), and the little
+ * the tree says about it on `ctl`. The media itself goes over a loopback RTCPeerConnection between
+ * the page and its agent (docs/media.md); these messages set that connection up and describe it.
+ *
+ * Instructor: `media-publish {sdp: offer}` → `{link, sdp: answer}`: the page's camera and
+ * microphone become the room's camera. Anyone: `media-watch` → `{link, sdp: offer}` of two
+ * sendonly tracks (video, audio), then `media-watch-answer {link, sdp}`. Each link belongs to the
+ * page (UI socket) that opened it and closes with it.
+ */
+import { MAX_SDP_LENGTH } from './sdp.js';
+import { bool, num, str } from './validate.js';
+
+const sdp = str({ min: 1, max: MAX_SDP_LENGTH });
+/** Link ids are the agent's own (`p1`, `w2`, …); a page echoes them. */
+export const linkId = str({ min: 1, max: 32, pattern: /^[a-z][a-z0-9-]*$/ });
+
+/** UI requests (spread into protocol/ui-features.ts). */
+export const liveUiRequests = {
+  'media-publish': { sdp },
+  'media-unpublish': { link: linkId },
+  'media-watch': {},
+  'media-watch-answer': { link: linkId, sdp },
+  'media-unwatch': { link: linkId },
+};
+
+/**
+ * What this agent knows of the live class. `waiting`: the instructor has not gone live since this
+ * agent came into the room; `live`: the instructor's camera is on (its picture may freeze for a
+ * moment while a relay is replaced); `ended`: it was live and the instructor stopped.
+ */
+export type LiveState = 'waiting' | 'live' | 'ended';
+
+export interface LiveStatus {
+  state: LiveState;
+  /** this agent's own page is the room's camera (host) */
+  publishing: boolean;
+  /** one-way network delay from the host to this agent along the tree (half of each hop's round trip), ms */
+  delayToHostMs: number | null;
+  /** hops from the host (0 on the host) */
+  depth: number | null;
+}
+
+export type LiveUiEvent =
+  | { type: 'media-status'; status: LiveStatus }
+  /** a link closed on the agent's side: `timeout` (never connected), `failed`, `replaced` (another page went live), `closed` */
+  | { type: 'media-link-closed'; link: string; reason: 'timeout' | 'failed' | 'replaced' | 'closed' };
+
+/**
+ * `ctl` from a parent to each tree child, every second and at once when `live` changes: whether
+ * the instructor is live, and the parent's own delay to the host and depth, from which the child
+ * works out its own (adding half its round trip to the parent, measured by the heartbeats).
+ */
+export const liveCtlShapes = {
+  'live-status': { live: bool, delayMs: num(0, 60_000), depth: num(0, 1000) },
+};

@@ -1,0 +1,98 @@
+/**
+ * The few SDP edits the loopback link between an agent and its own browser needs. Pure text: no
+ * parsing beyond lines and media sections. Anything that does not look like an SDP from a browser
+ * is refused with CamvidError('BAD_MESSAGE') before libdatachannel sees it.
+ *
+ * Why restrict a browser's offer (docs/media.md): the tree carries one codec per kind (VP8, Opus)
+ * with fixed payload types, and libdatachannel answers with every codec and extension the offer
+ * lists. Keeping only VP8/Opus removes RTX, RED, FEC and the other video codecs; removing
+ * `transport-cc` (feedback and header extension) matters most: libdatachannel accepts it but never
+ * sends the feedback, and Chromium's sender then collapses to 320x240 at ~90 kbit/s. Without it
+ * Chromium falls back to receiver reports and REMB, which the agent sends.
+ */
+import { CamvidError } from './errors.js';
+
+/** A browser offer is 2–8 KB; this leaves room for many candidates and stays far below the UI socket's 64 KiB. */
+export const MAX_SDP_LENGTH = 32 * 1024;
+const LINE = /^[a-z]=[^\0-\x08\x0a-\x1f\x7f]*$/;
+
+export type SdpMediaKind = 'video' | 'audio';
+
+/** What a kept media section negotiates: its mid and the payload type of the one codec left. */
+export interface SdpMedia {
+  kind: SdpMediaKind;
+  mid: string;
+  payloadType: number;
+}
+
+export interface RestrictedOffer {
+  sdp: string;
+  media: SdpMedia[];
+}
+
+const bad = (what: string): never => {
+  throw new CamvidError('BAD_MESSAGE', `Bad media description from the page: ${what}.`);
+};
+
+/** Splits an SDP into its lines after checking size and characters; throws BAD_MESSAGE. */
+export function sdpLines(sdp: unknown): string[] {
+  if (typeof sdp !== 'string' || sdp.length === 0) return bad('not a string');
+  if (sdp.length > MAX_SDP_LENGTH) return bad(`longer than ${MAX_SDP_LENGTH} characters`);
+  const lines = sdp.split(/\r?\n/).filter((l) => l !== '');
+  if (lines[0] !== 'v=0') return bad('it does not start with v=0');
+  for (const l of lines) if (!LINE.test(l)) return bad(`line "${l.slice(0, 40)}"`);
+  return lines;
+}
+
+/** Checks an answer from the page (size, characters, v=0, at least one media section). */
+export function checkSdp(sdp: unknown): string {
+  const lines = sdpLines(sdp);
+  if (!lines.some((l) => l.startsWith('m='))) bad('no media section');
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * Keeps, in each audio/video section of a browser's offer, only the codec named in `codecs`
+ * (`VP8`, `opus`; case-insensitive), drops `transport-cc`, header extensions and RTX/FEC SSRCs,
+ * and reports each section's mid and payload type. At most one section per kind; a kind not
+ * named in `codecs` is refused, and so is an offer with none of the named kinds.
+ */
+export function restrictOffer(sdp: unknown, codecs: Partial<Record<SdpMediaKind, string>>): RestrictedOffer {
+  const lines = sdpLines(sdp);
+  const sections: string[][] = [[]];
+  for (const l of lines) {
+    if (l.startsWith('m=')) sections.push([]);
+    sections.at(-1)!.push(l);
+  }
+  const out: string[] = sections[0]!.filter((l) => !l.startsWith('a=extmap:'));
+  const media: SdpMedia[] = [];
+  for (const section of sections.slice(1)) {
+    const m = /^m=(\w+) (\d+) ([\w/]+)( \d+)+$/.exec(section[0]!);
+    if (!m) return bad('a media line');
+    const kind = m[1] as SdpMediaKind;
+    const codec = codecs[kind];
+    if (!codec || (kind !== 'video' && kind !== 'audio')) return bad(`a ${m[1]} section`);
+    if (media.some((x) => x.kind === kind)) return bad(`more than one ${kind} section`);
+    const mid = section.map((l) => /^a=mid:(\S{1,32})$/.exec(l)?.[1]).find((x) => x !== undefined);
+    if (mid === undefined) return bad(`a ${kind} section without a mid`);
+    const pt = section
+      .map((l) => /^a=rtpmap:(\d{1,3}) ([^/\s]+)\//.exec(l))
+      .find((r) => r && r[2]!.toLowerCase() === codec.toLowerCase())?.[1];
+    if (pt === undefined || Number(pt) > 127) return bad(`no ${codec} in the ${kind} section`);
+    // SSRCs named second in a group are retransmission or FEC streams, which are not kept.
+    const secondary = new Set<string>();
+    for (const l of section) for (const s of /^a=ssrc-group:\S+ \d+((?: \d+)+)$/.exec(l)?.[1]?.trim().split(' ') ?? []) secondary.add(s);
+    out.push(`m=${kind} ${m[2]} ${m[3]} ${pt}`);
+    for (const l of section.slice(1)) {
+      const fmt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l)?.[1];
+      if (fmt !== undefined && fmt !== pt) continue;
+      if (/^a=rtcp-fb:\d+ transport-cc/.test(l) || l.startsWith('a=extmap:') || l.startsWith('a=ssrc-group:')) continue;
+      const ssrc = /^a=ssrc:(\d+)/.exec(l)?.[1];
+      if (ssrc !== undefined && secondary.has(ssrc)) continue;
+      out.push(l);
+    }
+    media.push({ kind, mid, payloadType: Number(pt) });
+  }
+  if (media.length === 0) bad('no audio or video section');
+  return { sdp: `${out.join('\r\n')}\r\n`, media };
+}

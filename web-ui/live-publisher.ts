@@ -1,0 +1,96 @@
+/**
+ * `<live-publisher>`: the instructor's controls for the live class: "Go live" (asks for camera and
+ * microphone), a self-view, Stop, mute the microphone, pick another camera, and what is being sent.
+ * The broadcast itself is the LiveBroadcast's, so it goes on while another tab is shown.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { AgentClient } from './agent-client.js';
+import { LiveBroadcast } from './live-broadcast.js';
+import { ModelController } from './model-controller.js';
+import { liveStyles } from './live-styles.js';
+import { sharedStyles } from './shared-styles.js';
+
+@customElement('live-publisher')
+export class LivePublisher extends LitElement {
+  static override styles = [
+    sharedStyles,
+    liveStyles,
+    css`
+      video {
+        width: 100%;
+        height: 100%;
+        display: block;
+        object-fit: contain;
+        /* a mirror, as people expect of their own camera; students see it unmirrored */
+        transform: scaleX(-1);
+      }
+      .live.reconnecting {
+        background: var(--warn);
+      }
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px;
+        align-items: end;
+      }
+      select {
+        font: inherit;
+        padding: 7px 8px;
+        border: 1px solid var(--border);
+        border-radius: 6px;
+        background: #fff;
+        max-width: 260px;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor client: AgentClient | undefined;
+  readonly #broadcast = new ModelController(this, () => (this.client ? LiveBroadcast.for(this.client) : undefined));
+
+  override render() {
+    const b = this.#broadcast.model;
+    if (!b) return nothing;
+    const on = b.phase === 'live' || b.phase === 'reconnecting';
+    return html`
+      <div class="stage">
+        ${b.stream
+          ? html`<video data-testid="self-view" .srcObject=${b.stream} .muted=${true} autoplay playsinline></video>`
+          : html`<div class="overlay">Your camera is off. Students see "Waiting for the instructor" until you go live.</div>`}
+        ${on
+          ? html`<span class="live ${b.phase}" data-testid="publish-badge" data-phase=${b.phase}
+              >${b.phase === 'live' ? 'LIVE' : 'RECONNECTING'}</span
+            >`
+          : nothing}
+      </div>
+      <div class="controls">
+        ${on
+          ? html`
+              <button class="danger" data-testid="stop-live" @click=${() => b.stop()}>Stop</button>
+              <button class="secondary" data-testid="mute-mic" aria-pressed=${b.micMuted ? 'true' : 'false'} @click=${() => b.setMicMuted(!b.micMuted)}>
+                ${b.micMuted ? 'Unmute microphone' : 'Mute microphone'}
+              </button>
+              ${b.cameras.length > 1
+                ? html`<label
+                    >Camera
+                    <select data-testid="camera-select" @change=${(e: Event) => b.switchCamera((e.target as HTMLSelectElement).value)}>
+                      ${b.cameras.map((c) => html`<option value=${c.id} ?selected=${c.id === b.cameraId}>${c.label}</option>`)}
+                    </select></label
+                  >`
+                : nothing}
+            `
+          : html`<button data-testid="go-live" ?disabled=${b.phase === 'starting'} @click=${() => b.start()}>
+              ${b.phase === 'starting' ? 'Starting…' : 'Go live'}
+            </button>`}
+      </div>
+      <p class="stats" data-testid="publish-stats">${on ? b.statsLine : ''}</p>
+      ${b.error ? html`<p class="error" role="alert" data-testid="live-error">${b.error}</p>` : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'live-publisher': LivePublisher;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Watching the class, one per AgentClient: a loopback RTCPeerConnection from this page's agent
+ * (`media-watch` → its offer of video + audio → our answer), the <video> that plays it, the
+ * agent's `media-status` (waiting / live / ended, delay to the host) and the stats line.
+ *
+ * It lives outside the view so that switching tabs does not stop the class: the <video> moves to
+ * a parking spot while the player is not shown (re-attached in the same task, so the browser does
+ * not pause it) and the sound goes on. It keeps reconnecting while the page is in a room; the
+ * agent closes its end when this page's socket closes.
+ *
+ * Sound: the picture starts muted (muted autoplay is always allowed), then tries with sound; where
+ * the browser wants a click first (the page has had none yet), `needsGesture` asks for one.
+ */
+import type { LiveStatus } from '../protocol/live.js';
+import type { AgentClient } from './agent-client.js';
+import { figures, formatFigures, readRtp, type RtpSample } from './live-stats.js';
+import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
+
+const RETRY_MS = [500, 1000, 2000, 4000];
+const STATS_MS = 1000;
+const PARKING_ID = 'camvid-video-parking';
+/** Performance marks for measuring time to first frame (`npm run bench -- media`). */
+export const MARK_WATCH_START = 'camvid-watch-start';
+export const MARK_FIRST_FRAME = 'camvid-first-frame';
+
+export type WatchPhase = 'idle' | 'connecting' | 'connected' | 'retrying';
+
+const models = new WeakMap<AgentClient, LiveWatch>();
+
+export class LiveWatch {
+  readonly video: HTMLVideoElement;
+  phase: WatchPhase = 'idle';
+  status: LiveStatus | null = null;
+  /** the browser refused to play sound without a click */
+  needsGesture = false;
+  statsLine = '';
+  error: string | null = null;
+  readonly #listeners = new Listeners();
+  #wanted = false;
+  #pc: RTCPeerConnection | null = null;
+  #link: string | null = null;
+  #retries = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #prevSample: RtpSample | null = null;
+  #sawFrame = false;
+
+  static for(client: AgentClient): LiveWatch {
+    let m = models.get(client);
+    if (!m) models.set(client, (m = new LiveWatch(client)));
+    return m;
+  }
+
+  private constructor(readonly client: AgentClient) {
+    const v = document.createElement('video');
+    v.autoplay = true;
+    v.playsInline = true;
+    v.muted = true;
+    v.dataset.testid = 'live-video';
+    this.video = v;
+    client.onEvent('media-status', (ev) => {
+      this.status = ev.status;
+      this.#listeners.emit();
+    });
+    client.onEvent('media-link-closed', (ev) => {
+      if (ev.link === this.#link) this.#lost(`the agent closed it (${ev.reason})`);
+    });
+    client.subscribe(() => this.#sync());
+  }
+
+  subscribe(listener: () => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Starts watching (idempotent); it goes on until the page leaves the room. */
+  want(): void {
+    this.#wanted = true;
+    this.#sync();
+  }
+
+  /** Shows the video inside `container` (the player's stage). */
+  attach(container: Element): void {
+    if (this.video.parentElement !== container) container.append(this.video);
+    void this.video.play().catch(() => {});
+  }
+
+  /** The player goes away: keep the video in the document so the sound goes on. */
+  park(): void {
+    let spot = document.getElementById(PARKING_ID);
+    if (!spot) {
+      spot = document.createElement('div');
+      spot.id = PARKING_ID;
+      spot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;overflow:hidden;opacity:0;pointer-events:none';
+      document.body.append(spot);
+    }
+    spot.append(this.video);
+  }
+
+  /** Called from a click: the browser now lets the sound play. */
+  unmute(): void {
+    this.video.muted = false;
+    this.needsGesture = false;
+    void this.video.play().catch(() => {});
+    this.#listeners.emit();
+  }
+
+  #sync(): void {
+    const inRoom = this.client.connection === 'open' && !!this.client.state?.room;
+    if (!inRoom) {
+      if (this.client.connection === 'open') this.#wanted = false; // left the room
+      if (this.phase !== 'idle') this.#teardown('idle');
+      return;
+    }
+    if (this.#wanted && this.phase === 'idle') void this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    this.phase = 'connecting';
+    this.error = null;
+    this.#listeners.emit();
+    performance.mark(MARK_WATCH_START);
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    this.#pc = pc;
+    pc.ontrack = (e) => {
+      const stream = e.streams[0] ?? new MediaStream([e.track]);
+      if (this.video.srcObject !== stream) this.video.srcObject = stream;
+      void this.#play();
+    };
+    try {
+      const { link, sdp } = await this.client.request<{ link: string; sdp: string }>({ type: 'media-watch' });
+      if (this.#pc !== pc) {
+        void this.client.request({ type: 'media-unwatch', link }).catch(() => {});
+        return;
+      }
+      this.#link = link;
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      await pc.setLocalDescription();
+      await this.client.request({ type: 'media-watch-answer', link, sdp: await gatheredSdp(pc) });
+      await whenConnected(pc);
+      if (this.#pc !== pc) return;
+      this.phase = 'connected';
+      this.#retries = 0;
+      onConnectionLost(pc, () => {
+        if (this.#pc === pc) this.#lost('the connection to the agent was lost');
+      });
+      this.#watchFrames();
+      this.#prevSample = null;
+      this.#statsTimer = setInterval(() => void this.#sample(pc), STATS_MS);
+      this.#listeners.emit();
+    } catch (err) {
+      if (this.#pc === pc) this.#lost(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  #lost(reason: string): void {
+    this.#teardown('retrying');
+    this.error = `Reconnecting the video: ${reason}.`;
+    const wait = RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)]!;
+    this.#retryTimer = setTimeout(() => {
+      this.phase = 'idle';
+      this.#sync();
+    }, wait);
+    this.#listeners.emit();
+  }
+
+  #teardown(phase: WatchPhase): void {
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#statsTimer);
+    const pc = this.#pc;
+    const link = this.#link;
+    this.#pc = null;
+    this.#link = null;
+    pc?.close();
+    if (link && this.client.connection === 'open') void this.client.request({ type: 'media-unwatch', link }).catch(() => {});
+    this.phase = phase;
+    this.statsLine = '';
+    this.#listeners.emit();
+  }
+
+  /**
+   * Muted autoplay is always allowed; then try with sound. A browser that wants a gesture first
+   * refuses that play() (and pauses the video): back to muted, and ask for a click.
+   */
+  async #play(): Promise<void> {
+    const v = this.video;
+    await v.play().catch(() => {});
+    if (v.muted && !this.needsGesture) {
+      v.muted = false;
+      await v.play().catch(() => {
+        v.muted = true;
+        return v.play().catch(() => {});
+      });
+    }
+    this.needsGesture = v.muted;
+    this.#listeners.emit();
+  }
+
+  #watchFrames(): void {
+    if (this.#sawFrame) return;
+    const onFrame = () => {
+      if (this.#sawFrame) return;
+      this.#sawFrame = true;
+      performance.mark(MARK_FIRST_FRAME);
+      this.#listeners.emit();
+    };
+    this.video.requestVideoFrameCallback(onFrame);
+  }
+
+  async #sample(pc: RTCPeerConnection): Promise<void> {
+    if (this.#pc !== pc) return;
+    const cur = readRtp(await pc.getStats(), 'inbound-rtp');
+    const f = figures(this.#prevSample, cur);
+    this.#prevSample = cur;
+    this.statsLine = cur.packets ? formatFigures(f, this.status?.delayToHostMs ?? null) : '';
+    this.#listeners.emit();
+  }
+}
