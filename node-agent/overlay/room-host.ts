@@ -21,6 +21,14 @@ const JOIN_TIMEOUT_MS = 5000;
 /** a member that could not be placed (tree full, or no connected relay yet) is retried this often */
 const REPLACE_RETRY_MS = 500;
 const ROSTER_DEBOUNCE_MS = 25;
+/**
+ * A parent whose child reported their edge lost (heartbeats stopped, nothing closed: a pulled
+ * cable, a frozen machine) gets no children for this long. Its own session with us only times out
+ * after ~3.5 s, and until then it still looks connected; without this its orphans were placed
+ * right back under it and waited for that timeout (found by the soak). Longer than the session
+ * timeout, so a parent that is really gone is removed before it is trusted again.
+ */
+const SUSPECT_MS = 5000;
 
 export interface RoomHostOptions {
   roomId: string;
@@ -63,6 +71,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly identity = new HostIdentity();
   readonly edges: EdgeTable;
   readonly #members = new Map<string, Member>();
+  /** member id → until when it gets no children (SUSPECT_MS) */
+  readonly #suspects = new Map<string, number>();
   readonly #plan: TreePlanner;
   /** direct (non-tree) edges: edge id → its two ends, the first offering */
   readonly #direct = new Map<string, [string, string]>();
@@ -245,6 +255,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   #removeMember(member: Member): void {
     this.#members.delete(member.id);
+    this.#suspects.delete(member.id);
     for (const [edge, ends] of this.#direct) {
       if (!ends.includes(member.id)) continue;
       this.#direct.delete(edge);
@@ -265,9 +276,10 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   /** Puts a member under a parent with spare capacity and starts the edge. */
   #place(member: Member, avoid?: string): void {
+    const now = Date.now();
     const eligible = (id: string) => {
       const m = this.#members.get(id);
-      return !!m && m.state === 'connected' && id !== avoid && this.#plan.isRooted(id);
+      return !!m && m.state === 'connected' && id !== avoid && !((this.#suspects.get(id) ?? 0) > now) && this.#plan.isRooted(id);
     };
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
     const parentId = this.#plan.place(member.id, eligible);
@@ -321,8 +333,12 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       if ([...this.#members.values()].some((m) => !m.edge)) this.#scheduleRetry();
       return;
     }
-    // The child lost its parent (or never reached it): try elsewhere, avoiding a parent that failed.
+    // The child lost its parent (or never reached it): try elsewhere, avoiding a parent that failed,
+    // and giving a parent that went silent no children at all for a while.
     log.debug(`${member.name}: edge ${edge} ${state}`);
+    if (state === 'lost' && member.parentId && member.parentId !== this.opts.hostId) {
+      this.#suspects.set(member.parentId, Date.now() + SUSPECT_MS);
+    }
     member.state = 'reconnecting';
     this.#place(member, state === 'failed' ? (member.parentId ?? undefined) : undefined);
   }

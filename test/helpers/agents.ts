@@ -29,6 +29,8 @@ export class AgentProcess {
   /** when the latest roster arrived (ms since epoch, this process's clock) */
   rosterAt = 0;
   exitCode: number | null = null;
+  /** called with every output line, after `lines`, `roster`, `chat` and `rooms` took it in */
+  readonly lineListeners = new Set<(line: string) => void>();
   readonly #waiters = new Set<() => void>();
   readonly exited: Promise<number | null>;
 
@@ -126,6 +128,7 @@ export class AgentProcess {
         /* a partial line is not an event */
       }
     }
+    for (const listener of this.lineListeners) listener(line);
     this.#wake();
   }
 
