@@ -55,6 +55,12 @@ const CACHE_SIZE = 512;
 /** A jump larger than this (either way) is a new stream, not loss or reordering. */
 const MAX_SEQ_GAP = 3000;
 const RETRY_MS = 5;
+/**
+ * A receiver still waiting for a key frame asks again this often: a request can be lost on its way
+ * up (a PLI sent on a link whose track is not open yet), and a browser source (unlike ffmpeg) sends
+ * key frames only when asked, so one lost request would otherwise leave a newcomer without a picture.
+ */
+export const KEYFRAME_RETRY_MS = 1000;
 
 interface StreamState {
   seqOffset: number;
@@ -78,6 +84,8 @@ export class Downstream {
   /** the newest video RTP that actually went out: where numbering resumes after a queue drop */
   #lastSentVideo: StreamState['lastOut'] = null;
   #retry: NodeJS.Timeout | null = null;
+  /** when this receiver last asked for a key frame (the relay asks once when it is added) */
+  #keyframeAskedAt = performance.now();
   #closed = false;
 
   constructor(
@@ -126,6 +134,7 @@ export class Downstream {
     if (st.waitingForKeyframe) {
       if (!keyframe) {
         this.counters.droppedWaitingForKeyframe++;
+        if (kind === 'video' && performance.now() - this.#keyframeAskedAt >= KEYFRAME_RETRY_MS) this.#askKeyframe();
         return;
       }
       st.waitingForKeyframe = false;
@@ -180,7 +189,7 @@ export class Downstream {
     const videoSsrc = this.sink.ssrc('video');
     if (rtcp.keyframeFor.some((s) => s === videoSsrc)) {
       this.counters.keyframeRequests++;
-      this.hooks.keyframeNeeded();
+      this.#askKeyframe();
     }
     for (const nack of rtcp.nacks) {
       if (nack.ssrc !== videoSsrc) continue;
@@ -236,6 +245,11 @@ export class Downstream {
     if (this.#queue.length) this.#retry = setTimeout(() => this.#flush(), RETRY_MS);
   }
 
+  #askKeyframe(): void {
+    this.#keyframeAskedAt = performance.now();
+    this.hooks.keyframeNeeded();
+  }
+
   /** The receiver fell a queue behind: drop its video to the next key frame, then its oldest audio. */
   #overflow(): void {
     const before = this.#queue.length;
@@ -245,7 +259,7 @@ export class Downstream {
       video.waitingForKeyframe = true;
       // Resume numbering right after what the receiver got, so it sees no gap to NACK.
       video.lastOut = this.#lastSentVideo;
-      this.hooks.keyframeNeeded();
+      this.#askKeyframe();
     }
     if (this.#queue.length > this.queueLimit / 2) this.#queue.splice(0, this.#queue.length - Math.floor(this.queueLimit / 2));
     this.counters.droppedQueue += before - this.#queue.length;

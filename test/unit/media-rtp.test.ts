@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Downstream, QUEUE_LIMIT, type MediaSink } from '../../node-agent/media/downstream.js';
+import { Downstream, KEYFRAME_RETRY_MS, QUEUE_LIMIT, type MediaSink } from '../../node-agent/media/downstream.js';
 import {
   buildNack,
   buildPli,
@@ -128,6 +128,23 @@ test('a receiver gets no video before a key frame, then everything rewritten to 
   d.handleRtcp(buildPli(9, 0x1111));
   d.handleRtcp(buildPli(9, 0x9999)); // another stream's PLI is not ours
   assert.is(asked, 1);
+  d.close();
+});
+
+test('a receiver still waiting for a key frame asks again each KEYFRAME_RETRY_MS (a request can be lost on the way up)', async () => {
+  const sink = new TestSink('a');
+  let asked = 0;
+  const d = new Downstream(sink, { ...noHooks, keyframeNeeded: () => asked++ });
+  push(d, delta(1));
+  assert.is(asked, 0, 'the relay asked when it added the receiver; no second request at once');
+  await new Promise((r) => setTimeout(r, KEYFRAME_RETRY_MS + 20));
+  push(d, delta(2));
+  push(d, delta(3));
+  assert.is(asked, 1, 'asked again once the interval passed, not per packet');
+  push(d, key(4));
+  await new Promise((r) => setTimeout(r, KEYFRAME_RETRY_MS + 20));
+  push(d, delta(5));
+  assert.is(asked, 1, 'no more requests once the picture started');
   d.close();
 });
 
