@@ -23,7 +23,21 @@ const log = createLogger('agent:files');
  * others and make the host send more than one copy per child.
  */
 const RETRY_MS = 30_000;
+/**
+ * Asks of a parent that stayed silent for RETRY_MS before a chunk fails. Only silence counts: while
+ * the parent keeps sending (our request is queued behind others on a slow, lossy link) or while we
+ * have no parent at all (cut off; a new parent is asked everything at once), a request waits. The
+ * soak found downloads failing with "Chunk N did not arrive" after 3 minutes of a busy but healthy
+ * 0.2 MB/s link, every 30 s re-ask counting as a failure and adding a duplicate to the queue.
+ */
 const MAX_TRIES = 6;
+
+export interface ChunkRelayOptions {
+  /** default RETRY_MS; tests shorten it */
+  retryMs?: number;
+}
+
+type AskReason = 'first' | 'new parent' | 'silence' | 'corrupt';
 
 interface Pending {
   file: string;
@@ -51,19 +65,26 @@ export class ChunkRelay {
   readonly #writing = new Map<string, Buffer>();
   readonly #senders = new WeakMap<PeerLink, BulkSender>();
   readonly #disposables: (() => void)[] = [];
+  readonly #retryMs: number;
+  /** when the parent last sent us a chunk (or became our parent) */
+  #lastFromParent = 0;
   #closed = false;
 
   constructor(
-    private readonly edges: EdgeTable,
+    private readonly edges: Pick<EdgeTable, 'on' | 'parent'>,
     private readonly share: ShareHost | null,
-    private readonly cache: ChunkCache,
+    private readonly cache: Pick<ChunkCache, 'get' | 'put'>,
+    opts: ChunkRelayOptions = {},
   ) {
+    this.#retryMs = opts.retryMs ?? RETRY_MS;
     this.#disposables.push(
       edges.on('ctl', (link, msg) => this.#onCtl(link, msg)),
       edges.on('bulk', (link, data) => link === edges.parent && this.#onChunk(data)),
       edges.on('open', (link) => {
         // A new parent: everything still missing is asked of it at once.
-        if (link === edges.parent) for (const p of this.#pending.values()) this.#ask(p);
+        if (link !== edges.parent) return;
+        this.#lastFromParent = Date.now();
+        for (const p of this.#pending.values()) this.#ask(p, 'new parent');
       }),
     );
   }
@@ -84,7 +105,7 @@ export class ChunkRelay {
       if (!p) {
         p = { file, index, hash, path, tries: 0, timer: null, waiters: [] };
         this.#pending.set(key, p);
-        this.#ask(p);
+        this.#ask(p, 'first');
       }
       p.waiters.push({ resolve, reject });
     });
@@ -96,12 +117,19 @@ export class ChunkRelay {
     for (const p of this.#pending.values()) this.#settle(p, new CamvidError('CLOSED'));
   }
 
-  #ask(p: Pending): void {
+  #ask(p: Pending, why: AskReason): void {
     if (p.timer) clearTimeout(p.timer);
-    if (++p.tries > MAX_TRIES) return this.#settle(p, new CamvidError('TIMEOUT', `Chunk ${p.index} did not arrive.`));
-    p.timer = setTimeout(() => this.#ask(p), RETRY_MS);
+    p.timer = setTimeout(() => this.#ask(p, 'silence'), this.#retryMs);
     p.timer.unref();
-    this.edges.parent?.sendCtl({ type: 'chunk-get', file: p.file, index: p.index, hash: p.hash, path: p.path });
+    const parent = this.edges.parent;
+    // No parent to blame (a new one is asked everything when it opens), or one that is busy sending
+    // us other chunks (this request is queued behind them): wait, do not send a duplicate.
+    if (why === 'silence' && (!parent || Date.now() - this.#lastFromParent < this.#retryMs)) return;
+    if ((why === 'silence' || why === 'corrupt') && ++p.tries > MAX_TRIES) {
+      return this.#settle(p, new CamvidError('TIMEOUT', `Chunk ${p.index} did not arrive.`));
+    }
+    log.debug(`chunk ${p.index} of ${p.file.slice(0, 8)}: asked of ${parent?.peerId ?? 'no parent'} (${why}, ${p.tries} silent)`);
+    parent?.sendCtl({ type: 'chunk-get', file: p.file, index: p.index, hash: p.hash, path: p.path });
   }
 
   #settle(p: Pending, result: Buffer | Error): void {
@@ -112,13 +140,14 @@ export class ChunkRelay {
 
   #onChunk(data: Buffer): void {
     const chunk = decodeChunk(data);
+    if (chunk) this.#lastFromParent = Date.now(); // even a late duplicate shows the parent at work
     const p = chunk && this.#pending.get(`${chunk.file}:${chunk.index}`);
     if (!chunk || !p) return; // late, duplicate or garbage
     this.stats.fetched++;
     if (sha256(chunk.data) !== p.hash) {
       this.stats.corrupt++;
       log.warn(`chunk ${p.index} of ${p.file.slice(0, 8)} failed its hash; asking again`);
-      return this.#ask(p);
+      return this.#ask(p, 'corrupt');
     }
     const copy = Buffer.from(chunk.data); // the message buffer may be reused
     const key = `${p.file}:${p.index}`;
