@@ -3,10 +3,11 @@
 // process with a time limit, so a crash or a leaked handle in one file cannot hang or break the
 // others. Ends with one line `N passed, N failed[, N skipped]` summed from uvu's totals (CI reads it).
 // Usage: npm test [-- <file pattern>]
+// A file may ask for a longer limit with `@camvid-timeout-s N` in its text (the soak does).
 // With CAMVID_REQUIRE_ALL=1 (set by .ci/run) a test that cannot run here (no root, no Chromium)
 // fails instead of skipping; skipped tests announce themselves with a `CAMVID-SKIP ` line.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -24,7 +25,13 @@ function findTests(dir) {
     .sort();
 }
 
+function timeoutFor(file) {
+  const asked = /@camvid-timeout-s (\d+)/.exec(readFileSync(file, 'utf8'))?.[1];
+  return asked ? Math.max(FILE_TIMEOUT_MS, Number(asked) * 1000) : FILE_TIMEOUT_MS;
+}
+
 function runFile(file) {
+  const limitMs = timeoutFor(file);
   return new Promise((resolve) => {
     const rel = path.relative(path.join(root, 'test'), file);
     const child = spawn(
@@ -54,11 +61,11 @@ function runFile(file) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      console.log(`\n✘ ${rel} did not finish in ${FILE_TIMEOUT_MS / 1000} s: killed`);
+      console.log(`\n✘ ${rel} did not finish in ${limitMs / 1000} s: killed`);
       try {
         process.kill(-child.pid, 'SIGKILL'); // the whole group: agents it spawned too
       } catch {}
-    }, FILE_TIMEOUT_MS);
+    }, limitMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       const num = (label) => Number(out.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
