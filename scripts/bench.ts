@@ -13,6 +13,7 @@ import { benchChat } from './bench/chat.js';
 import { benchFiles } from './bench/files.js';
 import { benchLabs } from './bench/labs.js';
 import { benchMedia } from './bench/media.js';
+import { benchFirstFrame } from './bench/media-join.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -62,6 +63,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   chat: benchChat,
   labs: benchLabs,
   media: benchMedia,
+  /** the first-frame part of `media` alone (Chromium pages), for a machine too busy for the rest */
+  'media-join': benchFirstFrame,
   files: benchFiles,
   bruteforce: benchBruteforce,
 };

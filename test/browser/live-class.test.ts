@@ -147,6 +147,13 @@ test('the instructor goes live; two students on two other agents see a moving pi
   await sRoom.tab('video').click();
   assertMoving('Alan after switching tabs', await settled(students[1]!.player));
 
+  // Fullscreen shows the stage (with its buttons) and leaves it again.
+  const alan = students[1]!;
+  await alan.player.fullscreen.click();
+  await eventually(() => alan.opened.page.evaluate(() => document.fullscreenElement !== null), 5_000);
+  await alan.player.fullscreen.click();
+  await eventually(() => alan.opened.page.evaluate(() => document.fullscreenElement === null), 5_000);
+
   await t.page.screenshot({ path: '/tmp/camvid-live-teacher.png' });
   await students[1]!.opened.page.screenshot({ path: '/tmp/camvid-live-student.png' });
 
