@@ -1,15 +1,18 @@
 /**
- * `npm run bench -- bruteforce`: the brute-force figures of issue 10, against a real host process
- * on 127.0.0.1. The attacker (this process, test/helpers/password-attack.ts) tries 1,000 random
- * keys from 127.0.0.2, once as fast as the host answers and once spread evenly over 3 minutes;
- * students with the right password join from 127.0.0.1 before and during the attack.
+ * `npm run bench -- bruteforce`: the brute-force figures of issue 10, against a real host process.
+ * The attacker (test/helpers/password-attack.ts) tries 1,000 random keys from one address, once as
+ * fast as the host answers and once spread evenly over 3 minutes; students with the right password
+ * join from another address before and during the attack. Where network namespaces are available
+ * the three are separate lab hosts (scripts/netns/netns-lab.ts: host h0, attacker h1, students h2);
+ * elsewhere they share loopback (host 127.0.0.1, attacker 127.0.0.2, students 127.0.0.1).
  *
  * Figures: guesses the host checked (accepted) per minute against its throttle schedule, how fast
  * it refuses a throttled attempt, the host's CPU while attacked, and the right-password join time
  * without and under attack.
  */
-import { Cluster, type AgentProcess } from '../../test/helpers/agents.js';
+import { Cluster, ROOT, type AgentProcess } from '../../test/helpers/agents.js';
 import { acceptedPerWindow, startPasswordAttack, throttleSchedule, type AttemptRecord } from '../../test/helpers/password-attack.js';
+import { canUseNetns, createNetnsLab, type NetnsLab } from '../netns/netns-lab.js';
 import { cpuSeconds, pct } from './proc-stats.js';
 
 const ATTEMPTS = 1000;
@@ -25,9 +28,48 @@ interface Join {
   inAgent: number;
 }
 
-async function join(cluster: Cluster, port: number, name: string, when: string): Promise<Join> {
+/** Where each party runs: on lab hosts, or on loopback addresses. */
+interface Place {
+  describe: string;
+  host(cluster: Cluster): Promise<{ agent: AgentProcess; address: string; port: number }>;
+  student(cluster: Cluster, name: string, address: string): AgentProcess;
+  attack(address: string, port: number, durationMs: number): Promise<AttemptRecord[]>;
+  close(): Promise<void>;
+}
+
+function loopback(): Place {
+  return {
+    describe: 'on loopback: the host on 127.0.0.1, the attacker from 127.0.0.2, students from 127.0.0.1',
+    host: async (cluster) => ({ ...(await cluster.startHost()), address: '127.0.0.1' }),
+    student: (cluster, name, address) => cluster.startStudent(name, address),
+    attack: (address, port, durationMs) => startPasswordAttack({ address, port, from: '127.0.0.2', attempts: ATTEMPTS, durationMs }).done,
+    close: async () => {},
+  };
+}
+
+function onLab(lab: NetnsLab): Place {
+  const inHost = (i: number) => ({
+    local: false,
+    spawner: (cmd: string, args: string[]) => lab.spawn(i, cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }),
+  });
+  return {
+    describe: `across network namespaces (scripts/netns/netns-lab.ts): the host on ${lab.hosts[0]!.addr}, the attacker on ${lab.hosts[1]!.addr}, students on ${lab.hosts[2]!.addr}`,
+    host: async (cluster) => ({ ...(await cluster.startHost(['--no-mdns'], inHost(0))), address: lab.hosts[0]!.addr }),
+    student: (cluster, name, address) => cluster.startStudent(name, address, ['--no-mdns'], inHost(2)),
+    attack: async (address, port, durationMs) => {
+      const child = lab.spawn(1, process.execPath, ['--import', 'tsx', 'scripts/bench/password-attack-cli.ts', address, String(port), String(ATTEMPTS), String(durationMs)], { cwd: ROOT });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      await new Promise((resolve) => child.once('exit', resolve));
+      return JSON.parse(out.trim().split('\n').at(-1)!) as AttemptRecord[];
+    },
+    close: () => lab.close(),
+  };
+}
+
+async function join(cluster: Cluster, place: Place, address: string, name: string, when: string): Promise<Join> {
   const t0 = performance.now();
-  const s: AgentProcess = cluster.startStudent(name, `127.0.0.1:${port}`);
+  const s = place.student(cluster, name, address);
   const m = await s.waitForLine(/^joined .* in (\d+) ms/, 60_000);
   return { when, total: performance.now() - t0, inAgent: Number(m[1]) };
 }
@@ -39,19 +81,20 @@ interface Run {
   joins: Join[];
 }
 
-async function attackRun(label: string, durationMs: number, joinAt: number[]): Promise<Run> {
+async function attackRun(place: Place, label: string, durationMs: number, joinAt: number[]): Promise<Run> {
   const cluster = new Cluster();
   try {
-    const { agent: host, port } = await cluster.startHost();
-    const joins = [await join(cluster, port, 'before', 'no attack')];
+    const { agent: host, address, port } = await place.host(cluster);
+    const hostPort = `${address}:${port}`;
+    const joins = [await join(cluster, place, hostPort, 'before', 'no attack')];
     const cpu0 = await cpuSeconds(host.child.pid!);
     const t0 = performance.now();
-    const attack = startPasswordAttack({ address: '127.0.0.1', port, from: '127.0.0.2', attempts: ATTEMPTS, durationMs });
+    const attack = place.attack(address, port, durationMs);
     for (const [i, at] of joinAt.entries()) {
       await sleep(Math.max(0, at - (performance.now() - t0)));
-      joins.push(await join(cluster, port, `during${i}`, `attack at ${Math.round(at / 1000)} s`));
+      joins.push(await join(cluster, place, hostPort, `during${i}`, `attack at ${Math.round(at / 1000)} s`));
     }
-    const log = await attack.done;
+    const log = await attack;
     const hostCpuPct = ((await cpuSeconds(host.child.pid!)) - cpu0) / ((performance.now() - t0) / 1000) * 100;
     console.log(`  ${label}: ${log.length} attempts in ${(log.at(-1)!.t / 1000).toFixed(1)} s, host CPU ${hostCpuPct.toFixed(1)}%`);
     return { label, log, hostCpuPct, joins };
@@ -73,25 +116,30 @@ function attackRow(r: Run): string {
 }
 
 export async function benchBruteforce(): Promise<string> {
-  const fast = await attackRun('as fast as answered', 0, [3000]);
-  const slow = await attackRun(`evenly over ${SLOW_MS / 60_000} min`, SLOW_MS, [30_000, 90_000, 150_000]);
-  const joins = [...fast.joins.map((j) => ({ ...j, run: fast.label })), ...slow.joins.map((j) => ({ ...j, run: slow.label }))];
-  return [
-    `An attacker on 127.0.0.2 makes ${ATTEMPTS} password attempts against a host process on 127.0.0.1, each a full WebSocket`,
-    'handshake with a fresh random key (an attacker who pays nothing for scrypt). "Checked" attempts got as far as the',
-    'password check (BAD_PASSWORD); "throttled" ones were refused before it (THROTTLED). Accepted per minute counts the',
-    'checked ones in each minute from the first attempt; the schedule is what node-agent/auth/failure-throttle.ts allows',
-    '(5 free, then waits of 1, 2, 4, … s capped at 60 s: at most 11 in the first minute, then 1 a minute).',
-    '',
-    '| attack | attempts | checked / throttled | accepted per minute | ms between answers p50 | host CPU % |',
-    '|---|---|---|---|---|---|',
-    attackRow(fast),
-    attackRow(slow),
-    '',
-    'A student with the right password, from 127.0.0.1 (another address), joins the same host:',
-    '',
-    '| run | when | process start → joined, ms | join → in tree (inside the agent), ms |',
-    '|---|---|---|---|',
-    ...joins.map((j) => `| ${j.run} | ${j.when} | ${Math.round(j.total)} | ${j.inAgent} |`),
-  ].join('\n');
+  const place = canUseNetns() ? onLab(await createNetnsLab(3)) : loopback();
+  try {
+    const fast = await attackRun(place, 'as fast as answered', 0, [3000]);
+    const slow = await attackRun(place, `evenly over ${SLOW_MS / 60_000} min`, SLOW_MS, [30_000, 90_000, 150_000]);
+    const joins = [...fast.joins.map((j) => ({ ...j, run: fast.label })), ...slow.joins.map((j) => ({ ...j, run: slow.label }))];
+    return [
+      `An attacker makes ${ATTEMPTS} password attempts against a host process, ${place.describe}. Each attempt is a full`,
+      'WebSocket handshake with a fresh random key (an attacker who pays nothing for scrypt). "Checked" attempts got as far as the',
+      'password check (BAD_PASSWORD); "throttled" ones were refused before it (THROTTLED). Accepted per minute counts the',
+      'checked ones in each minute from the first attempt; the schedule is what node-agent/auth/failure-throttle.ts allows',
+      '(5 free, then waits of 1, 2, 4, … s capped at 60 s: at most 11 in the first minute, then 1 a minute).',
+      '',
+      '| attack | attempts | checked / throttled | accepted per minute | ms between answers p50 | host CPU % |',
+      '|---|---|---|---|---|---|',
+      attackRow(fast),
+      attackRow(slow),
+      '',
+      'A student with the right password, from another address, joins the same host:',
+      '',
+      '| run | when | process start → joined, ms | join → in tree (inside the agent), ms |',
+      '|---|---|---|---|',
+      ...joins.map((j) => `| ${j.run} | ${j.when} | ${Math.round(j.total)} | ${j.inAgent} |`),
+    ].join('\n');
+  } finally {
+    await place.close();
+  }
 }

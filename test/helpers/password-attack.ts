@@ -23,8 +23,8 @@ export interface AttemptRecord {
 export interface PasswordAttackOptions {
   address: string;
   port: number;
-  /** local address the attempts come from */
-  from: string;
+  /** local address the attempts come from (default: the system's choice) */
+  from?: string;
   /** stop after this many attempts … */
   attempts: number;
   /** … spread evenly over this long (0 = as fast as answers come) */
