@@ -18,7 +18,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { Cluster } from '../../test/helpers/agents.js';
 import { launchBrowser, LoginView, openUi } from '../../test/helpers/browser.js';
-import { firstFrameMs, PlayerView, PublisherView } from '../../test/helpers/live-page.js';
+import { firstFrameMs, PublisherView } from '../../test/helpers/live-page.js';
 import { pct } from './proc-stats.js';
 
 const ROUNDS = 5;
@@ -40,7 +40,7 @@ async function rounds(browser: Browser, cluster: Cluster, address: string): Prom
     out.watch.push(await firstFrameMs(first.page));
     await first.close();
     const again = await openUi(browser, student.url);
-    await new PlayerView(again.page).waitForPicture();
+    await firstFrameMs(again.page); // waits for the mark (videoWidth can be set a moment before)
     out.open.push(await again.page.evaluate(() => performance.getEntriesByName('camvid-first-frame')[0]!.startTime));
     await again.close();
     await student.agent.kill();
