@@ -9,6 +9,8 @@
  * host over its session what it is doing (`podcast-listener`), and the host tells every member
  * whether a podcast is on (`podcast-status`). See docs/podcast.md.
  */
+import { linkId } from './live.js';
+import { MAX_SDP_LENGTH } from './sdp.js';
 import { bool, int, literal, nullable, optional, str } from './validate.js';
 
 /** How much recorded audio a listener's agent keeps by default (60 minutes, ~33 MB at 64 kbit/s). */
@@ -66,6 +68,7 @@ export interface PodcastView {
 }
 
 const behindMs = int(0, 24 * 60 * 60_000);
+const sdp = str({ min: 1, max: MAX_SDP_LENGTH });
 
 /** UI requests (spread into protocol/ui-features.ts). */
 export const podcastUiRequests = {
@@ -78,6 +81,14 @@ export const podcastUiRequests = {
   'podcast-control': { action: literal('pause', 'resume', 'live', 'seek'), behindMs: optional(behindMs) },
   /** the whole podcast view, for a page that opens it */
   'podcast-view': {},
+  /**
+   * The page's sound: `podcast-watch` → `{link, sdp}`, the agent's offer of one sendonly Opus
+   * track (mid `podcast`) on a loopback connection; the page answers with `podcast-watch-answer`.
+   * The link belongs to the page (UI socket) that asked and closes with it.
+   */
+  'podcast-watch': {},
+  'podcast-watch-answer': { link: linkId, sdp },
+  'podcast-unwatch': { link: linkId },
 };
 
 export type PodcastUiEvent =
@@ -85,7 +96,9 @@ export type PodcastUiEvent =
   | { type: 'podcast-player'; player: PlayerView }
   /** host: the level of what it broadcasts, dBFS (RMS and peak over the last ~100 ms), ~10 per second */
   | { type: 'podcast-level'; rmsDb: number; peakDb: number }
-  | { type: 'podcast-listeners'; listeners: ListenerEntry[] };
+  | { type: 'podcast-listeners'; listeners: ListenerEntry[] }
+  /** the agent closed a page's link: `timeout` (never connected), `failed`, `closed` */
+  | { type: 'podcast-link-closed'; link: string; reason: 'timeout' | 'failed' | 'closed' };
 
 /** Session shapes member → host. */
 export const podcastMemberShapes = {

@@ -1,18 +1,23 @@
 /**
- * Connects a component to the AgentClient it was given as a property: subscribes while the
- * component is connected and re-renders it on every change the agent pushes.
+ * Connects a component to the AgentClient it was given as a property (or to a page-side model
+ * with the same `subscribe`): subscribes while the component is connected and re-renders it on
+ * every change the agent pushes.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { AgentClient } from './agent-client.js';
+
+/** Anything that calls its listeners on change (the AgentClient, the podcast's model, …). */
+export interface Subscribable {
+  subscribe(listener: () => void): () => void;
+}
 
 export class AgentController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
-  readonly #getClient: () => AgentClient | undefined;
-  #subscribed: AgentClient | undefined;
+  readonly #getClient: () => Subscribable | undefined;
+  #subscribed: Subscribable | undefined;
   #unsubscribe: (() => void) | undefined;
 
   /** `getClient` reads the host's `client` property, which may be set after it connects. */
-  constructor(host: ReactiveControllerHost, getClient: () => AgentClient | undefined) {
+  constructor(host: ReactiveControllerHost, getClient: () => Subscribable | undefined) {
     this.#host = host;
     this.#getClient = getClient;
     host.addController(this);

@@ -17,6 +17,7 @@ import './roster-tree.js';
 import './mail-view.js';
 import './class-controls.js';
 import './lab-view.js';
+import './podcast-view.js';
 import './live-view.js';
 
 export const ROOM_VIEWS = [
@@ -34,6 +35,7 @@ const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => Templa
   video: (client) => html`<live-view .client=${client}></live-view>`,
   chat: (client) => html`<chat-panel .client=${client}></chat-panel>`,
   files: (client) => html`<files-view .client=${client}></files-view>`,
+  podcast: (client) => html`<podcast-view .client=${client}></podcast-view>`,
   mail: (client) => html`<mail-view .client=${client}></mail-view>`,
   labs: (client) => html`<lab-view .client=${client}></lab-view>`,
 };

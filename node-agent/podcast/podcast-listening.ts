@@ -23,14 +23,18 @@ export type PodcastListeningEvents = {
 
 export class PodcastListening extends TypedEmitter<PodcastListeningEvents> {
   readonly player: PodcastPlayer;
-  /** the SSRC the page is told for the podcast track */
-  readonly ssrc = randomInt(1, 2 ** 32 - 1);
   readonly #downstream: Downstream;
   readonly #untap: () => void;
   #sink: PodcastSink | null = null;
   #traceEvery = 0;
 
-  constructor(relay: Pick<MediaRelay, 'onPacket'>, capMs: number, clock: PlayerClock = REAL_CLOCK) {
+  /** `ssrc`: what the pages were told for the podcast track (the same for every page of this agent) */
+  constructor(
+    relay: Pick<MediaRelay, 'onPacket'>,
+    capMs: number,
+    readonly ssrc: number = randomInt(1, 2 ** 32 - 1),
+    clock: PlayerClock = REAL_CLOCK,
+  ) {
     super();
     this.#downstream = new Downstream(
       { id: 'local:podcast', ssrc: (kind) => (kind === 'podcast' ? this.ssrc : undefined), send: (_kind, p) => (this.#sink ? this.#sink(p) : true) },

@@ -21,6 +21,7 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { HostPodcast } from './host-podcast.js';
 import { PodcastInterest } from './podcast-interest.js';
 import { PodcastListening } from './podcast-listening.js';
+import { PodcastPages } from './podcast-pages.js';
 import { parsePodcastSpec, type PodcastInput } from './podcast-source.js';
 
 /** The page's position bar and the host's list move this often while listening. */
@@ -48,6 +49,7 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
   #host: HostPodcast | null = null;
   #interest: PodcastInterest | null = null;
   #listening: PodcastListening | null = null;
+  readonly #pages: PodcastPages;
   #status: PodcastStatus = OFF;
   #roomDisposables: (() => void)[] = [];
   #viewTimer: NodeJS.Timeout | null = null;
@@ -59,12 +61,16 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
     private readonly relay: MediaRelay,
   ) {
     super();
+    this.#pages = new PodcastPages((link, reason) => agent.pushUi({ type: 'podcast-link-closed', link, reason }));
     this.#off = agent.on('room', (ctx) => void this.#follow(ctx));
     agent.onUiRequest('podcast-start', async (req) => this.start(this.#inputOf(req)));
     agent.onUiRequest('podcast-stop', async () => this.#hostOnly().stop());
     agent.onUiRequest('podcast-listen', async (req) => (this.listen(req.on), this.view()));
     agent.onUiRequest('podcast-control', async (req) => (this.control(req), this.view()));
     agent.onUiRequest('podcast-view', async () => this.view());
+    agent.onUiRequest('podcast-watch', (_req, session) => this.#pages.open(session));
+    agent.onUiRequest('podcast-watch-answer', async (req) => this.#pages.answer(req.link, req.sdp));
+    agent.onUiRequest('podcast-unwatch', async (req) => this.#pages.close(req.link));
   }
 
   get status(): PodcastStatus {
@@ -98,7 +104,8 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
     if (!this.#room) throw new CamvidError('NOT_IN_ROOM');
     if (on === !!this.#listening) return;
     if (on) {
-      const listening = new PodcastListening(this.relay, this.capMs);
+      const listening = new PodcastListening(this.relay, this.capMs, this.#pages.ssrc);
+      listening.setSink((packet) => this.#pages.send(packet));
       this.#listening = listening;
       listening.player.on('state', () => this.#playerChanged(true));
       this.#viewTimer = setInterval(() => this.#playerChanged(false), VIEW_PUSH_MS);
@@ -123,6 +130,7 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
 
   async close(): Promise<void> {
     this.#off();
+    this.#pages.closeAll();
     await this.#follow(null);
     this.removeAllListeners();
   }

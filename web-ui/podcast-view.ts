@@ -1,0 +1,60 @@
+/**
+ * `<podcast-view>`: the Podcast tab. The instructor gets the studio (start, stop, level, who is
+ * listening) above the player (the instructor can listen too); a student gets the player. The
+ * sound and the state live in PodcastAudio, so the podcast keeps playing on other tabs.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { AgentClient } from './agent-client.js';
+import { AgentController } from './agent-controller.js';
+import { PodcastAudio } from './podcast-audio.js';
+import './podcast-controls.js';
+import './podcast-studio.js';
+import { sharedStyles } from './shared-styles.js';
+
+@customElement('podcast-view')
+export class PodcastView extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        gap: 20px;
+      }
+      h2 {
+        font-size: 1.1em;
+        margin-bottom: 8px;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor client: AgentClient | undefined;
+
+  constructor() {
+    super();
+    new AgentController(this, () => this.client);
+    new AgentController(this, () => (this.client ? PodcastAudio.for(this.client) : undefined));
+  }
+
+  override render() {
+    const client = this.client;
+    if (!client?.state?.room) return nothing;
+    const m = PodcastAudio.for(client);
+    const hosting = client.state.phase === 'hosting';
+    return html`
+      ${hosting ? html`<section><h2>Broadcast</h2><podcast-studio .model=${m}></podcast-studio></section>` : nothing}
+      <section data-testid="podcast-player" data-phase=${m.phase}>
+        <h2>${hosting ? 'Listen' : m.status.on ? `Podcast: ${m.status.title}` : 'Podcast'}</h2>
+        <podcast-controls .model=${m}></podcast-controls>
+      </section>
+      ${m.error ? html`<p class="error" role="alert" data-testid="podcast-error">${m.error}</p>` : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'podcast-view': PodcastView;
+  }
+}
