@@ -9,7 +9,7 @@
  * page (UI socket) that opened it and closes with it.
  */
 import { MAX_SDP_LENGTH } from './sdp.js';
-import { bool, num, str } from './validate.js';
+import { bool, int, num, str } from './validate.js';
 
 const sdp = str({ min: 1, max: MAX_SDP_LENGTH });
 /** Link ids are the agent's own (`p1`, `w2`, …); a page echoes them. */
@@ -52,5 +52,5 @@ export type LiveUiEvent =
  * works out its own (adding half its round trip to the parent, measured by the heartbeats).
  */
 export const liveCtlShapes = {
-  'live-status': { live: bool, delayMs: num(0, 60_000), depth: num(0, 1000) },
+  'live-status': { live: bool, delayMs: num(0, 60_000), depth: int(0, 1000) },
 };

@@ -10,7 +10,7 @@
  */
 import { CamvidError } from '../protocol/errors.js';
 import type { AgentClient } from './agent-client.js';
-import { figures, formatFigures, readRtp, type RtpSample } from './live-stats.js';
+import { formatFigures, sampleEvery } from './live-stats.js';
 import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
 
 const STATS_MS = 1000;
@@ -44,9 +44,8 @@ export class LiveBroadcast {
   readonly #listeners = new Listeners();
   #pc: RTCPeerConnection | null = null;
   #link: string | null = null;
-  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #stopStats: (() => void) | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #prevSample: RtpSample | null = null;
 
   static for(client: AgentClient): LiveBroadcast {
     let m = models.get(client);
@@ -159,8 +158,11 @@ export class LiveBroadcast {
     onConnectionLost(pc, () => {
       if (this.#pc === pc) this.#reconnect();
     });
-    this.#prevSample = null;
-    this.#statsTimer = setInterval(() => void this.#sample(pc), STATS_MS);
+    // What leaves this page; loss is for the students' pages to tell.
+    this.#stopStats = sampleEvery(pc, 'outbound-rtp', STATS_MS, (f) => {
+      this.statsLine = formatFigures({ ...f, lossPct: null });
+      this.#listeners.emit();
+    });
     this.#listeners.emit();
   }
 
@@ -184,18 +186,9 @@ export class LiveBroadcast {
   }
 
   #closePc(): void {
-    clearInterval(this.#statsTimer);
+    this.#stopStats?.();
     this.#pc?.close();
     this.#pc = null;
     this.#link = null;
-  }
-
-  async #sample(pc: RTCPeerConnection): Promise<void> {
-    if (this.#pc !== pc) return;
-    const cur = readRtp(await pc.getStats(), 'outbound-rtp');
-    // What leaves this page; loss is for the students' pages to tell.
-    this.statsLine = formatFigures({ ...figures(this.#prevSample, cur), lossPct: null });
-    this.#prevSample = cur;
-    this.#listeners.emit();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The live class's small stats line, from two `getStats()` samples a second apart. Pure, apart
- * from reading the RTCStatsReport.
+ * from reading the RTCStatsReport and the sampling loop at the end.
  *
  * Loss is end to end: every hop forwards RTP with the source's sequence numbers, so a packet lost
  * anywhere up the tree and not repaired by a NACK is a gap this page's receiver counts. Delay to
@@ -87,4 +87,31 @@ export function formatFigures(f: StreamFigures, delayToHostMs?: number | null): 
     if (delayToHostMs !== null || f.bufferMs !== null) parts.push(`delay to host ≈ ${total} ms`);
   }
   return parts.join(' · ');
+}
+
+/**
+ * Samples `pc` every `ms` and hands over the figures since the previous sample; the next sample
+ * is scheduled only when this one is done, so a slow getStats() never makes two overlap (which
+ * showed a bogus 0 kbit/s on a loaded machine). Returns the stopper.
+ */
+export function sampleEvery(pc: RTCPeerConnection, direction: 'inbound-rtp' | 'outbound-rtp', ms: number, onFigures: (f: StreamFigures, cur: RtpSample) => void): () => void {
+  let prev: RtpSample | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const cur = readRtp(await pc.getStats(), direction);
+      if (stopped) return;
+      onFigures(figures(prev, cur), cur);
+      prev = cur;
+    } catch {
+      /* the connection closed meanwhile */
+    }
+    if (!stopped) timer = setTimeout(tick, ms);
+  };
+  timer = setTimeout(tick, ms);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -13,7 +13,7 @@
  */
 import type { LiveStatus } from '../protocol/live.js';
 import type { AgentClient } from './agent-client.js';
-import { figures, formatFigures, readRtp, type RtpSample } from './live-stats.js';
+import { formatFigures, sampleEvery } from './live-stats.js';
 import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
 
 const RETRY_MS = [500, 1000, 2000, 4000];
@@ -41,8 +41,7 @@ export class LiveWatch {
   #link: string | null = null;
   #retries = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #statsTimer: ReturnType<typeof setInterval> | undefined;
-  #prevSample: RtpSample | null = null;
+  #stopStats: (() => void) | undefined;
   #sawFrame = false;
 
   static for(client: AgentClient): LiveWatch {
@@ -144,8 +143,10 @@ export class LiveWatch {
         if (this.#pc === pc) this.#lost('the connection to the agent was lost');
       });
       this.#watchFrames();
-      this.#prevSample = null;
-      this.#statsTimer = setInterval(() => void this.#sample(pc), STATS_MS);
+      this.#stopStats = sampleEvery(pc, 'inbound-rtp', STATS_MS, (f, cur) => {
+        this.statsLine = cur.packets ? formatFigures(f, this.status?.delayToHostMs ?? null) : '';
+        this.#listeners.emit();
+      });
       this.#listeners.emit();
     } catch (err) {
       if (this.#pc === pc) this.#lost(err instanceof Error ? err.message : String(err));
@@ -165,7 +166,7 @@ export class LiveWatch {
 
   #teardown(phase: WatchPhase): void {
     clearTimeout(this.#retryTimer);
-    clearInterval(this.#statsTimer);
+    this.#stopStats?.();
     const pc = this.#pc;
     const link = this.#link;
     this.#pc = null;
@@ -204,14 +205,5 @@ export class LiveWatch {
       this.#listeners.emit();
     };
     this.video.requestVideoFrameCallback(onFrame);
-  }
-
-  async #sample(pc: RTCPeerConnection): Promise<void> {
-    if (this.#pc !== pc) return;
-    const cur = readRtp(await pc.getStats(), 'inbound-rtp');
-    const f = figures(this.#prevSample, cur);
-    this.#prevSample = cur;
-    this.statsLine = cur.packets ? formatFigures(f, this.status?.delayToHostMs ?? null) : '';
-    this.#listeners.emit();
   }
 }
