@@ -90,9 +90,9 @@ export function formatFigures(f: StreamFigures, delayToHostMs?: number | null): 
 }
 
 /**
- * Samples `pc` every `ms` and hands over the figures since the previous sample; the next sample
- * is scheduled only when this one is done, so a slow getStats() never makes two overlap (which
- * showed a bogus 0 kbit/s on a loaded machine). Returns the stopper.
+ * Samples `pc` every `ms` and hands over the figures since the previous sample, from the second
+ * sample on (a first sample alone showed "0 kbit/s"). The next sample is scheduled only when this
+ * one is done, so a slow getStats() never makes two overlap. Returns the stopper.
  */
 export function sampleEvery(pc: RTCPeerConnection, direction: 'inbound-rtp' | 'outbound-rtp', ms: number, onFigures: (f: StreamFigures, cur: RtpSample) => void): () => void {
   let prev: RtpSample | null = null;
@@ -102,7 +102,8 @@ export function sampleEvery(pc: RTCPeerConnection, direction: 'inbound-rtp' | 'o
     try {
       const cur = readRtp(await pc.getStats(), direction);
       if (stopped) return;
-      onFigures(figures(prev, cur), cur);
+      // The first sample is only the baseline: rates need two.
+      if (prev) onFigures(figures(prev, cur), cur);
       prev = cur;
     } catch {
       /* the connection closed meanwhile */
