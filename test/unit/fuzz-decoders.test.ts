@@ -8,7 +8,8 @@
  *
  * Decoders: handshake (both ways), session (both ways, incl. file manifests), the `ctl` data
  * channel (chat, files, uploads, labs, heartbeats), UI requests, mDNS TXT, lab frames, sealed
- * session frames, `bulk` file chunks, RTP and RTCP from a parent or child.
+ * session frames, `bulk` file chunks, RTP and RTCP from a parent or child; and the SDP a page
+ * hands its agent (local, yet the agent edits it before libdatachannel reads it).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,6 +18,7 @@ import { ctlMessage } from '../../protocol/ctl.js';
 import { CHUNK_HEADER_BYTES, decodeChunk, encodeChunk } from '../../protocol/files.js';
 import { hostHandshake, joinerHandshake } from '../../protocol/handshake.js';
 import { buildNack, buildPli, isVp8KeyframeStart, parseRtcp, parseRtp } from '../../protocol/media.js';
+import { checkSdp, restrictOffer } from '../../protocol/sdp.js';
 import { hostMessage, memberMessage } from '../../protocol/session.js';
 import { parseRoomTxt } from '../../protocol/txt.js';
 import { uiRequest } from '../../protocol/ui.js';
@@ -199,6 +201,37 @@ test('RTP and RTCP from a peer: malformed packets are ignored (null), never thro
     const s = parseRtcp(b as Uint8Array);
     if (s) for (const r of s.senderReports) assert.ok(r.offset + 8 <= (b as Uint8Array).length, 'SR within the packet');
     return s !== null;
+  });
+});
+
+test('SDP from a page: anything malformed is refused with a CamvidError, never thrown otherwise', () => {
+  const offer = [
+    'v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 97 98', 'a=mid:0', 'a=rtpmap:96 VP8/90000', 'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96',
+    'a=rtcp-fb:96 transport-cc', 'a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01', 'a=rtpmap:98 H264/90000',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:1', 'a=rtpmap:111 opus/48000/2',
+  ];
+  const make = (rng: Rng) => {
+    const lines = [...offer];
+    for (let n = 1 + rng.int(3); n > 0; n--) {
+      const i = rng.int(lines.length);
+      const r = rng.int(4);
+      if (r === 0) lines.splice(i, 1);
+      else if (r === 1) lines.splice(i, 0, lines[rng.int(lines.length)]!);
+      else if (r === 2) lines[i] = lines[i]!.slice(0, rng.int(lines[i]!.length + 1)) + String.fromCharCode(rng.int(0x3000));
+      else lines[i] = String(randomValue(rng)).slice(0, 200);
+    }
+    return rng.chance(0.05) ? randomValue(rng) : lines.join(rng.chance(0.5) ? '\r\n' : '\n');
+  };
+  fuzz('SDP offer', make, (sdp) => {
+    try {
+      restrictOffer(sdp, { video: 'VP8', audio: 'opus' });
+      checkSdp(sdp);
+      return true;
+    } catch (err) {
+      if (err instanceof CamvidError) return false;
+      throw new Error(`threw ${err}`);
+    }
   });
 });
 
