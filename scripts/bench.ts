@@ -13,6 +13,7 @@ import { benchChat } from './bench/chat.js';
 import { benchFiles } from './bench/files.js';
 import { benchLabs } from './bench/labs.js';
 import { benchMedia } from './bench/media.js';
+import { benchPodcast } from './bench/podcast.js';
 import { benchFirstFrame } from './bench/media-join.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
@@ -67,6 +68,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'media-join': benchFirstFrame,
   files: benchFiles,
   bruteforce: benchBruteforce,
+  podcast: benchPodcast,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
