@@ -89,6 +89,8 @@ export const podcastUiRequests = {
   'podcast-watch': {},
   'podcast-watch-answer': { link: linkId, sdp },
   'podcast-unwatch': { link: linkId },
+  /** host: the page's microphone becomes the podcast (the page's offer of one sendonly Opus track → `{link, sdp}`) */
+  'podcast-publish': { sdp },
 };
 
 export type PodcastUiEvent =

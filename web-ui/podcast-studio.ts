@@ -1,13 +1,15 @@
 /**
- * `<podcast-studio>`: the instructor's side of the podcast. Start it from the test tone or an
- * audio file on this computer (ffmpeg plays it in real time; it ends with the file), stop it, see
- * the level of what goes out, and who is listening (live, how far behind, paused).
+ * `<podcast-studio>`: the instructor's side of the podcast. Start it from this page's microphone,
+ * the test tone or an audio file on this computer (ffmpeg plays it in real time; it ends with the
+ * file), stop it, see the level of what goes out (the microphone is metered here, a file by the
+ * agent), and who is listening (live, how far behind, paused).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ListenerEntry } from '../protocol/podcast.js';
 import { AgentController } from './agent-controller.js';
 import type { PodcastAudio } from './podcast-audio.js';
+import type { PodcastMicrophone } from './podcast-microphone.js';
 import { sharedStyles } from './shared-styles.js';
 
 const METER_FLOOR_DB = -60;
@@ -57,23 +59,29 @@ export class PodcastStudio extends LitElement {
   ];
 
   @property({ attribute: false }) accessor model: PodcastAudio | undefined;
+  @property({ attribute: false }) accessor mic: PodcastMicrophone | undefined;
+  @state() accessor path = '';
 
   constructor() {
     super();
     new AgentController(this, () => this.model);
+    new AgentController(this, () => this.mic);
   }
-  @state() accessor path = '';
 
   override render() {
     const m = this.model;
     if (!m) return nothing;
     const s = m.status;
-    const level = m.level;
+    const mic = this.mic;
+    const rmsDb = mic?.on ? mic.levelDb : (m.level?.rmsDb ?? null);
     return html`
       <p class="air" data-testid="podcast-on-air" data-on=${s.on ? 'true' : 'false'}>
         ${s.on ? `On air: ${s.title}${s.since ? ` since ${new Date(s.since).toLocaleTimeString()}` : ''}` : 'Not broadcasting'}
       </p>
       <div class="row">
+        ${mic?.on
+          ? html`<button class="danger" data-testid="podcast-stop-mic" @click=${() => this.#act(() => mic.stop())}>Stop microphone</button>`
+          : html`<button data-testid="podcast-start-mic" ?disabled=${!mic || mic.starting} @click=${() => this.#act(() => mic!.start())}>Broadcast my microphone</button>`}
         <button data-testid="podcast-start-tone" @click=${() => this.#act(() => m.start('tone'))}>Start test tone</button>
         <label>
           Audio file on this computer
@@ -85,10 +93,11 @@ export class PodcastStudio extends LitElement {
       ${s.on
         ? html`<div class="meter">
             Level
-            <meter data-testid="podcast-level" data-rms-db=${level?.rmsDb ?? ''} min=${METER_FLOOR_DB} max="0" low="-18" high="-6" optimum="-20" .value=${Math.max(METER_FLOOR_DB, level?.rmsDb ?? METER_FLOOR_DB)}></meter>
-            <span>${level ? `${level.rmsDb.toFixed(0)} dB` : '…'}</span>
+            <meter data-testid="podcast-level" data-rms-db=${rmsDb ?? ''} min=${METER_FLOOR_DB} max="0" low="-18" high="-6" optimum="-20" .value=${Math.max(METER_FLOOR_DB, rmsDb ?? METER_FLOOR_DB)}></meter>
+            <span>${rmsDb === null ? '…' : `${rmsDb.toFixed(0)} dB`}</span>
           </div>`
         : nothing}
+      ${mic?.error ? html`<p class="error" role="alert" data-testid="podcast-mic-error">${mic.error}</p>` : nothing}
       <div>
         <strong data-testid="podcast-listener-count">${m.listeners.length ? `${m.listeners.length} listening` : 'Nobody is listening'}</strong>
         <ul data-testid="podcast-listeners">

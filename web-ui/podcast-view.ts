@@ -8,6 +8,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { AgentClient } from './agent-client.js';
 import { AgentController } from './agent-controller.js';
 import { PodcastAudio } from './podcast-audio.js';
+import { PodcastMicrophone } from './podcast-microphone.js';
 import './podcast-controls.js';
 import './podcast-studio.js';
 import { sharedStyles } from './shared-styles.js';
@@ -43,7 +44,7 @@ export class PodcastView extends LitElement {
     const m = PodcastAudio.for(client);
     const hosting = client.state.phase === 'hosting';
     return html`
-      ${hosting ? html`<section><h2>Broadcast</h2><podcast-studio .model=${m}></podcast-studio></section>` : nothing}
+      ${hosting ? html`<section><h2>Broadcast</h2><podcast-studio .model=${m} .mic=${PodcastMicrophone.for(client)}></podcast-studio></section>` : nothing}
       <section data-testid="podcast-player" data-phase=${m.phase}>
         <h2>${hosting ? 'Listen' : m.status.on ? `Podcast: ${m.status.title}` : 'Podcast'}</h2>
         <podcast-controls .model=${m}></podcast-controls>

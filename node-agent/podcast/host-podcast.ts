@@ -7,12 +7,19 @@
 import type { ListenerEntry, PodcastStatus } from '../../protocol/podcast.js';
 import type { FeatureMemberMessage, RoomHost } from '../overlay/room-host.js';
 import { createLogger } from '../log.js';
-import type { MediaRelay } from '../media/media-relay.js';
+import type { MediaRelay, MediaSource } from '../media/media-relay.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { PodcastSource, type PodcastInput } from './podcast-source.js';
 
 const log = createLogger('agent:podcast');
 const OFF: PodcastStatus = { on: false, title: null, since: null };
+
+/** What the podcast can play from: ffmpeg (PodcastSource) or the instructor's page (podcast-mic.ts). */
+export interface PodcastFeed extends MediaSource {
+  readonly title: string;
+  /** resolves when the input is over (a file played to its end, the page went away) */
+  readonly ended: Promise<void>;
+}
 
 export type HostPodcastEvents = {
   status: [status: PodcastStatus];
@@ -22,7 +29,7 @@ export type HostPodcastEvents = {
 
 export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
   #status: PodcastStatus = OFF;
-  #source: PodcastSource | null = null;
+  #source: PodcastFeed | null = null;
   /** bumps with every start and stop, so a slow start that lost the race is closed, not used */
   #generation = 0;
   readonly #listeners = new Map<string, ListenerEntry>();
@@ -54,9 +61,14 @@ export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
   }
 
   /** Starts the podcast from `input`, replacing what was playing. Rejects with FILE_NOT_FOUND, BAD_AUDIO, MISSING_TOOL. */
-  async start(input: PodcastInput, kbps?: number): Promise<PodcastStatus> {
+  start(input: PodcastInput, kbps?: number): Promise<PodcastStatus> {
+    return this.play(() => PodcastSource.start({ input, kbps, onLevel: (rms, peak) => this.emit('level', rms, peak) }));
+  }
+
+  /** Starts the podcast from whatever `open` makes, replacing what was playing. */
+  async play(open: () => Promise<PodcastFeed>): Promise<PodcastStatus> {
     const generation = ++this.#generation;
-    const source = await PodcastSource.start({ input, kbps, onLevel: (rms, peak) => this.emit('level', rms, peak) });
+    const source = await open();
     if (generation !== this.#generation || this.#closed) {
       await source.close();
       return this.#status;
@@ -66,7 +78,7 @@ export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
     await old?.close();
     await this.relay.setSource(source, 'podcast');
     void source.ended.then(() => {
-      // The file played to its end: the podcast is over.
+      // The file played to its end, or the page that was the microphone went away: the podcast is over.
       if (this.#source === source) void this.stop();
     });
     this.#setStatus({ on: true, title: source.title, since: Date.now() });

@@ -21,6 +21,7 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { HostPodcast } from './host-podcast.js';
 import { PodcastInterest } from './podcast-interest.js';
 import { PodcastListening } from './podcast-listening.js';
+import { PodcastMic } from './podcast-mic.js';
 import { PodcastPages } from './podcast-pages.js';
 import { parsePodcastSpec, type PodcastInput } from './podcast-source.js';
 
@@ -54,6 +55,7 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
   #roomDisposables: (() => void)[] = [];
   #viewTimer: NodeJS.Timeout | null = null;
   #lastReport = 0;
+  #nextMic = 1;
   readonly #off: () => void;
 
   constructor(
@@ -71,6 +73,16 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
     agent.onUiRequest('podcast-watch', (_req, session) => this.#pages.open(session));
     agent.onUiRequest('podcast-watch-answer', async (req) => this.#pages.answer(req.link, req.sdp));
     agent.onUiRequest('podcast-unwatch', async (req) => this.#pages.close(req.link));
+    agent.onUiRequest('podcast-publish', async (req, session) => {
+      const link = `podcast-mic-${this.#nextMic++}`;
+      let sdp = '';
+      await this.#hostOnly().play(async () => {
+        const opened = await PodcastMic.open(link, req.sdp, session);
+        sdp = opened.answer;
+        return opened.mic;
+      });
+      return { link, sdp };
+    });
   }
 
   get status(): PodcastStatus {

@@ -58,7 +58,9 @@ export function podcastArgs(input: PodcastInput, kbps: number, port: number): st
   const url = `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=${RTP_PACKET_BYTES}`;
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin', ...source,
-    '-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', `${kbps}k`, '-ar', '48000', '-ac', '2', '-application', 'audio',
+    // Constrained VBR: `--podcast-kbps` is what the tree carries and what a listener records (plain
+    // VBR spent ~100 kbit/s of a "64 kbit/s" stream on the test chirp).
+    '-map', '0:a:0', '-vn', '-c:a', 'libopus', '-b:a', `${kbps}k`, '-vbr', 'constrained', '-ar', '48000', '-ac', '2', '-application', 'audio',
     '-frame_duration', '20', '-payload_type', String(PAYLOAD_TYPES.podcast), '-f', 'rtp', url,
     '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(LEVEL_RATE), '-f', 's16le', 'pipe:1',
   ];

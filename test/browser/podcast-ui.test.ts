@@ -197,4 +197,38 @@ test('a listener that pauses longer than the buffer (5 s here) sees the note, re
   assert.equal(s.errors, []);
 });
 
+test('the instructor broadcasts the microphone from the page: its level shows, a listener records and hears it, and stopping ends the podcast', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  const [teacher, student] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
+  ctx.browser = await launchBrowser();
+  const t = await openUi(ctx.browser, teacher.url);
+  await new LoginView(t.page).host({ name: 'Prof', password: 'pw' });
+  const tRoom = new RoomView(t.page);
+  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
+  await tRoom.tab('podcast').click();
+  await t.page.getByTestId('podcast-start-mic').click();
+  await t.page.getByTestId('podcast-stop-mic').waitFor({ timeout: 15_000 });
+  await t.page.locator('[data-testid="podcast-on-air"][data-on="true"]').filter({ hasText: 'Microphone' }).waitFor({ timeout: 10_000 });
+  // Chromium's fake microphone beeps: the page's own meter moves above silence.
+  await eventually(async () => Number(await t.page.getByTestId('podcast-level').getAttribute('data-rms-db')) > -60, 10_000);
+
+  const s = await joinAndPlay(address, student.url);
+  await eventually(async () => Number(await s.page.getByTestId('podcast-position').getAttribute('max')) > 2000, 15_000);
+  const loudest = await eventually(async () => {
+    const db = await s.page.evaluate(() => {
+      const { an } = (window as unknown as { podcastAnalyser: { an: AnalyserNode } }).podcastAnalyser;
+      const d = new Float32Array(an.frequencyBinCount);
+      an.getFloatFrequencyData(d);
+      return Math.max(...d);
+    });
+    return db > -70 ? db : 0;
+  }, 10_000);
+  console.log(`    the listener hears the instructor's microphone (loudest bin ${loudest.toFixed(0)} dB)`);
+  await t.page.getByTestId('podcast-stop-mic').click();
+  await t.page.locator('[data-testid="podcast-on-air"][data-on="false"]').waitFor({ timeout: 10_000 });
+  await s.page.getByTestId('podcast-behind').waitFor();
+  assert.equal(t.errors, []);
+  assert.equal(s.errors, []);
+});
+
 test.run();

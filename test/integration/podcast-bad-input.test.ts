@@ -156,6 +156,9 @@ test('malformed or out-of-place podcast requests from a page get typed errors, a
     assert.is(await code(s.request({ type: 'podcast-control', action: 'seek' })), 'NOT_LISTENING');
     assert.is(await code(s.request({ type: 'podcast-start', source: 'tone' })), 'NOT_IN_ROOM', 'a student cannot broadcast');
     assert.is(await code(s.request({ type: 'podcast-stop' })), 'NOT_IN_ROOM');
+    assert.is(await code(s.request({ type: 'podcast-publish', sdp: 'v=0' })), 'NOT_IN_ROOM', 'a student cannot broadcast a microphone');
+    assert.is(await code(t.request({ type: 'podcast-publish', sdp: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0' })), 'BAD_MESSAGE', 'a microphone offer without Opus');
+    assert.is(await code(t.request({ type: 'podcast-publish', sdp: 'hello' })), 'BAD_MESSAGE', 'not an SDP');
     assert.is(await code(t.request({ type: 'podcast-start', source: 'file', path: '/nonexistent/lecture.mp3' })), 'FILE_NOT_FOUND');
     assert.is(await code(t.request({ type: 'podcast-start', source: 'file', path: '/etc/hostname' })), 'BAD_AUDIO');
     assert.is(await code(s.request({ type: 'podcast-watch-answer', link: 'podcast-99', sdp: 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111' })), 'CLOSED', 'an answer for no link');

@@ -1,0 +1,102 @@
+/**
+ * The instructor's microphone as the podcast, one per AgentClient: getUserMedia (audio only), one
+ * sendonly Opus track on a loopback RTCPeerConnection to this page's agent (`podcast-publish` with
+ * our offer → the agent's answer), and a level meter on the microphone itself (an AnalyserNode),
+ * since the agent never decodes what it forwards. Separate from going live: the podcast has its
+ * own connection and its own slot in the agent, so the instructor can do either alone.
+ */
+import type { AgentClient } from './agent-client.js';
+import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
+
+const LEVEL_MS = 100;
+/** Speech as it is: the voice-call processing would pump a music or lecture recording. */
+const AUDIO: MediaTrackConstraints = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+
+const models = new WeakMap<AgentClient, PodcastMicrophone>();
+
+export class PodcastMicrophone {
+  on = false;
+  starting = false;
+  /** RMS of the last 100 ms, dBFS */
+  levelDb: number | null = null;
+  error: string | null = null;
+  readonly #listeners = new Listeners();
+  #pc: RTCPeerConnection | null = null;
+  #stream: MediaStream | null = null;
+  #audio: AudioContext | null = null;
+  #meter: ReturnType<typeof setInterval> | undefined;
+
+  static for(client: AgentClient): PodcastMicrophone {
+    let m = models.get(client);
+    if (!m) models.set(client, (m = new PodcastMicrophone(client)));
+    return m;
+  }
+
+  private constructor(readonly client: AgentClient) {}
+
+  subscribe(listener: () => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.on || this.starting) return;
+    this.starting = true;
+    this.error = null;
+    this.#listeners.emit();
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: AUDIO });
+      this.#stream = stream;
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      this.#pc = pc;
+      for (const track of stream.getAudioTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+      await pc.setLocalDescription();
+      const { sdp } = await this.client.request<{ link: string; sdp: string }>({ type: 'podcast-publish', sdp: await gatheredSdp(pc) });
+      await pc.setRemoteDescription({ type: 'answer', sdp });
+      await whenConnected(pc);
+      onConnectionLost(pc, () => this.#pc === pc && this.#teardown('The connection to the agent was lost; the microphone is off.'));
+      this.#startMeter(stream);
+      this.on = true;
+    } catch (err) {
+      this.#teardown(err instanceof DOMException ? `The microphone is not available (${err.name}).` : err instanceof Error ? err.message : String(err));
+    } finally {
+      this.starting = false;
+      this.#listeners.emit();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#teardown(null);
+    await this.client.request({ type: 'podcast-stop' }).catch(() => {});
+  }
+
+  #startMeter(stream: MediaStream): void {
+    const ctx = new AudioContext();
+    const an = ctx.createAnalyser();
+    an.fftSize = 2048;
+    ctx.createMediaStreamSource(stream).connect(an);
+    this.#audio = ctx;
+    const samples = new Float32Array(an.fftSize);
+    this.#meter = setInterval(() => {
+      an.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const x of samples) sum += x * x;
+      const rms = Math.sqrt(sum / samples.length);
+      this.levelDb = rms > 0 ? Math.max(-100, Math.round(20 * Math.log10(rms))) : -100;
+      this.#listeners.emit();
+    }, LEVEL_MS);
+  }
+
+  #teardown(error: string | null): void {
+    clearInterval(this.#meter);
+    void this.#audio?.close().catch(() => {});
+    this.#audio = null;
+    this.#pc?.close();
+    this.#pc = null;
+    for (const t of this.#stream?.getTracks() ?? []) t.stop();
+    this.#stream = null;
+    this.on = false;
+    this.levelDb = null;
+    this.error = error;
+    this.#listeners.emit();
+  }
+}
