@@ -168,7 +168,11 @@ async function relay720p(): Promise<string> {
   const cluster = new Cluster();
   try {
     const { students } = await startClass(cluster, 5, ['--root-fanout', '1', '--fanout', '4', '--source', 'testsrc', '--video-size', '1280x720', '--video-kbps', '2500']);
-    const relay = students.find((s) => (latestStats(s)?.children ?? 0) === 4)!;
+    // Under load a join may land late: wait for the tree's shape (one relay with all 4 children).
+    const withFour = () => students.find((s) => (latestStats(s)?.children ?? 0) === 4);
+    for (const end = Date.now() + 30_000; !withFour() && Date.now() < end; ) await sleep(250);
+    const relay = withFour();
+    if (!relay) throw new Error(`no relay with 4 children: ${students.map((s) => `${s.name}:${latestStats(s)?.children}`).join(' ')}`);
     const m = await measure(relay, 10_000);
     const secs = (m.to.t - m.from.t) / 1000;
     const inKbit = ((m.to.in.video.bytes + m.to.in.audio.bytes - m.from.in.video.bytes - m.from.in.audio.bytes) * 8) / secs / 1000;
