@@ -103,14 +103,14 @@ export class Downstream {
   }
 
   /**
-   * Stops or resumes sending `kind` to this receiver. What was skipped is not a gap to the
-   * receiver: numbering continues where it stopped and the clock advances by the time that passed.
+   * Stops or resumes sending `kind` to this receiver (the podcast to a subtree where nobody
+   * listens). Switched back on, the receiver gets the stream's own numbers again: a gap as long as
+   * the time it was off, as if lost. Its receivers are agents, which neither NACK audio nor have a
+   * jitter buffer (a listener's player renumbers for its page), and every hop keeps one number per
+   * packet, which the latency traces rely on.
    */
   setEnabled(kind: MediaKind, enabled: boolean): void {
-    const st = this.#streams.get(kind)!;
-    if (st.enabled === enabled) return;
-    st.enabled = enabled;
-    if (enabled) st.resync = true;
+    this.#streams.get(kind)!.enabled = enabled;
   }
 
   isEnabled(kind: MediaKind): boolean {

@@ -56,6 +56,8 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
   #viewTimer: NodeJS.Timeout | null = null;
   #lastReport = 0;
   #nextMic = 1;
+  /** bumps on every room change, so a change that finishes after a newer one does nothing */
+  #generation = 0;
   readonly #off: () => void;
 
   constructor(
@@ -159,6 +161,7 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
   }
 
   async #follow(ctx: RoomContext | null): Promise<void> {
+    const generation = ++this.#generation;
     for (const d of this.#roomDisposables.splice(0).reverse()) d();
     this.#stopListening();
     this.#interest?.close();
@@ -168,7 +171,7 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
     this.#room = ctx;
     this.#setStatus(OFF);
     await host?.close();
-    if (!ctx) return;
+    if (!ctx || generation !== this.#generation) return;
     this.#interest = new PodcastInterest(ctx.edges, this.relay);
     if (ctx.host) {
       const hp = new HostPodcast(ctx.host, this.relay);

@@ -83,7 +83,7 @@ test('the packet tap sees every accepted podcast packet and nothing malformed or
   await relay.close();
 });
 
-test('a receiver that does not want the podcast gets none; switched back on, its numbering continues and its clock advanced', async () => {
+test('a receiver that does not want the podcast gets none; switched back on, it gets the stream’s own numbers again (a gap, as if lost)', async () => {
   const relay = new MediaRelay(noRoom);
   const src = new FakeSource();
   await relay.setSource(src, 'podcast');
@@ -97,13 +97,11 @@ test('a receiver that does not want the podcast gets none; switched back on, its
   for (let i = 3; i < 10; i++) src.deliver!('podcast', opus(100 + i));
   assert.is(a.got.length, 10);
   assert.is(b.got.length, 3, 'nothing while switched off');
-  await new Promise((r) => setTimeout(r, 60));
   relay.setKindEnabled('local:b', 'podcast', true);
   src.deliver!('podcast', opus(110));
   const [before, after] = b.got.slice(-2);
-  assert.is(after!.seq, (before!.seq + 1) & 0xffff, 'no gap in its numbering');
-  const advanced = (after!.ts - before!.ts) >>> 0;
-  assert.ok(advanced >= 48 * 50 && advanced < 48 * 1000, `its clock moved on by the time that passed (${advanced} ticks)`);
+  assert.is(after!.seq - before!.seq, 8, 'the seven it was not sent are a gap');
+  assert.is(after!.seq, a.got.at(-1)!.seq, 'the same number as its sibling gets: one number per packet at every hop');
   await relay.close();
 });
 
