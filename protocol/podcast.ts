@@ -13,7 +13,7 @@ import { linkId } from './live.js';
 import { MAX_SDP_LENGTH } from './sdp.js';
 import { bool, int, literal, nullable, optional, str } from './validate.js';
 
-/** How much recorded audio a listener's agent keeps by default: 60 minutes, ~35–50 MB (docs/benchmarks.md). */
+/** How much recorded audio a listener's agent keeps by default: 60 minutes, ~35 MB at 64 kbit/s (docs/benchmarks.md). */
 export const PODCAST_BUFFER_DEFAULT_MS = 60 * 60_000;
 export const PODCAST_BUFFER_MIN_MS = 1000;
 export const PODCAST_BUFFER_MAX_MS = 6 * 60 * 60_000;
