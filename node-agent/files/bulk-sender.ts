@@ -12,15 +12,31 @@ const MAX_QUEUED = 256;
 
 export class BulkSender {
   readonly #queue: Buffer[] = [];
+  #dead = false;
 
+  /** A channel that closed before this was made (its link died mid-request) gives a dead sender. */
   constructor(private readonly dc: DataChannel) {
-    dc.setBufferedAmountLowThreshold(LOW);
-    dc.onBufferedAmountLow(() => this.#flush());
+    try {
+      dc.setBufferedAmountLowThreshold(LOW);
+      dc.onBufferedAmountLow(() => this.#flush());
+    } catch {
+      this.#dead = true; // node-datachannel throws on a destroyed channel
+    }
   }
 
-  /** Queues a message; false when the queue is full (the caller reports an error). */
+  /** True once the channel is gone: `send` will never succeed again. */
+  get closed(): boolean {
+    if (this.#dead) return true;
+    try {
+      return !this.dc.isOpen();
+    } catch {
+      return (this.#dead = true);
+    }
+  }
+
+  /** Queues a message; false when the queue is full or the channel is gone (the caller reports an error). */
   send(message: Buffer): boolean {
-    if (this.#queue.length >= MAX_QUEUED) return false;
+    if (this.#dead || this.#queue.length >= MAX_QUEUED) return false;
     this.#queue.push(message);
     this.#flush();
     return true;

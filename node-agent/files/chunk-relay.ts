@@ -175,7 +175,7 @@ export class ChunkRelay {
         if (sender.send(encodeChunk(msg.file, msg.index, data))) this.stats.served += data.length;
       },
       (err: CamvidError) => link.sendCtl({ type: 'chunk-error', file: msg.file, index: msg.index, code: err.code ?? 'FILE_NOT_FOUND' }),
-    );
+    ).catch((err: Error) => log.warn(`chunk ${msg.index} for a child not sent: ${err.message}`)); // the child asks its new parent
   }
 }
 

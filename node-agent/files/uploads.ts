@@ -137,7 +137,10 @@ export async function uploadFile(link: PeerLink, file: string, onProgress?: (sen
     for (let index = 0, sent = 0; sent < size; index++) {
       const buf = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, size - sent));
       await fh.read(buf, 0, buf.length, sent);
-      while (!sender.send(encodeChunk(id, index, buf))) await new Promise((r) => setTimeout(r, 20));
+      while (!sender.send(encodeChunk(id, index, buf))) {
+        if (sender.closed) throw new CamvidError('CLOSED', 'The link to the host closed during the upload.');
+        await new Promise((r) => setTimeout(r, 20));
+      }
       sent += buf.length;
       onProgress?.(sent, size);
     }
