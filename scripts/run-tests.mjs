@@ -75,18 +75,33 @@ function runFile(file) {
       // A file that throws on import, crashes or times out before its totals counts as a failure.
       const failed = finished ? total - passed : Math.max(total - passed, 1);
       console.log(`  ${rel}: ${passed}/${total} passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      resolve({ passed, failed, skipped });
+      resolve({ passed, failed, skipped, why: failed > 0 ? failureExcerpt(out, timedOut, code) : '' });
     });
   });
 }
 
+/**
+ * The lines that say why a file failed (uvu's FAIL line and the assertion under it), repeated at
+ * the end of the run: CI shows only the tail of a long log.
+ */
+function failureExcerpt(out, timedOut, code) {
+  if (timedOut) return 'timed out';
+  const lines = out.split('\n');
+  const at = lines.findIndex((l) => /\bFAIL\b/.test(l));
+  if (at < 0) return `exited with code ${code} before its totals`;
+  return lines.slice(at, at + 4).map((l) => l.trim()).filter(Boolean).join(' | ').slice(0, 600);
+}
+
 const files = findTests(path.join(root, 'test')).filter((f) => pattern.test(path.relative(root, f)));
 const sum = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
 for (const file of files) {
   const r = await runFile(file);
+  if (r.failed > 0) failures.push(`  ${path.relative(path.join(root, 'test'), file)}: ${r.why}`);
   sum.passed += r.passed;
   sum.failed += r.failed;
   sum.skipped += r.skipped;
 }
+if (failures.length) console.log(`\nFailed:\n${failures.join('\n')}`);
 console.log(`\n${sum.passed} passed, ${sum.failed} failed${sum.skipped ? `, ${sum.skipped} skipped` : ''}`);
 process.exit(sum.failed > 0 || files.length === 0 ? 1 : 0);

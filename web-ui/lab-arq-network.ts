@@ -33,11 +33,6 @@ export class LabArqNetwork extends LitElement {
         align-items: flex-end;
       }
       select {
-        font: inherit;
-        padding: 7px 8px;
-        border: 1px solid var(--border);
-        border-radius: 6px;
-        background: #fff;
         min-width: 180px;
       }
       input[type='number'] {

@@ -79,13 +79,6 @@ export class LabArq extends LitElement {
         gap: 10px 16px;
         align-items: end;
       }
-      select {
-        font: inherit;
-        padding: 7px 8px;
-        border: 1px solid var(--border);
-        border-radius: 6px;
-        background: #fff;
-      }
       input[type='range'] {
         padding: 0;
         border: none;

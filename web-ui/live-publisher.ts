@@ -35,11 +35,6 @@ export class LivePublisher extends LitElement {
         align-items: end;
       }
       select {
-        font: inherit;
-        padding: 7px 8px;
-        border: 1px solid var(--border);
-        border-radius: 6px;
-        background: #fff;
         max-width: 260px;
       }
     `,

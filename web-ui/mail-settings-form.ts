@@ -30,11 +30,7 @@ export class MailSettingsForm extends LitElement {
         grid-column: 1 / -1;
       }
       select {
-        font: inherit;
         padding: 8px 10px;
-        border: 1px solid var(--border);
-        border-radius: 6px;
-        background: #fff;
       }
       label.check {
         flex-direction: row;

@@ -8,7 +8,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { MailSettingsView, MailSummary } from '../protocol/mail.js';
 import type { AgentClient } from './agent-client.js';
-import { sharedStyles } from './shared-styles.js';
+import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 import './mail-compose.js';
 import './mail-outbox-list.js';
 import './mail-settings-form.js';
@@ -17,16 +17,8 @@ import './mail-settings-form.js';
 export class MailView extends LitElement {
   static override styles = [
     sharedStyles,
+    sectionColumnStyles,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        gap: 20px;
-      }
-      h2 {
-        font-size: 1.1em;
-        margin-bottom: 10px;
-      }
       details > summary {
         cursor: pointer;
         font-weight: 700;

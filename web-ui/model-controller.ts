@@ -5,6 +5,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
+/** Anything that calls its listeners on change (the AgentClient, the podcast's model, …). */
 export interface Subscribable {
   subscribe(listener: () => void): () => void;
 }

@@ -3,7 +3,7 @@
  * listening) above the player (the instructor can listen too); a student gets the player. The
  * sound and the state live in PodcastAudio, so the podcast keeps playing on other tabs.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { AgentClient } from './agent-client.js';
 import { AgentController } from './agent-controller.js';
@@ -11,24 +11,11 @@ import { PodcastAudio } from './podcast-audio.js';
 import { PodcastMicrophone } from './podcast-microphone.js';
 import './podcast-controls.js';
 import './podcast-studio.js';
-import { sharedStyles } from './shared-styles.js';
+import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 
 @customElement('podcast-view')
 export class PodcastView extends LitElement {
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        gap: 20px;
-      }
-      h2 {
-        font-size: 1.1em;
-        margin-bottom: 8px;
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, sectionColumnStyles];
 
   @property({ attribute: false }) accessor client: AgentClient | undefined;
 

@@ -40,6 +40,13 @@ export const sharedStyles = css`
     border-radius: 6px;
     background: #fff;
   }
+  select {
+    font: inherit;
+    padding: 7px 8px;
+    border: 1px solid var(--border);
+    border-radius: 6px;
+    background: #fff;
+  }
   input:focus-visible,
   button:focus-visible {
     outline: 2px solid var(--accent);
@@ -93,5 +100,18 @@ export const sharedStyles = css`
   code {
     font-family: var(--mono);
     font-size: 0.95em;
+  }
+`;
+
+/** A feature tab laid out as a column of sections, each under an h2 (mail, podcast). */
+export const sectionColumnStyles = css`
+  :host {
+    display: flex;
+    flex-direction: column;
+    gap: 20px;
+  }
+  h2 {
+    font-size: 1.1em;
+    margin-bottom: 10px;
   }
 `;

@@ -1,26 +1,14 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Browser } from 'playwright-core';
-import { Cluster } from '../helpers/agents.js';
+import { browserSuite } from '../helpers/browser-suite.js';
 import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
 import { requireCapability } from '../helpers/require.js';
 
-const test = suite('chat and classroom controls in the browser');
-let cluster: Cluster;
-let browser: Browser | null = null;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(async () => {
-  await browser?.close();
-  browser = null;
-  await cluster.close();
-});
+const { test, ctx } = browserSuite('chat and classroom controls in the browser');
 
 test('two pages on two agents chat through the UI; a raised hand shows in the instructor’s queue and can be lowered', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const [teacherUrl, studentUrl] = (await Promise.all([cluster.startUiAgent('teacher'), cluster.startUiAgent('student')])).map((a) => a.url);
-  browser = await launchBrowser();
+  const [teacherUrl, studentUrl] = (await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')])).map((a) => a.url);
+  const browser = (ctx.browser = await launchBrowser());
   const t = await openUi(browser, teacherUrl);
   await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks' });
   const tRoom = new RoomView(t.page);

@@ -6,25 +6,14 @@
  * "stream ended". Timing is
  * printed, not asserted (the machine is shared); `npm run bench -- media` measures it.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chromium, type Browser } from 'playwright-core';
-import { Cluster } from '../helpers/agents.js';
+import { chromium } from 'playwright-core';
+import { browserSuite } from '../helpers/browser-suite.js';
 import { canUseChromium, CHROMIUM_ARGS, CHROMIUM_PATH, eventually, LoginView, openUi, RoomView, type OpenedUi } from '../helpers/browser.js';
 import { firstFrameMs, PlayerView, PublisherView, type VideoFacts } from '../helpers/live-page.js';
 import { requireCapability } from '../helpers/require.js';
 
-const test = suite('live class in the browser');
-let cluster: Cluster;
-let browser: Browser | null = null;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(async () => {
-  await browser?.close();
-  browser = null;
-  await cluster.close();
-});
+const { test, ctx } = browserSuite('live class in the browser');
 
 /**
  * Chromium's autoplay policy as a page without a click sees it (Playwright's own calls count as
@@ -63,7 +52,7 @@ function assertMoving(who: string, f: VideoFacts): void {
 const MEDIA_TIMEOUT_MS = 15_000;
 
 async function open(url: string, initScript?: string): Promise<OpenedUi> {
-  const opened = await openUi(browser!, url, { initScript });
+  const opened = await openUi(ctx.browser!, url, { initScript });
   opened.page.setDefaultTimeout(MEDIA_TIMEOUT_MS);
   return opened;
 }
@@ -78,11 +67,11 @@ async function join(ui: string, name: string, address: string): Promise<{ opened
 
 test('the instructor goes live; two students on two other agents see a moving picture with sound; a page opened mid-lecture gets one too; stop ends it for all', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const [teacher, s1, s2] = await Promise.all([cluster.startUiAgent('teacher'), cluster.startUiAgent('s1'), cluster.startUiAgent('s2')]);
+  const [teacher, s1, s2] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('s1'), ctx.cluster.startUiAgent('s2')]);
   // Three fake cameras, so the instructor can switch: Chromium's second fake camera is a depth
   // camera (Y16) whose frames the VP8 encoder never takes; the third is an ordinary (MJPEG) one.
   const args = CHROMIUM_ARGS.map((a) => (a === '--use-fake-device-for-media-stream' ? `${a}=device-count=3` : a));
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args });
+  ctx.browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args });
 
   const t = await open(teacher.url);
   await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks', fanout: 1 });

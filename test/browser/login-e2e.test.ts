@@ -1,28 +1,16 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
-import type { Browser } from 'playwright-core';
-import { Cluster } from '../helpers/agents.js';
+import { browserSuite } from '../helpers/browser-suite.js';
 import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
 import { requireCapability } from '../helpers/require.js';
 
-const test = suite('web UI against real agents');
-let cluster: Cluster;
-let browser: Browser | null = null;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(async () => {
-  await browser?.close();
-  browser = null;
-  await cluster.close();
-});
+const { test, ctx } = browserSuite('web UI against real agents');
 
 test('an instructor hosts and a student joins through the UI; both see the roster; a wrong password is shown', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const teacher = await cluster.startUiAgent('teacher');
-  const student = await cluster.startUiAgent('student');
-  browser = await launchBrowser();
+  const teacher = await ctx.cluster.startUiAgent('teacher');
+  const student = await ctx.cluster.startUiAgent('student');
+  const browser = (ctx.browser = await launchBrowser());
 
   const t = await openUi(browser, teacher.url);
   await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'hunter2', room: 'Computer Networks', fanout: 2 });
@@ -51,7 +39,7 @@ test('an instructor hosts and a student joins through the UI; both see the roste
 });
 
 test('the agent’s UI refuses requests without the token or from a foreign origin', async () => {
-  const { url } = await cluster.startUiAgent('solo');
+  const { url } = await ctx.cluster.startUiAgent('solo');
   const base = new URL(url);
   const token = base.searchParams.get('token')!;
   assert.is((await fetch(`${base.origin}/`)).status, 403);

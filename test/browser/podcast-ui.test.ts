@@ -87,6 +87,18 @@ const later = (a: number, b: number) => {
   return d > PERIOD_S / 2 ? d - PERIOD_S : d;
 };
 
+/** A teacher's page hosting a room, on its Podcast tab, and a student's agent (not joined yet). */
+async function hostOnPodcastTab() {
+  const [teacher, student] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
+  ctx.browser = await launchBrowser();
+  const t = await openUi(ctx.browser, teacher.url);
+  await new LoginView(t.page).host({ name: 'Prof', password: 'pw' });
+  const tRoom = new RoomView(t.page);
+  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
+  await tRoom.tab('podcast').click();
+  return { t, student, address };
+}
+
 async function joinAndPlay(address: string, listenerUrl: string): Promise<{ page: Page; errors: string[]; listener: Listener }> {
   const s = await openUi(ctx.browser!, listenerUrl);
   await new LoginView(s.page).join({ name: 'Grace', password: 'pw', address });
@@ -104,13 +116,7 @@ async function joinAndPlay(address: string, listenerUrl: string): Promise<{ page
 test('the instructor starts the test tone in the UI and sees its level and its listener; a listener pauses 3 s and resumes 3 s behind (as heard), jumps to live, and the audio plays on', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', hasFfmpeg)) return;
-  const [teacher, student] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
-  ctx.browser = await launchBrowser();
-  const t = await openUi(ctx.browser, teacher.url);
-  await new LoginView(t.page).host({ name: 'Prof', password: 'pw' });
-  const tRoom = new RoomView(t.page);
-  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
-  await tRoom.tab('podcast').click();
+  const { t, student, address } = await hostOnPodcastTab();
   await t.page.getByTestId('podcast-start-tone').click();
   await t.page.locator('[data-testid="podcast-on-air"][data-on="true"]').waitFor({ timeout: 15_000 });
   const level = await eventually(async () => {
@@ -199,13 +205,7 @@ test('a listener that pauses longer than the buffer (5 s here) sees the note, re
 
 test('the instructor broadcasts the microphone from the page: its level shows, a listener records and hears it, and stopping ends the podcast', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const [teacher, student] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
-  ctx.browser = await launchBrowser();
-  const t = await openUi(ctx.browser, teacher.url);
-  await new LoginView(t.page).host({ name: 'Prof', password: 'pw' });
-  const tRoom = new RoomView(t.page);
-  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
-  await tRoom.tab('podcast').click();
+  const { t, student, address } = await hostOnPodcastTab();
   await t.page.getByTestId('podcast-start-mic').click();
   await t.page.getByTestId('podcast-stop-mic').waitFor({ timeout: 15_000 });
   await t.page.locator('[data-testid="podcast-on-air"][data-on="true"]').filter({ hasText: 'Microphone' }).waitFor({ timeout: 10_000 });

@@ -1,24 +1,19 @@
 /**
- * A uvu suite for browser tests against real agents: a fresh Cluster per test, and the Chromium a
- * test launched into `ctx.browser` closed after it, agents killed and folders removed.
+ * A uvu suite for browser tests against real agents: a clusterSuite whose test may launch a
+ * Chromium into `ctx.browser`, closed after it.
  *
  *   const { test, ctx } = browserSuite('swarm in the web UI');
  *   test('…', async () => { ctx.browser = await launchBrowser(); await ctx.cluster.startUiAgent('a'); … });
  */
 import type { Browser } from 'playwright-core';
-import { suite } from 'uvu';
-import { Cluster } from './agents.js';
+import { clusterSuite } from './cluster-suite.js';
 
 export function browserSuite(name: string) {
-  const test = suite(name);
-  const ctx = { cluster: new Cluster(), browser: null as Browser | null };
-  test.before.each(() => {
-    ctx.cluster = new Cluster();
-  });
+  const { test, ctx: clusterCtx } = clusterSuite(name);
+  const ctx = Object.assign(clusterCtx, { browser: null as Browser | null });
   test.after.each(async () => {
     await ctx.browser?.close();
     ctx.browser = null;
-    await ctx.cluster.close();
   });
   return { test, ctx };
 }

@@ -4,7 +4,6 @@
  * directions. The agent under test is a real process; afterwards it must still be running and
  * still let a well-behaved student in.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -15,14 +14,9 @@ import { RoomMember } from '../../node-agent/overlay/room-member.js';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
 import { connectSession } from '../../node-agent/signalling/signal-client.js';
 import type { FrameTransport } from '../../node-agent/signalling/frame-transport.js';
-import { Cluster } from '../helpers/agents.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
-const test = suite('bad input from peers');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('bad input from peers');
 
 const ROUNDS = 200;
 const rnd = (max: number) => randomBytes(1 + Math.floor(Math.random() * max));
@@ -64,7 +58,7 @@ function spray(link: PeerLink): number {
 }
 
 test('garbage on the signalling port (TCP, HTTP, WebSocket before and after the handshake) leaves the host answering', async () => {
-  const { agent: host, port } = await cluster.startHost();
+  const { agent: host, port } = await ctx.cluster.startHost();
   const roomId = await roomIdOf(port);
   for (let i = 0; i < ROUNDS; i++) {
     await new Promise<void>((resolve) => {
@@ -108,13 +102,13 @@ test('garbage on the signalling port (TCP, HTTP, WebSocket before and after the 
   }
   assert.is(host.exitCode, null, 'host still running');
   assert.is(await roomIdOf(port), roomId, 'host still answers its ping');
-  const good = cluster.startStudent('good', `127.0.0.1:${port}`);
+  const good = ctx.cluster.startStudent('good', `127.0.0.1:${port}`);
   await good.waitForLine(/^joined /, 20_000);
 });
 
 test('garbage on every data channel from a child and from a parent leaves the agent running and relaying', async () => {
   // A real host agent process, attacked by an in-process member that holds the password.
-  const { agent: host, port } = await cluster.startHost();
+  const { agent: host, port } = await ctx.cluster.startHost();
   const roomId = await roomIdOf(port);
   const roomKey = await deriveRoomKey('secret', roomId);
   const rogueChild = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey, peerId: newId(), name: 'rogue', bindAddress: '127.0.0.1' });
@@ -129,7 +123,7 @@ test('garbage on every data channel from a child and from a parent leaves the ag
     port: 0, listenHost: '127.0.0.1', rootFanout: 4, fanout: 4, bindAddress: '127.0.0.1',
   });
   const roguePort = await rogueHost.listen();
-  const victim = cluster.startStudent('victim', `127.0.0.1:${roguePort}`);
+  const victim = ctx.cluster.startStudent('victim', `127.0.0.1:${roguePort}`);
   await victim.waitForLine(/^joined /, 20_000);
   const down = rogueHost.edges.children()[0]!;
   assert.ok(spray(down) > ROUNDS, 'garbage sent down to the student');
@@ -138,7 +132,7 @@ test('garbage on every data channel from a child and from a parent leaves the ag
   assert.is(host.exitCode, null, 'host still running');
   assert.is(victim.exitCode, null, 'student still running');
   // The attacked host still admits and relays: a new student joins and sees the roster.
-  const good = cluster.startStudent('good', `127.0.0.1:${port}`);
+  const good = ctx.cluster.startStudent('good', `127.0.0.1:${port}`);
   await good.waitForLine(/^joined /, 20_000);
   await good.waitFor(() => good.roster.some((m) => m.name === 'rogue'), 5000, 'the roster');
   rogueChild.close();

@@ -7,28 +7,22 @@
  * guess that slips in while the host is still learning of the previous hang-up).
  * `npm run bench -- bruteforce` measures the figures (docs/benchmarks.md).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Cluster } from '../helpers/agents.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 import { startPasswordAttack, throttleSchedule } from '../helpers/password-attack.js';
 
-const test = suite('brute force');
+const { test, ctx } = clusterSuite('brute force');
 const ATTEMPTS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
 
 test('1,000 wrong passwords from one address are throttled; the right password from another address joins meanwhile', async () => {
-  const { agent: host, port } = await cluster.startHost();
+  const { agent: host, port } = await ctx.cluster.startHost();
   let joined = false;
   const attack = startPasswordAttack({ address: '127.0.0.1', port, from: '127.0.0.2', attempts: ATTEMPTS, continueWhile: () => !joined });
   while (!attack.log.some((a) => a.code === 'THROTTLED')) await sleep(20);
 
   const joinFrom = attack.log.length;
-  const student = cluster.startStudent('Ann', `127.0.0.1:${port}`);
+  const student = ctx.cluster.startStudent('Ann', `127.0.0.1:${port}`);
   const [line] = await student.waitForLine(/^joined .* in \d+ ms/, 60_000);
   const joinTo = attack.log.length;
   joined = true;

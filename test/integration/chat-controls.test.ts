@@ -1,18 +1,12 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Cluster } from '../helpers/agents.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
-const test = suite('classroom controls');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('classroom controls');
 
 test('the instructor mutes, unmutes, lowers a hand and removes a student; a removed student must join again', async () => {
-  const { agent: host, port } = await cluster.startHost(['--stdin']);
-  const ann = cluster.startStudent('ann', `127.0.0.1:${port}`, ['--stdin']);
-  const bob = cluster.startStudent('bob', `127.0.0.1:${port}`, ['--stdin']);
+  const { agent: host, port } = await ctx.cluster.startHost(['--stdin']);
+  const ann = ctx.cluster.startStudent('ann', `127.0.0.1:${port}`, ['--stdin']);
+  const bob = ctx.cluster.startStudent('bob', `127.0.0.1:${port}`, ['--stdin']);
   await Promise.all([ann, bob].map((s) => s.waitForLine(/^joined /, 30_000)));
   const entry = (name: string) => host.roster.find((m) => m.name === name);
 
@@ -35,7 +29,7 @@ test('the instructor mutes, unmutes, lowers a hand and removes a student; a remo
   assert.is(await bob.exited, 1);
   assert.match(bob.output, /REMOVED/);
   await host.waitFor(() => !entry('bob'), 5000, 'bob gone from the roster');
-  const back = cluster.startStudent('bob', `127.0.0.1:${port}`);
+  const back = ctx.cluster.startStudent('bob', `127.0.0.1:${port}`);
   await back.waitForLine(/^joined /, 20_000);
 });
 

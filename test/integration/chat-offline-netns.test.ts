@@ -2,36 +2,22 @@
  * A student cut off from the network (its namespace's cable pulled) for 10 s types 3 messages;
  * after the cable is back every member has them exactly once.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Cluster, ROOT } from '../helpers/agents.js';
-import { canUseNetns, createNetnsLab, type NetnsLab } from '../../scripts/netns/netns-lab.js';
+import type { Cluster } from '../helpers/agents.js';
+import { canUseNetns } from '../../scripts/netns/netns-lab.js';
+import { netnsSuite } from '../helpers/netns-suite.js';
 import { requireCapability } from '../helpers/require.js';
 
-const test = suite('chat typed offline');
-let lab: NetnsLab | null = null;
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(async () => {
-  await cluster.close();
-  await lab?.close();
-  lab = null;
-});
-const inHost = (i: number) => ({
-  local: false,
-  spawner: (cmd: string, args: string[]) => lab!.spawn(i, cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }),
-});
+const { test, ctx, startLab, inHost } = netnsSuite('chat typed offline');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('three messages typed during a 10 s outage reach every member exactly once', async () => {
   if (!requireCapability('network namespaces (root + iproute2)', canUseNetns())) return;
-  lab = await createNetnsLab(3);
-  const { agent: host, port } = await cluster.startHost(['--stdin', '--no-ui'], inHost(0));
+  const lab = await startLab(3);
+  const { agent: host, port } = await ctx.cluster.startHost(['--stdin', '--no-ui'], inHost(0));
   const address = `${lab.hosts[0]!.addr}:${port}`;
   const [cut, other] = [1, 2].map((i) =>
-    cluster.start(`s${i}`, ['join', '--address', address, '--name', `s${i}`, '--password', 'secret', '--events', '--stdin', '--no-mdns'], inHost(i)),
+    ctx.cluster.start(`s${i}`, ['join', '--address', address, '--name', `s${i}`, '--password', 'secret', '--events', '--stdin', '--no-mdns'], inHost(i)),
   ) as [ReturnType<Cluster['start']>, ReturnType<Cluster['start']>];
   await Promise.all([cut, other].map((s) => s.waitForLine(/^joined /, 30_000)));
 

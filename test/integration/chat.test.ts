@@ -2,27 +2,22 @@
  * Chat across real agent processes: a concurrent burst ends in one identical order everywhere, a
  * relay killed mid-burst loses nothing, and history survives a restart.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ChatRecord } from '../../protocol/chat.js';
-import { AgentProcess, CAMVID_BIN, Cluster, ROOT } from '../helpers/agents.js';
+import { AgentProcess, CAMVID_BIN, ROOT } from '../helpers/agents.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
 const run = promisify(execFile);
-const test = suite('chat that loses nothing');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('chat that loses nothing');
 
 const ids = (recs: ChatRecord[]) => recs.map((r) => `${r.seq}:${r.id}`);
 const PER_MEMBER = 50;
 
 async function classroom(students: number, fanout: number) {
-  const { agent: host, port } = await cluster.startHost(['--fanout', String(fanout), '--stdin']);
-  const kids = Array.from({ length: students }, (_, i) => cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--stdin']));
+  const { agent: host, port } = await ctx.cluster.startHost(['--fanout', String(fanout), '--stdin']);
+  const kids = Array.from({ length: students }, (_, i) => ctx.cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--stdin']));
   await Promise.all(kids.map((k) => k.waitForLine(/^joined /, 60_000)));
   await host.waitFor(() => host.roster.length === students + 1 && host.roster.every((m) => m.state === 'connected'), 20_000, 'everyone connected');
   return { host, kids, port };

@@ -4,22 +4,16 @@
  * with garbage mixed in; a rogue child (an in-process RoomMember) sends broken feedback up to a
  * real host. The agents must drop and count every bad packet and keep the stream going.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
 import { buildPli, isRtcpPacket, PAYLOAD_TYPES } from '../../protocol/media.js';
-import { Cluster } from '../helpers/agents.js';
 import { latestStats, waitForVideo } from '../helpers/media-stats.js';
 import { requireCapability } from '../helpers/require.js';
 import { joinRogueMember, startRogueHost } from '../helpers/rogue-peers.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
-const test = suite('bad media from peers');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('bad media from peers');
 // No nodeDataChannel.cleanup() at the end: with the rogue peers' wrappers still alive it crashed
 // this process (SIGSEGV/SIGBUS after the last test) in about a third of the runs, which the runner
 // counts as a failure; scripts/run-tests.mjs ends a file 2 s after its totals anyway.
@@ -73,9 +67,9 @@ test('a parent sending malformed, oversized and foreign RTP among good packets: 
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', spawnSync('ffmpeg', ['-version']).status === 0)) return;
   const { host: rogue, port } = await startRogueHost();
   try {
-    const victim = cluster.startStudent('victim', `127.0.0.1:${port}`, STATS);
+    const victim = ctx.cluster.startStudent('victim', `127.0.0.1:${port}`, STATS);
     await victim.waitForLine(/^joined /, 30_000);
-    const grandchild = cluster.startStudent('grandchild', `127.0.0.1:${port}`, STATS);
+    const grandchild = ctx.cluster.startStudent('grandchild', `127.0.0.1:${port}`, STATS);
     await grandchild.waitForLine(/^joined /, 30_000);
     const down: PeerLink = rogue.edges.children()[0]!;
     const ssrc = down.localSsrc('video')!;
@@ -119,8 +113,8 @@ test('a parent sending malformed, oversized and foreign RTP among good packets: 
 
 test('a child sending broken RTCP feedback up: the host counts it and keeps streaming to everyone else', async () => {
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', spawnSync('ffmpeg', ['-version']).status === 0)) return;
-  const { agent: host, port } = await cluster.startHost(['--fanout', '4', '--source', 'testsrc', '--video-size', '320x240', '--fps', '15', ...STATS]);
-  const good = cluster.startStudent('good', `127.0.0.1:${port}`, STATS);
+  const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '4', '--source', 'testsrc', '--video-size', '320x240', '--fps', '15', ...STATS]);
+  const good = ctx.cluster.startStudent('good', `127.0.0.1:${port}`, STATS);
   await good.waitForLine(/^joined /, 30_000);
   await waitForVideo(good);
   const rogue = await joinRogueMember(port);

@@ -5,13 +5,13 @@
  * video again within 2 s. The window here is MEDIA_WINDOW_MS (8 s by default, to keep `npm test`
  * lean on a shared 2-core machine); `npm run bench -- media` runs the issue's full 20 s.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RosterEntry } from '../../protocol/common.js';
-import { Cluster, ROOT, type AgentProcess } from '../helpers/agents.js';
+import { ROOT, type AgentProcess } from '../helpers/agents.js';
 import { latestStats, packetsAt, waitForVideo } from '../helpers/media-stats.js';
 import { requireCapability } from '../helpers/require.js';
 import { spawn, spawnSync } from 'node:child_process';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
 const WINDOW_MS = Number(process.env.MEDIA_WINDOW_MS ?? 8000);
 const STUDENTS = 8;
@@ -21,12 +21,7 @@ const SOURCE = ['--source', 'testsrc', '--video-size', '320x240', '--fps', '15',
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const test = suite('live class media through the relay tree');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('live class media through the relay tree');
 
 const subtreeOf = (roster: RosterEntry[], id: string): string[] => {
   const kids = roster.filter((m) => m.parentId === id).map((m) => m.id);
@@ -35,9 +30,9 @@ const subtreeOf = (roster: RosterEntry[], id: string): string[] => {
 
 test('1 host with testsrc + 8 students at fan-out 2: each receives ≥ 95% of the host’s RTP, and a kill -9’d relay’s subtree has video again within 2 s', async () => {
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', hasFfmpeg)) return;
-  const { agent: host, port } = await cluster.startHost(['--fanout', '2', ...SOURCE, ...STATS]);
+  const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '2', ...SOURCE, ...STATS]);
   const students: AgentProcess[] = [];
-  for (let i = 0; i < STUDENTS; i++) students.push(cluster.startStudent(`student${i}`, `127.0.0.1:${port}`, STATS));
+  for (let i = 0; i < STUDENTS; i++) students.push(ctx.cluster.startStudent(`student${i}`, `127.0.0.1:${port}`, STATS));
   await Promise.all(students.map((s) => s.waitForLine(/^joined /, 60_000)));
   await Promise.all(students.map((s) => waitForVideo(s, 20_000)));
   await sleep(500);
@@ -87,7 +82,7 @@ test('1 host with testsrc + 8 students at fan-out 2: each receives ≥ 95% of th
 
 test('a host whose ffmpeg is missing fails with MISSING_TOOL naming the Debian package', async () => {
   // ffmpeg hidden by an empty PATH (node is started by its absolute path).
-  const hidden = cluster.start('host', ['host', '--password', 'secret', '--port', '0', '--no-ui', '--source', 'testsrc'], {
+  const hidden = ctx.cluster.start('host', ['host', '--password', 'secret', '--port', '0', '--no-ui', '--source', 'testsrc'], {
     spawner: (cmd, args) => spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env: { ...process.env, PATH: '/nonexistent' } }),
   });
   assert.is(await hidden.exited, 1);
@@ -96,7 +91,7 @@ test('a host whose ffmpeg is missing fails with MISSING_TOOL naming the Debian p
 });
 
 test('a bad --source is a usage error', async () => {
-  const agent = cluster.start('host', ['host', '--password', 'secret', '--port', '0', '--no-ui', '--source', 'webcam']);
+  const agent = ctx.cluster.start('host', ['host', '--password', 'secret', '--port', '0', '--no-ui', '--source', 'webcam']);
   assert.is(await agent.exited, 2);
   assert.match(agent.output, /--source must be "testsrc" or "ffmpeg:<input>"/);
 });

@@ -5,24 +5,19 @@
  * `podcast-want` messages; and a page sends malformed or out-of-place UI requests. Everything bad
  * is dropped and counted, or answered with a typed error code; nothing crashes, the good audio goes on.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
 import { isRtcpPacket, PAYLOAD_TYPES } from '../../protocol/media.js';
 import type { PlayerView } from '../../protocol/podcast.js';
-import { Cluster, type AgentProcess } from '../helpers/agents.js';
+import { type AgentProcess } from '../helpers/agents.js';
 import { latestStats } from '../helpers/media-stats.js';
 import { requireCapability } from '../helpers/require.js';
 import { joinRogueMember, startRogueHost } from '../helpers/rogue-peers.js';
 import { UiSocket } from '../helpers/smtp.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
-const test = suite('bad podcast input');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('bad podcast input');
 // No nodeDataChannel.cleanup() at the end: with the rogue peers' wrappers still alive it crashed
 // this process (SIGSEGV) in about half the runs; scripts/run-tests.mjs ends a finished file anyway.
 
@@ -65,9 +60,9 @@ const lastPlayer = (a: AgentProcess): PlayerView | undefined => {
 test('a parent mixing malformed, empty, foreign and oversized packets into the podcast: the listener drops and counts them, records exactly the good ones, and its listening child gets only those', async () => {
   const { host: rogue, port } = await startRogueHost();
   try {
-    const victim = cluster.startStudent('victim', `127.0.0.1:${port}`, [...STATS, '--podcast-listen']);
+    const victim = ctx.cluster.startStudent('victim', `127.0.0.1:${port}`, [...STATS, '--podcast-listen']);
     await victim.waitForLine(/^joined /, 30_000);
-    const child = cluster.startStudent('child', `127.0.0.1:${port}`, [...STATS, '--podcast-listen']);
+    const child = ctx.cluster.startStudent('child', `127.0.0.1:${port}`, [...STATS, '--podcast-listen']);
     await child.waitForLine(/^joined /, 30_000);
     await sleep(500);
     const down: PeerLink = rogue.edges.children()[0]!;
@@ -111,8 +106,8 @@ test('a parent mixing malformed, empty, foreign and oversized packets into the p
 
 test('a child sending broken podcast-want messages: the host ignores them and goes on sending the podcast to everyone who listens', async () => {
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', hasFfmpeg)) return;
-  const { agent: host, port } = await cluster.startHost(['--fanout', '4', '--podcast', 'testsrc', ...STATS]);
-  const good = cluster.startStudent('good', `127.0.0.1:${port}`, [...STATS, '--podcast-listen']);
+  const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '4', '--podcast', 'testsrc', ...STATS]);
+  const good = ctx.cluster.startStudent('good', `127.0.0.1:${port}`, [...STATS, '--podcast-listen']);
   await good.waitForLine(/^joined /, 30_000);
   const rogue = await joinRogueMember(port);
   try {
@@ -130,7 +125,7 @@ test('a child sending broken podcast-want messages: the host ignores them and go
 
 test('malformed or out-of-place podcast requests from a page get typed errors, and the agent carries on', async () => {
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', hasFfmpeg)) return;
-  const [teacher, student] = await Promise.all([cluster.startUiAgent('teacher'), cluster.startUiAgent('student')]);
+  const [teacher, student] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
   const t = await UiSocket.open(teacher.url);
   const s = await UiSocket.open(student.url);
   const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? 'no code');

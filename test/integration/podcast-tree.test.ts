@@ -6,13 +6,13 @@
  * podcast for the listeners below it, and a leaf, which must receive none of it (a listener who is
  * not listening costs the tree nothing beyond its relay duties).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import type { ListenerEntry } from '../../protocol/podcast.js';
-import { Cluster, type AgentProcess } from '../helpers/agents.js';
+import { type AgentProcess } from '../helpers/agents.js';
 import { latestStats, packetsAt } from '../helpers/media-stats.js';
 import { requireCapability } from '../helpers/require.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
 const WINDOW_MS = Number(process.env.PODCAST_WINDOW_MS ?? 8000);
 const STATS = ['--media-stats-ms', '200'];
@@ -20,22 +20,17 @@ const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PODCAST = ['podcast'] as const;
 
-const test = suite('the podcast through the relay tree');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('the podcast through the relay tree');
 
 const podcastIn = (a: AgentProcess) => latestStats(a)?.in.podcast.packets ?? 0;
 
 test('testsrc podcast, 1 host + 6 listeners at fan-out 2: each listener receives ≥ 95% of the Opus packets; a non-listening relay still forwards, a non-listening leaf gets none', async () => {
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', hasFfmpeg)) return;
-  const { agent: host, port } = await cluster.startHost(['--fanout', '2', '--podcast', 'testsrc', ...STATS]);
+  const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '2', '--podcast', 'testsrc', ...STATS]);
   // One at a time, so the tree's shape is known: the first is a child of the host (a relay), the
   // last a leaf at depth 3.
   const join = async (name: string, listen: boolean) => {
-    const s = cluster.startStudent(name, `127.0.0.1:${port}`, [...STATS, ...(listen ? ['--podcast-listen'] : [])]);
+    const s = ctx.cluster.startStudent(name, `127.0.0.1:${port}`, [...STATS, ...(listen ? ['--podcast-listen'] : [])]);
     await s.waitForLine(/^joined /, 60_000);
     return s;
   };
@@ -95,7 +90,7 @@ test('bad podcast flags are usage errors; a file that is not audio is BAD_AUDIO,
     [['--podcast', '/nonexistent/talk.mp3'], 1, /FILE_NOT_FOUND/],
   ];
   for (const [args, code, message] of cases) {
-    const a = cluster.start('host', ['host', '--password', 'secret', '--port', '0', '--no-ui', ...args]);
+    const a = ctx.cluster.start('host', ['host', '--password', 'secret', '--port', '0', '--no-ui', ...args]);
     assert.is(await a.exited, code, args.join(' '));
     assert.match(a.output, message);
   }

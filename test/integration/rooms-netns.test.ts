@@ -4,52 +4,39 @@
  * other namespaces find it by name and join the tree; `camvid rooms` lists it; a host killed with
  * `kill -9` disappears from the list.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Cluster, ROOT } from '../helpers/agents.js';
-import { canUseNetns, createNetnsLab, type NetnsLab } from '../../scripts/netns/netns-lab.js';
+import { canUseNetns } from '../../scripts/netns/netns-lab.js';
+import { netnsSuite } from '../helpers/netns-suite.js';
 import { requireCapability } from '../helpers/require.js';
 
-const test = suite('rooms over real mDNS in network namespaces');
-let lab: NetnsLab | null = null;
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(async () => {
-  await cluster.close();
-  await lab?.close();
-  lab = null;
-});
-
-const inHost = (i: number) => ({ local: false, spawner: (cmd: string, args: string[]) => lab!.spawn(i, cmd, args, { cwd: ROOT }) });
+const { test, ctx, startLab, inHost } = netnsSuite('rooms over real mDNS in network namespaces');
 
 test('students in two other namespaces discover the host’s room by name and join it', async () => {
   if (!requireCapability('network namespaces (root + iproute2)', canUseNetns())) return;
-  lab = await createNetnsLab(3);
-  const { agent: host } = await cluster.startHost(['--room', 'Computer Networks'], inHost(0));
+  const lab = await startLab(3);
+  const { agent: host } = await ctx.cluster.startHost(['--room', 'Computer Networks'], inHost(0));
   const students = [1, 2].map((i) =>
-    cluster.start(`student${i}`, ['join', '--room', 'Computer Networks', '--name', `student${i}`, '--password', 'secret', '--events'], inHost(i)),
+    ctx.cluster.start(`student${i}`, ['join', '--room', 'Computer Networks', '--name', `student${i}`, '--password', 'secret', '--events'], inHost(i)),
   );
   for (const s of students) await s.waitForLine(/^joined "Computer Networks" as/, 30_000);
   await host.waitFor(() => host.roster.length === 3 && host.roster.every((m) => m.state === 'connected'), 10_000, 'both students in the roster');
   // The host advertised its own namespace address, not loopback.
   assert.ok(host.output.includes(lab.hosts[0]!.addr), `join address ${lab.hosts[0]!.addr} shown`);
 
-  const rooms = cluster.start('rooms', ['rooms', '--wait', '3'], inHost(1));
+  const rooms = ctx.cluster.start('rooms', ['rooms', '--wait', '3'], inHost(1));
   await rooms.exited;
   assert.match(rooms.output, new RegExp(`Computer Networks \\([0-9a-f]{6}\\)\\s+host Prof\\s+${lab.hosts[0]!.addr.replace(/\./g, '\\.')}:\\d+`));
 
-  const wrong = cluster.start('wrong', ['join', '--room', 'Computer Networks', '--name', 'eve', '--password', 'guess'], inHost(2));
+  const wrong = ctx.cluster.start('wrong', ['join', '--room', 'Computer Networks', '--name', 'eve', '--password', 'guess'], inHost(2));
   assert.is(await wrong.exited, 1);
   assert.match(wrong.output, /BAD_PASSWORD/);
 });
 
 test('a host killed with kill -9 vanishes from a live room list within 5 s', async () => {
   if (!requireCapability('network namespaces (root + iproute2)', canUseNetns())) return;
-  lab = await createNetnsLab(2);
-  const watcher = cluster.start('watcher', ['rooms', '--watch'], inHost(1));
-  const { agent: host } = await cluster.startHost(['--room', 'Vanishing Room'], inHost(0));
+  const lab = await startLab(2);
+  const watcher = ctx.cluster.start('watcher', ['rooms', '--watch'], inHost(1));
+  const { agent: host } = await ctx.cluster.startHost(['--room', 'Vanishing Room'], inHost(0));
   await watcher.waitFor(() => watcher.rooms.some((r) => r.name === 'Vanishing Room'), 10_000, 'the room listed');
   await host.kill('SIGKILL');
   const killedAt = Date.now();

@@ -9,26 +9,21 @@
 import { spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import path from 'node:path';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SwarmStatus } from '../../protocol/swarm.js';
-import { AgentProcess, Cluster, ROOT } from '../helpers/agents.js';
+import { AgentProcess, ROOT } from '../helpers/agents.js';
 import { mediaStats, packetsAt, waitForVideo } from '../helpers/media-stats.js';
 import { requireCapability } from '../helpers/require.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 const SOURCE = ['--source', 'testsrc', '--video-size', '320x240', '--fps', '15', '--video-kbps', '250', '--media-stats-ms', '200'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const test = suite('rooms over hyperswarm (local DHT on 127.0.0.1)');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('rooms over hyperswarm (local DHT on 127.0.0.1)');
 
 async function startDhtNode(): Promise<string> {
-  const node = cluster.start('dht', ['dht-node', '--port', '0', '--host', '127.0.0.1']);
+  const node = ctx.cluster.start('dht', ['dht-node', '--port', '0', '--host', '127.0.0.1']);
   const [, address] = await node.waitForLine(/^dht-node listening on (\S+);/, 20_000);
   return address!;
 }
@@ -38,14 +33,14 @@ const swarmStatuses = (a: AgentProcess): SwarmStatus[] =>
 const lastSwarm = (a: AgentProcess) => swarmStatuses(a).at(-1);
 
 async function swarmHost(bootstrap: string, extra: string[] = []) {
-  const { agent, port } = await cluster.startHost(['--swarm', '--bootstrap', bootstrap, '--stdin', ...extra]);
+  const { agent, port } = await ctx.cluster.startHost(['--swarm', '--bootstrap', bootstrap, '--stdin', ...extra]);
   const [, code] = await agent.waitForLine(/^room code: (\S+)/);
   await agent.waitFor(() => lastSwarm(agent)?.room?.state === 'announced', 20_000, 'the room announced');
   return { host: agent, port, code: code! };
 }
 
 const swarmStudent = (name: string, code: string, bootstrap: string, extra: string[] = []) =>
-  cluster.start(name, ['join', '--room-id', code, '--name', name, '--password', 'secret', '--port', '0', '--events', '--swarm', '--bootstrap', bootstrap, ...extra]);
+  ctx.cluster.start(name, ['join', '--room-id', code, '--name', name, '--password', 'secret', '--port', '0', '--events', '--swarm', '--bootstrap', bootstrap, ...extra]);
 
 test('with mDNS off, a student joins by room code over the swarm, chats with the host and receives the live testsrc stream', async () => {
   if (!requireCapability('ffmpeg (Debian package ffmpeg)', hasFfmpeg)) return;
@@ -83,13 +78,13 @@ test('with mDNS off, a student joins by room code over the swarm, chats with the
 test('a bootstrap address that does not answer: the host serves its LAN room at once and reports the swarm unreachable within 10 s', async () => {
   const closed = await closedUdpPort();
   const started = Date.now();
-  const { agent: host, port } = await cluster.startHost(['--swarm', '--bootstrap', `127.0.0.1:${closed}`]);
+  const { agent: host, port } = await ctx.cluster.startHost(['--swarm', '--bootstrap', `127.0.0.1:${closed}`]);
   const hostingAfter = Date.now() - started;
   const first = await host.waitFor(() => swarmStatuses(host)[0], 5000, 'a first swarm line');
   const firstAt = Date.now();
   assert.is(first.dht, 'bootstrapping');
   // The LAN path does not wait for the swarm: a student joins by address while the DHT is still trying.
-  const lan = cluster.startStudent('Bo', `127.0.0.1:${port}`);
+  const lan = ctx.cluster.startStudent('Bo', `127.0.0.1:${port}`);
   await lan.waitForLine(/^joined /, 20_000);
   const stillTrying = lastSwarm(host)!.dht;
   const unreachable = await host.waitFor(() => swarmStatuses(host).find((s) => s.dht === 'unreachable'), 12_000, 'swarm unreachable');
@@ -109,7 +104,7 @@ test('a stranger on the topic without the password is refused (BAD_PASSWORD); ga
     'intruder',
     spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/swarm-intruder.ts'), bootstrap, roomId, 'secret', 'guess'], { cwd: ROOT }),
   );
-  cluster.agents.push(intruder);
+  ctx.cluster.agents.push(intruder);
   await intruder.waitForLine(/^done$/, 60_000);
   const outcome = (name: string) => intruder.lines.find((l) => l.startsWith(`case ${name} `))?.split(' ')[2];
   console.log(`    ${intruder.lines.filter((l) => l.startsWith('case ')).join('; ')}`);
@@ -134,7 +129,7 @@ test('swarm usage errors: --swarm without --bootstrap, a bad bootstrap or --ice,
     [['join', '--room-id', '12-34', '--name', 'A', '--password', 'p'], /is not a room code/],
   ];
   for (const [args, re] of cases) {
-    const a = cluster.start('bad', args);
+    const a = ctx.cluster.start('bad', args);
     assert.is(await a.exited, 2, args.join(' '));
     assert.match(a.output, re);
   }

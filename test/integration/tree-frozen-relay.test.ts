@@ -5,23 +5,18 @@
  * only after 3.5 s); the host must place them elsewhere at once, not under the silent relay again,
  * which would leave them waiting for the session timeout. Found by the soak (docs/proving-ground.md).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RosterEntry } from '../../protocol/common.js';
-import { Cluster, type AgentProcess } from '../helpers/agents.js';
+import { type AgentProcess } from '../helpers/agents.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
-const test = suite('a frozen relay');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('a frozen relay');
 
 test('children of a relay that went silent are placed under another parent, never under the silent relay again', async () => {
-  const { agent: host, port } = await cluster.startHost(['--fanout', '2']);
+  const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '2']);
   const students: AgentProcess[] = [];
   for (let i = 0; i < 6; i++) {
-    students.push(cluster.startStudent(`s${i}`, `127.0.0.1:${port}`));
+    students.push(ctx.cluster.startStudent(`s${i}`, `127.0.0.1:${port}`));
     await students[i]!.waitForLine(/^joined /, 30_000);
   }
   await host.waitFor(() => host.roster.length === 7 && host.roster.every((m) => m.state === 'connected'), 20_000, 'all connected');

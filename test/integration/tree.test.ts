@@ -1,14 +1,9 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RosterEntry } from '../../protocol/common.js';
-import { Cluster, type AgentProcess } from '../helpers/agents.js';
+import { type AgentProcess } from '../helpers/agents.js';
+import { clusterSuite } from '../helpers/cluster-suite.js';
 
-const test = suite('relay tree across agent processes');
-let cluster: Cluster;
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(() => cluster.close());
+const { test, ctx } = clusterSuite('relay tree across agent processes');
 
 const depthOf = (roster: RosterEntry[], id: string): number => {
   let d = 0;
@@ -18,9 +13,9 @@ const depthOf = (roster: RosterEntry[], id: string): number => {
 const allConnected = (roster: RosterEntry[], n: number) => roster.length === n && roster.every((m) => m.state === 'connected');
 
 test('1 host + 6 students with fan-out 2 build a tree of depth ≥ 2, everyone sees all 7, and a killed relay’s children are back within 2 s', async () => {
-  const { agent: host, port } = await cluster.startHost(['--fanout', '2']);
+  const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '2']);
   const students: AgentProcess[] = [];
-  for (let i = 0; i < 6; i++) students.push(cluster.startStudent(`student${i}`, `127.0.0.1:${port}`));
+  for (let i = 0; i < 6; i++) students.push(ctx.cluster.startStudent(`student${i}`, `127.0.0.1:${port}`));
   await Promise.all(students.map((s) => s.waitForLine(/^joined "Computer Networks" as/, 30_000)));
 
   await host.waitFor(() => allConnected(host.roster, 7), 10_000, 'a roster of 7 connected members');
@@ -53,8 +48,8 @@ test('1 host + 6 students with fan-out 2 build a tree of depth ≥ 2, everyone s
 });
 
 test('a wrong password fails the headless join with BAD_PASSWORD and a non-zero exit', async () => {
-  const { port } = await cluster.startHost();
-  const intruder = cluster.start('intruder', ['join', '--address', `127.0.0.1:${port}`, '--name', 'Eve', '--password', 'guess']);
+  const { port } = await ctx.cluster.startHost();
+  const intruder = ctx.cluster.start('intruder', ['join', '--address', `127.0.0.1:${port}`, '--name', 'Eve', '--password', 'guess']);
   const code = await intruder.exited;
   assert.is(code, 1);
   assert.match(intruder.output, /BAD_PASSWORD/);
@@ -62,7 +57,7 @@ test('a wrong password fails the headless join with BAD_PASSWORD and a non-zero 
 });
 
 test('joining an address where no room listens fails with UNREACHABLE', async () => {
-  const lonely = cluster.start('lonely', ['join', '--address', '127.0.0.1:1', '--name', 'Al', '--password', 'x']);
+  const lonely = ctx.cluster.start('lonely', ['join', '--address', '127.0.0.1:1', '--name', 'Al', '--password', 'x']);
   assert.is(await lonely.exited, 1);
   assert.match(lonely.output, /UNREACHABLE/);
 });
