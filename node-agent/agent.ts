@@ -17,7 +17,7 @@ import { RoomPublisher } from './discovery/room-publisher.js';
 import { fetchRoomId, parseAddress } from './join-address.js';
 import { createLogger } from './log.js';
 import type { EdgeTable } from './overlay/edge-table.js';
-import type { PeerLink } from './overlay/peer-link.js';
+import { LAN_MTU, type PeerLink } from './overlay/peer-link.js';
 import { RoomHost } from './overlay/room-host.js';
 import { RoomMember } from './overlay/room-member.js';
 import { connectSession, formatHostPort, type MemberSession } from './signalling/signal-client.js';
@@ -210,6 +210,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
       fanout,
       bindAddress: this.opts.bindAddress,
       iceServers: this.opts.iceServers,
+      mtu: this.swarm ? undefined : LAN_MTU,
     });
     try {
       await host.listen();
@@ -247,6 +248,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
         name: req.name,
         bindAddress: this.opts.bindAddress,
         iceServers: this.opts.iceServers,
+        mtu: target.swarm || this.swarm ? undefined : LAN_MTU,
       });
       this.#member = member;
       member.on('roster', (members) => this.#setRoster(members));
@@ -371,7 +373,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     const match = (r: DiscoveredRoom) => !!r.address && (req.roomId ? r.id === req.roomId : r.name === req.roomName);
     let room = this.#lanRooms.find(match);
     if (!room && req.roomId && this.swarm) return { roomId: req.roomId, swarm: true };
-    if (!room && this.browser && req.roomName) room = await this.#waitForRoom(match);
+    if (!room && this.browser && req.roomName) room = await this.browser.waitFor(match, ROOM_NAME_WAIT_MS);
     if (!room?.address || !room.port) {
       throw new CamvidError('ROOM_NOT_FOUND', req.roomName ? `No room named "${req.roomName}" was found on this network.` : undefined);
     }
@@ -391,22 +393,6 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
   #publishRooms(): void {
     this.#rooms = mergeRooms(this.#lanRooms, this.#swarmRooms);
     this.emit('ui', { type: 'rooms', rooms: this.#rooms });
-  }
-
-  #waitForRoom(match: (r: DiscoveredRoom) => boolean): Promise<DiscoveredRoom | undefined> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        off();
-        resolve(undefined);
-      }, ROOM_NAME_WAIT_MS);
-      const off = this.browser!.on('rooms', (rooms) => {
-        const room = rooms.find(match);
-        if (!room) return;
-        clearTimeout(timer);
-        off();
-        resolve(room);
-      });
-    });
   }
 
   #assertIdle(): void {

@@ -124,6 +124,25 @@ export class RoomBrowser extends TypedEmitter<RoomBrowserEvents> {
     return this.#rooms.map((r) => ({ ...r }));
   }
 
+  /** The first room `match` accepts, now or as it appears; undefined after `timeoutMs`. */
+  waitFor(match: (r: DiscoveredRoom) => boolean, timeoutMs: number): Promise<DiscoveredRoom | undefined> {
+    const now = this.rooms.find(match);
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(undefined);
+      }, timeoutMs);
+      const off = this.on('rooms', (rooms) => {
+        const room = rooms.find(match);
+        if (!room) return;
+        clearTimeout(timer);
+        off();
+        resolve(room);
+      });
+    });
+  }
+
   get closed(): boolean {
     return this.#closing !== undefined;
   }

@@ -12,6 +12,8 @@ import { PeerLink, type LinkCloseReason } from './peer-link.js';
 export interface EdgeTableOptions {
   bindAddress?: string;
   iceServers?: string[];
+  /** the IP path MTU SCTP may fill (LAN_MTU on a LAN); absent = libdatachannel's safe 1280 */
+  mtu?: number;
   /** carries one signalling message to the peer at the other end of `edge` */
   sendSignal(edge: string, peer: string, data: SignalData): void;
 }
@@ -94,7 +96,7 @@ export class EdgeTable extends TypedEmitter<EdgeTableEvents> {
 
   #create(edge: string, end: 'parent' | 'child', peerId: string, kind: 'tree' | 'direct' = 'tree'): PeerLink {
     if (this.#closed) throw new TypeError('edge table closed');
-    const link = new PeerLink({ edge, end, peerId, kind, bindAddress: this.opts.bindAddress, iceServers: this.opts.iceServers });
+    const link = new PeerLink({ edge, end, peerId, kind, bindAddress: this.opts.bindAddress, iceServers: this.opts.iceServers, mtu: this.opts.mtu });
     link.on('signal', (data) => this.opts.sendSignal(edge, peerId, data));
     link.on('open', () => this.emit('open', link));
     link.on('ctl', (message) => this.emit('ctl', link, message));

@@ -28,6 +28,15 @@ const log = createLogger('agent:link');
 /** node-datachannel connects in ~200 ms on a LAN; a link not up after this is retried by the host. */
 export const CONNECT_TIMEOUT_MS = 5000;
 export const CHANNEL_LABELS = ['ctl', 'bulk', 'lab'] as const;
+/**
+ * The path MTU for edges inside one LAN (Ethernet and Wi-Fi carry 1500-byte IP packets).
+ * libdatachannel's default, 1280, is the safe value for unknown paths (RFC 8261 §5); on a LAN it
+ * only costs packets: every SCTP packet is a DTLS record, a UDP send and a receive wake-up, and those
+ * per-packet costs (mostly in the kernel) bound a transfer on a 2-core machine. 1500 sends 17 % fewer
+ * packets: one loopback transfer went from 22.6–23.0 to 25.1–28.8 MB/s and from 7.4–7.6 to 5.9–6.7
+ * CPU-s per 100 MB. Rooms that may span the Internet (the swarm) keep 1280.
+ */
+export const LAN_MTU = 1500;
 export type ChannelLabel = (typeof CHANNEL_LABELS)[number];
 
 export type LinkEnd = 'parent' | 'child';
@@ -44,6 +53,8 @@ export interface PeerLinkOptions {
   /** local address to gather candidates on (e.g. 127.0.0.1 in tests); default all interfaces */
   bindAddress?: string;
   iceServers?: string[];
+  /** the IP path MTU SCTP may fill (LAN_MTU on a LAN); absent = libdatachannel's safe 1280 */
+  mtu?: number;
 }
 
 export type PeerLinkEvents = {
@@ -83,6 +94,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.#pc = new nodeDataChannel.PeerConnection(opts.edge, {
       iceServers: opts.iceServers ?? [],
       ...(opts.bindAddress ? { bindAddress: opts.bindAddress } : {}),
+      ...(opts.mtu ? { mtu: opts.mtu } : {}),
     });
     this.#pc.onLocalDescription((sdp, type) => {
       const kind = type.toLowerCase() === 'offer' ? 'offer' : 'answer';

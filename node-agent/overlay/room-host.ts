@@ -42,6 +42,8 @@ export interface RoomHostOptions {
   fanout: number;
   bindAddress?: string;
   iceServers?: string[];
+  /** the IP path MTU SCTP may fill (LAN_MTU on a LAN); absent = libdatachannel's safe 1280 */
+  mtu?: number;
 }
 
 interface Member {
@@ -90,6 +92,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     this.edges = new EdgeTable({
       bindAddress: opts.bindAddress,
       iceServers: opts.iceServers,
+      mtu: opts.mtu,
       sendSignal: (edge, peer, data) => this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: opts.hostId, data }),
     });
   }

@@ -34,6 +34,8 @@ export interface RoomMemberOptions {
   name: string;
   bindAddress?: string;
   iceServers?: string[];
+  /** the IP path MTU SCTP may fill (LAN_MTU on a LAN); absent = libdatachannel's safe 1280 */
+  mtu?: number;
 }
 
 export interface RoomInfo {
@@ -76,6 +78,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     this.edges = new EdgeTable({
       bindAddress: opts.bindAddress,
       iceServers: opts.iceServers,
+      mtu: opts.mtu,
       sendSignal: (edge, peer, data) => this.#session?.send({ type: 'signal', edge, peer, data }),
     });
     this.edges.on('open', (link) => {
