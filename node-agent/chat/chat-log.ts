@@ -1,13 +1,16 @@
 /**
  * One room's chat as this agent sees it: records accepted strictly in the host's sequence, so
  * every member shows the same order. Records that arrive early wait in a buffer; a gap asks the
- * owner to fetch history. Each newly accepted record is persisted, forwarded to this agent's tree
- * children (so a relay that caught up passes the catch-up down) and reported once.
+ * owner to fetch history. Each newly accepted record is forwarded to this agent's tree children at
+ * once (so a relay that caught up passes the catch-up down), persisted, and reported once stored.
  */
 import type { ChatRecord, SignedChat } from '../../protocol/chat.js';
 import type { EdgeTable } from '../overlay/edge-table.js';
+import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import type { ChatStore } from './chat-store.js';
+
+const log = createLogger('agent:chat');
 
 /** far more than a reattach window can miss; bounds memory against a hostile parent */
 const MAX_BUFFERED = 20_000;
@@ -55,10 +58,7 @@ export class ChatLog extends TypedEmitter<ChatLogEvents> {
       this.#unwritten.push(...accepted);
       this.#writing ??= this.#drain();
       const children = this.edges.children();
-      for (const item of accepted) {
-        for (const link of children) link.sendCtl({ type: 'chat', item });
-        this.emit('message', item.rec);
-      }
+      for (const item of accepted) for (const link of children) link.sendCtl({ type: 'chat', item });
     }
     if (this.#buffer.size) this.emit('gap', this.last);
     return accepted.length;
@@ -73,7 +73,9 @@ export class ChatLog extends TypedEmitter<ChatLogEvents> {
     while (this.#unwritten.length) {
       const batch = this.#unwritten;
       this.#unwritten = [];
-      await this.store.put(this.roomId, batch, this.indexIds).catch(() => {});
+      await this.store.put(this.roomId, batch, this.indexIds).catch((err: Error) => log.warn(`chat records ${batch[0]!.rec.seq}–${batch.at(-1)!.rec.seq} not stored: ${err.message}`));
+      // Shown once stored: a record this agent showed is in its history after a crash (kill -9).
+      for (const item of batch) this.emit('message', item.rec);
     }
     this.#writing = null;
   }

@@ -166,6 +166,7 @@ export class ChunkRelay {
       return;
     }
     if (msg.type !== 'chunk-get' || link.opts.end !== 'parent' || link.opts.kind === 'direct') return;
+    log.debug(`chunk ${msg.index} of ${msg.file.slice(0, 8)}: asked by ${link.peerId}`);
     this.fetch(msg.file, msg.index, msg.hash, msg.path).then(
       (data) => {
         const dc = link.channel('bulk');

@@ -15,7 +15,8 @@
  */
 import { randomInt } from 'node:crypto';
 import nodeDataChannel, { type Audio, type DataChannel, type PeerConnection, type Track, type Video } from 'node-datachannel';
-import { ctlMessage, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, type CtlMessage } from '../../protocol/ctl.js';
+import { ctlMessage, HEARTBEAT_INTERVAL_MS, type CtlMessage } from '../../protocol/ctl.js';
+import { SilenceClock } from './silence-clock.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { isMediaKind, MEDIA_KINDS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
 import type { SignalData } from '../../protocol/session.js';
@@ -85,7 +86,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   #hasRemote = false;
   #open = false;
   #closed = false;
-  #lastHeard = Date.now();
+  #silence = new SilenceClock(Date.now());
   #heartbeat: NodeJS.Timeout | null = null;
   readonly #connectTimer: NodeJS.Timeout;
 
@@ -291,23 +292,27 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     if (CHANNEL_LABELS.some((l) => !this.#channels.get(l)?.isOpen())) return;
     this.#open = true;
     clearTimeout(this.#connectTimer);
-    this.#lastHeard = Date.now();
+    this.#silence = new SilenceClock(Date.now());
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_INTERVAL_MS);
     this.#heartbeat.unref();
     this.emit('open');
   }
 
   #beat(): void {
-    if (Date.now() - this.#lastHeard > HEARTBEAT_TIMEOUT_MS) {
+    const now = Date.now();
+    const { silentMs, lost, heldUpMs } = this.#silence.tick(now);
+    if (heldUpMs) log.debug(`${this.opts.edge}: this agent was held up ${heldUpMs} ms; not counted as the peer's silence`);
+    if (lost) {
+      log.debug(`${this.opts.edge}: nothing heard for ${silentMs} ms (limit ${Math.round(this.#silence.limitMs)} ms)`);
       this.close('lost');
       return;
     }
-    this.sendCtl({ type: 'ping', t: Date.now() });
+    this.sendCtl({ type: 'ping', t: now });
   }
 
   #onMessage(label: ChannelLabel, msg: string | Buffer | ArrayBuffer): void {
     if (this.#closed) return;
-    this.#lastHeard = Date.now();
+    this.#silence.heard(Date.now());
     if (label !== 'ctl') {
       const buf = Buffer.isBuffer(msg) ? msg : typeof msg === 'string' ? Buffer.from(msg) : Buffer.from(msg);
       this.emit(label, buf);
