@@ -2,8 +2,9 @@
  * The media part of the `camvid` command line, kept here so cli.ts only wires it in:
  * `camvid host --source testsrc|ffmpeg:<input> [--video-size WxH] [--video-kbps N] [--fps N]`, and
  * for host and join with `--events`, a `media-stats` event line every `--media-stats-ms` (default
- * 1000) and, with `--trace-every N`, a `media-trace` line for each video packet whose sequence
- * number is a multiple of N (arrival on the machine-wide monotonic clock, for hop latency); with
+ * 1000) and, with `--trace-every N`, the arrival of each video packet whose sequence number is a
+ * multiple of N (machine-wide monotonic clock, for hop latency; `media-trace-batch` lines of
+ * `[{kind, seq, us}]` every 200 ms); with
  * `--trace-kind audio|podcast` the packets of that track instead of video.
  */
 import type { ParseArgsConfig } from 'node:util';
@@ -56,7 +57,7 @@ export async function startHostSource(agent: Agent, v: Values): Promise<void> {
   await agent.features.media.setSource(source);
 }
 
-/** `--events`: media-stats (and media-trace) lines. */
+/** `--events`: media-stats (and media-trace-batch) lines. */
 export function wireMediaEvents(agent: Agent, v: Values, printEvent: (type: string, data: unknown) => void): void {
   if (!v.events) return;
   const media = agent.features.media;
@@ -64,7 +65,18 @@ export function wireMediaEvents(agent: Agent, v: Values, printEvent: (type: stri
   media.setStatsInterval(whole(v['media-stats-ms'], '--media-stats-ms', 50, 60_000) ?? 1000);
   const every = whole(v['trace-every'], '--trace-every', 1, 65_535);
   if (every) {
-    media.on('trace', (t) => printEvent('media-trace', t));
+    // Stamps are printed in batches from a timer, not one write per packet on the forwarding path:
+    // a per-packet write to the pipe (which blocks when the reader lags) was in the latency it measured.
+    let pending: unknown[] = [];
+    media.on('trace', (t) => pending.push(t));
+    setInterval(() => {
+      if (!pending.length) return;
+      const batch = pending;
+      pending = [];
+      printEvent('media-trace-batch', batch);
+    }, TRACE_FLUSH_MS).unref();
     media.setTraceEvery(every, isMediaKind(v['trace-kind']) ? v['trace-kind'] : 'video');
   }
 }
+
+const TRACE_FLUSH_MS = 200;

@@ -15,7 +15,7 @@
 import os from 'node:os';
 import type { MediaStats } from '../../protocol/media.js';
 import { Cluster, type AgentProcess } from '../../test/helpers/agents.js';
-import { latestStats, packetsAt, waitForVideo } from '../../test/helpers/media-stats.js';
+import { latestStats, packetsAt, traceStamps, waitForVideo } from '../../test/helpers/media-stats.js';
 import { benchFirstFrame } from './media-join.js';
 import { cpuSeconds, pct } from './proc-stats.js';
 
@@ -88,15 +88,7 @@ async function hopLatency(): Promise<string> {
   try {
     const { host, students } = await startClass(cluster, 3, ['--fanout', '1', '--source', 'testsrc', '--trace-every', '1'], ['--trace-every', '1']);
     await sleep(20_000);
-    const arrivals = (a: AgentProcess) => {
-      const m = new Map<number, number>();
-      for (const l of a.lines) {
-        if (!l.startsWith('event {"type":"media-trace"')) continue;
-        const { seq, us } = (JSON.parse(l.slice(6)) as { data: { seq: number; us: number } }).data;
-        m.set(seq, us); // a sequence number repeats every 65536 packets: keep the latest
-      }
-      return m;
-    };
+    const arrivals = (a: AgentProcess) => traceStamps(a, 'media-trace-batch');
     // Order the chain by depth in the tree (the students joined concurrently, in any order).
     const roster = host.roster;
     const depth = (name: string): number => {

@@ -4,7 +4,7 @@
  * - Added latency, live mode, at tree depth 3: a chain host → s1 → s2 → s3 (fan-out 1), the host
  *   playing the test signal as the podcast and s3 listening. Every podcast packet is stamped on the
  *   machine-wide monotonic clock where the host takes it from ffmpeg, where each student takes it
- *   in (`--trace-every 1 --trace-kind podcast`: media-trace), and where s3's player hands it to
+ *   in (`--trace-every 1 --trace-kind podcast`: media-trace-batch), and where s3's player hands it to
  *   its page (`podcast-trace`; headless there is no page, the hand-off is the same call).
  * - Memory per buffered minute: (a) a PodcastBuffer filled in this process with an hour of the
  *   test signal's real packets (their sizes captured from ffmpeg), measured as the buffer's own
@@ -17,24 +17,13 @@ import { PodcastBuffer } from '../../node-agent/podcast/podcast-buffer.js';
 import { PodcastSource } from '../../node-agent/podcast/podcast-source.js';
 import type { PlayerView } from '../../protocol/podcast.js';
 import { Cluster, type AgentProcess } from '../../test/helpers/agents.js';
+import { traceStamps } from '../../test/helpers/media-stats.js';
 import { pct, rssMiB } from './proc-stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LATENCY_MS = 20_000;
 const MEMORY_MS = 180_000;
 const PODCAST_TRACE = ['--trace-every', '1', '--trace-kind', 'podcast'];
-
-/** seq → arrival (µs) of one agent's `type` trace lines (the latest, were a sequence number to wrap). */
-function stamps(agent: AgentProcess, type: 'media-trace' | 'podcast-trace'): Map<number, number> {
-  const out = new Map<number, number>();
-  const prefix = `event {"type":"${type}"`;
-  for (const line of agent.lines) {
-    if (!line.startsWith(prefix)) continue;
-    const { seq, us } = (JSON.parse(line.slice(6)) as { data: { seq: number; us: number } }).data;
-    out.set(seq, us);
-  }
-  return out;
-}
 
 async function latency(): Promise<string> {
   const cluster = new Cluster();
@@ -54,8 +43,8 @@ async function latency(): Promise<string> {
     if (chain.map((s) => depth(s.name)).join() !== '1,2,3') throw new Error(`not a chain: ${chain.map((s) => depth(s.name))}`);
     await chain[2]!.waitForLine(/"type":"podcast-trace"/, 30_000);
     await sleep(LATENCY_MS);
-    const arrivals = [host, ...chain].map((a) => stamps(a, 'media-trace'));
-    const handoff = stamps(chain[2]!, 'podcast-trace');
+    const arrivals = [host, ...chain].map((a) => traceStamps(a, 'media-trace-batch'));
+    const handoff = traceStamps(chain[2]!, 'podcast-trace');
     const hops: number[] = [];
     const tree: number[] = [];
     const player: number[] = [];

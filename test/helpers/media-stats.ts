@@ -43,3 +43,23 @@ export function waitForVideo(agent: AgentProcess, timeoutMs = 15_000, after = 0)
     'video',
   );
 }
+
+/**
+ * seq → arrival (µs) from an agent's trace lines: `media-trace-batch` (the relay's stamps, printed
+ * in batches) or `podcast-trace` (one per line). The latest wins, were a sequence number to wrap.
+ */
+export function traceStamps(agent: AgentProcess, type: 'media-trace-batch' | 'podcast-trace'): Map<number, number> {
+  const out = new Map<number, number>();
+  const prefix = `event {"type":"${type}"`;
+  for (const line of agent.lines) {
+    if (!line.startsWith(prefix)) continue;
+    const data = (JSON.parse(line.slice(6)) as { data: Stamp | Stamp[] }).data;
+    for (const { seq, us } of Array.isArray(data) ? data : [data]) out.set(seq, us);
+  }
+  return out;
+}
+
+interface Stamp {
+  seq: number;
+  us: number;
+}
