@@ -23,7 +23,7 @@ export type CtlMessage = ReturnType<typeof ctlMessage>;
 /**
  * Heartbeat period; an edge with no message for HEARTBEAT_TIMEOUT_MS is declared lost. The limit
  * stretches (up to HEARTBEAT_MAX_TIMEOUT_MS) when the link's recent gaps between messages were
- * long: a busy or starved machine, not a dead peer (node-agent/overlay/peer-link.ts).
+ * long: a busy or starved machine, not a dead peer (node-agent/overlay/silence-clock.ts).
  */
 export const HEARTBEAT_INTERVAL_MS = 400;
 export const HEARTBEAT_TIMEOUT_MS = 1500;

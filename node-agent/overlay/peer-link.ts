@@ -16,7 +16,6 @@
 import { randomInt } from 'node:crypto';
 import nodeDataChannel, { type Audio, type DataChannel, type PeerConnection, type Track, type Video } from 'node-datachannel';
 import { ctlMessage, HEARTBEAT_INTERVAL_MS, type CtlMessage } from '../../protocol/ctl.js';
-import { SilenceClock } from './silence-clock.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { isMediaKind, MEDIA_KINDS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
 import type { SignalData } from '../../protocol/session.js';
@@ -24,6 +23,7 @@ import { parseJson } from '../../protocol/validate.js';
 import { MAX_CTL_MESSAGE_BYTES } from '../../protocol/version.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
+import { SilenceClock } from './silence-clock.js';
 
 const log = createLogger('agent:link');
 /** node-datachannel connects in ~200 ms on a LAN; a link not up after this is retried by the host. */

@@ -12,7 +12,7 @@
  */
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_MAX_TIMEOUT_MS, HEARTBEAT_TIMEOUT_MS } from '../../protocol/ctl.js';
 
-export const GAP_HALF_LIFE_MS = 10_000;
+const GAP_HALF_LIFE_MS = 10_000;
 
 export class SilenceClock {
   #lastHeard: number;

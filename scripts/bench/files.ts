@@ -83,12 +83,15 @@ export async function benchFiles(): Promise<string> {
         const s = cluster.startStudent('one', `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, 'single')]);
         await s.waitForLine(/^joined /, 60_000);
         const both = cluster.agents;
-        const kernel = async () => (await Promise.all(both.map((a) => cpuTimes(a.child.pid!)))).reduce((x, t) => x + t.system, 0);
-        const [cpu0, sys0] = [await cpuOf(both), await kernel()];
+        // one /proc read per agent for both figures
+        const times = async () =>
+          (await Promise.all(both.map((a) => cpuTimes(a.child.pid!)))).reduce((x, t) => ({ cpu: x.cpu + t.user + t.system, sys: x.sys + t.system }), { cpu: 0, sys: 0 });
+        const start = await times();
         const t0 = performance.now();
         await s.waitFor(() => downloaded(s), 600_000, 'download');
         const mbps = size / MB / ((performance.now() - t0) / 1000);
-        const [cpu, sys] = [(await cpuOf(both)) - cpu0, (await kernel()) - sys0];
+        const end = await times();
+        const [cpu, sys] = [end.cpu - start.cpu, end.sys - start.sys];
         return { mbps, cpuPer100: (cpu * 100) / sizeMb, kernelShare: sys / cpu };
       } finally {
         await cluster.close();
