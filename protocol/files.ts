@@ -95,6 +95,27 @@ export const filesUiRequests = {
   'files-uploads': {},
 };
 
+/** A file a student handed in, as the host's list shows it. */
+export interface HandedIn {
+  student: string;
+  name: string;
+  size: number;
+}
+
+/** What the agent replies to each request above (merged in protocol/ui-features.ts). */
+export interface FilesUiReplies {
+  'files-list': { entries: FileEntry[] };
+  /** the download runs on; `files-progress` events follow it */
+  'files-get': { started: true };
+  /** the folder now shared, resolved */
+  'files-share': { dir: string | null };
+  'files-put-begin': { upload: string };
+  'files-put-chunk': void;
+  /** where the host stored it */
+  'files-put-end': { stored: string };
+  'files-uploads': { uploads: HandedIn[] };
+}
+
 /** Pushed to the UI while a download runs and when it ends. */
 export type FilesUiEvent =
   | { type: 'files-uploaded'; student: string; name: string; size: number }

@@ -24,6 +24,23 @@ export const liveUiRequests = {
   'media-unwatch': { link: linkId },
 };
 
+/** One side of a loopback link's setup: the agent's link id and its SDP (offer or answer). */
+export interface LinkSdp {
+  link: string;
+  sdp: string;
+}
+
+/** What the agent replies to each request above (merged in protocol/ui-features.ts). */
+export interface LiveUiReplies {
+  /** the agent's answer */
+  'media-publish': LinkSdp;
+  'media-unpublish': void;
+  /** the agent's offer */
+  'media-watch': LinkSdp;
+  'media-watch-answer': void;
+  'media-unwatch': void;
+}
+
 /**
  * What this agent knows of the live class. `waiting`: the instructor has not gone live since this
  * agent came into the room; `live`: the instructor's camera is on (its picture may freeze for a

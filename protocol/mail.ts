@@ -121,6 +121,19 @@ export const mailUiRequests = {
   'mail-delete': { mailId },
 };
 
+/** What the agent replies to each request above (merged in protocol/ui-features.ts). */
+export interface MailUiReplies {
+  'mail-settings-get': MailSettingsView;
+  'mail-settings-save': MailSettingsView;
+  /** the server's words on accepting the test mail */
+  'mail-test': { response: string };
+  /** the mail as queued */
+  'mail-send': MailSummary;
+  'mail-list': MailSummary[];
+  'mail-retry': MailSummary;
+  'mail-delete': void;
+}
+
 /** Events the agent pushes: one mail changed (or appeared), one mail removed, the settings changed. */
 export type MailUiEvent =
   | { type: 'mail-update'; mail: MailSummary }

@@ -9,7 +9,7 @@
  * host over its session what it is doing (`podcast-listener`), and the host tells every member
  * whether a podcast is on (`podcast-status`). See docs/podcast.md.
  */
-import { linkId } from './live.js';
+import { linkId, type LinkSdp } from './live.js';
 import { MAX_SDP_LENGTH } from './sdp.js';
 import { bool, int, literal, nullable, optional, str } from './validate.js';
 
@@ -92,6 +92,21 @@ export const podcastUiRequests = {
   /** host: the page's microphone becomes the podcast (the page's offer of one sendonly Opus track → `{link, sdp}`) */
   'podcast-publish': { sdp },
 };
+
+/** What the agent replies to each request above (merged in protocol/ui-features.ts). */
+export interface PodcastUiReplies {
+  'podcast-start': PodcastStatus;
+  'podcast-stop': void;
+  'podcast-listen': PodcastView;
+  'podcast-control': PodcastView;
+  'podcast-view': PodcastView;
+  /** the agent's offer */
+  'podcast-watch': LinkSdp;
+  'podcast-watch-answer': void;
+  'podcast-unwatch': void;
+  /** the agent's answer */
+  'podcast-publish': LinkSdp;
+}
 
 export type PodcastUiEvent =
   | { type: 'podcast-status'; status: PodcastStatus }

@@ -5,11 +5,11 @@
  */
 import { chatText, type ChatRecord } from './chat.js';
 import { peerId } from './common.js';
-import { labUiRequests, type LabUiEvent } from './labs/lab-messages.js';
-import { filesUiRequests, type FilesUiEvent } from './files.js';
-import { liveUiRequests, type LiveUiEvent } from './live.js';
-import { mailUiRequests, type MailUiEvent } from './mail.js';
-import { podcastUiRequests, type PodcastUiEvent } from './podcast.js';
+import { labUiRequests, type LabUiEvent, type LabUiReplies } from './labs/lab-messages.js';
+import { filesUiRequests, type FilesUiEvent, type FilesUiReplies } from './files.js';
+import { liveUiRequests, type LiveUiEvent, type LiveUiReplies } from './live.js';
+import { mailUiRequests, type MailUiEvent, type MailUiReplies } from './mail.js';
+import { podcastUiRequests, type PodcastUiEvent, type PodcastUiReplies } from './podcast.js';
 import { bool, type Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts: never name a field `id`). */
@@ -27,10 +27,31 @@ export const featureUiRequests = {
   ...liveUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
+/** A chat message of this member's still waiting for the host's ack. */
+export interface PendingChat {
+  id: string;
+  text: string;
+}
+
+/**
+ * What the agent replies to each request above (`reply.result`), `void` where it replies nothing.
+ * protocol/ui.ts checks that every request has an entry here.
+ */
+export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiReplies, PodcastUiReplies, LiveUiReplies {
+  /** the message's id (a member's stays pending until the host acks it) */
+  'chat-send': { id: string };
+  /** the current room's latest records, in order, and this member's pending messages */
+  'chat-log': { records: ChatRecord[]; pending: PendingChat[] };
+  'hand-raise': void;
+  'hand-lower': void;
+  'chat-mute': void;
+  'member-remove': void;
+}
+
 /** Events the agent pushes for features: `{ type: '<feature>-…', … }`. */
 export type FeatureUiEvent =
   | { type: 'chat-message'; rec: ChatRecord }
-  | { type: 'chat-outbox'; pending: { id: string; text: string }[] }
+  | { type: 'chat-outbox'; pending: PendingChat[] }
   | { type: 'chat-refused'; id: string; code: string; message: string }
   | MailUiEvent
   | FilesUiEvent

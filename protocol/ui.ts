@@ -5,7 +5,7 @@
 import { displayName, roomId, roomName, type RosterEntry } from './common.js';
 import type { ErrorCode } from './errors.js';
 import type { SwarmStatus } from './swarm.js';
-import { featureUiRequests, type FeatureUiEvent } from './ui-features.js';
+import { featureUiRequests, type FeatureUiEvent, type FeatureUiReplies } from './ui-features.js';
 import { int, optional, str, union } from './validate.js';
 
 const reqId = int(0, Number.MAX_SAFE_INTEGER);
@@ -30,6 +30,27 @@ export const uiRequest = union({
   leave: { id: reqId },
 });
 export type UiRequest = ReturnType<typeof uiRequest>;
+
+/**
+ * What the agent's `reply` carries as `result` for each request type; `void` where it carries
+ * nothing (the request's effect shows in the pushed state). Features declare theirs next to their
+ * request shapes (e.g. `FilesUiReplies` in protocol/files.ts), merged in protocol/ui-features.ts.
+ */
+export interface UiReplies extends FeatureUiReplies {
+  host: void;
+  join: void;
+  leave: void;
+}
+/** The reply to one request type. */
+export type UiReply<K extends UiRequest['type']> = UiReplies[K];
+
+/** Names the keys one side has and the other lacks; `true` when they match. */
+type SameKeys<A extends PropertyKey, B extends PropertyKey> = [Exclude<A, B> | Exclude<B, A>] extends [never]
+  ? true
+  : { 'requests without a reply type': Exclude<B, A>; 'reply types without a request': Exclude<A, B> };
+type Assert<T extends true> = T;
+/** Fails to compile when a request type has no entry in UiReplies (or an entry names no request). */
+export type UiRepliesCoverEveryRequest = Assert<SameKeys<keyof UiReplies, UiRequest['type']>>;
 
 export type Phase = 'idle' | 'hosting' | 'joining' | 'joined' | 'reconnecting';
 

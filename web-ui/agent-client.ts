@@ -5,7 +5,7 @@
  */
 import type { RosterEntry } from '../protocol/common.js';
 import { CamvidError, isErrorCode } from '../protocol/errors.js';
-import type { AgentState, DiscoveredRoom, UiEvent, UiRequest } from '../protocol/ui.js';
+import type { AgentState, DiscoveredRoom, UiEvent, UiReplies, UiRequest } from '../protocol/ui.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 
 const MIN_RETRY_MS = 250;
@@ -102,14 +102,14 @@ export class AgentClient {
     return () => set!.delete(listener as (ev: FeatureEvent) => void);
   }
 
-  /** Sends a request; resolves with the agent's result, rejects with its CamvidError. */
-  request<T = unknown>(body: UiRequestBody): Promise<T> {
+  /** Sends a request; resolves with the agent's result (its type per UiReplies), rejects with its CamvidError. */
+  request<K extends UiRequestBody['type']>(body: Extract<UiRequestBody, { type: K }>): Promise<UiReplies[K]> {
     const ws = this.#ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) {
       return Promise.reject(new CamvidError('CLOSED', 'Not connected to the CAMVID agent.'));
     }
     const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<UiReplies[K]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new CamvidError('TIMEOUT', 'The agent did not answer in time.'));

@@ -4,18 +4,14 @@
  * chat events once, so the count keeps going while another tab is open.
  */
 import type { ChatRecord } from '../protocol/chat.js';
+import type { PendingChat } from '../protocol/ui-features.js';
 import type { AgentClient } from './agent-client.js';
-
-export interface PendingMessage {
-  id: string;
-  text: string;
-}
 
 const models = new WeakMap<AgentClient, ChatModel>();
 
 export class ChatModel {
   records: ChatRecord[] = [];
-  pending: PendingMessage[] = [];
+  pending: PendingChat[] = [];
   unread = 0;
   /** refusals to show the person (muted, too long, …) */
   notices: string[] = [];
@@ -60,7 +56,7 @@ export class ChatModel {
 
   async reload(): Promise<void> {
     try {
-      const log = await this.client.request<{ records: ChatRecord[]; pending: PendingMessage[] }>({ type: 'chat-log' });
+      const log = await this.client.request({ type: 'chat-log' });
       this.records = log.records;
       this.pending = log.pending;
       this.#emit();

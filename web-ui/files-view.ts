@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
-import type { FileEntry, FilesProgressEvent as FilesUiEvent } from '../protocol/files.js';
+import type { FileEntry, FilesProgressEvent as FilesUiEvent, HandedIn } from '../protocol/files.js';
 import type { AgentClient } from './agent-client.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -91,7 +91,7 @@ export class FilesView extends LitElement {
   @state() accessor error = '';
   @state() accessor transfers: Record<string, FilesUiEvent> = {};
   @state() accessor shareDir = '';
-  @state() accessor uploads: { student: string; name: string; size: number }[] = [];
+  @state() accessor uploads: HandedIn[] = [];
   @state() accessor handIn = '';
   #off: (() => void) | undefined;
   #loadedFor: AgentClient | undefined;
@@ -131,7 +131,7 @@ export class FilesView extends LitElement {
   async #load(): Promise<void> {
     this.error = '';
     try {
-      const r = await this.client!.request<{ entries: FileEntry[] }>({ type: 'files-list', path: this.path.join('/') });
+      const r = await this.client!.request({ type: 'files-list', path: this.path.join('/') });
       this.entries = r.entries;
     } catch (err) {
       this.entries = [];
@@ -141,7 +141,7 @@ export class FilesView extends LitElement {
 
   async #loadUploads(): Promise<void> {
     if (this.client?.state?.phase !== 'hosting') return;
-    const r = await this.client.request<{ uploads: { student: string; name: string; size: number }[] }>({ type: 'files-uploads' }).catch(() => null);
+    const r = await this.client.request({ type: 'files-uploads' }).catch(() => null);
     if (r) this.uploads = r.uploads;
   }
 
@@ -154,7 +154,7 @@ export class FilesView extends LitElement {
     this.error = '';
     const PIECE = 45_000; // base64 of this stays under the UI socket's message limit
     try {
-      const { upload } = await this.client.request<{ upload: string }>({ type: 'files-put-begin', name: file.name, size: file.size });
+      const { upload } = await this.client.request({ type: 'files-put-begin', name: file.name, size: file.size });
       for (let offset = 0; offset < file.size; offset += PIECE) {
         const bytes = new Uint8Array(await file.slice(offset, offset + PIECE).arrayBuffer());
         let bin = '';
@@ -163,7 +163,7 @@ export class FilesView extends LitElement {
         this.handIn = `Sending ${file.name}… ${Math.round((100 * Math.min(file.size, offset + PIECE)) / Math.max(1, file.size))}%`;
       }
       this.handIn = `Sending ${file.name} to the instructor…`;
-      const { stored } = await this.client.request<{ stored: string }>({ type: 'files-put-end', upload });
+      const { stored } = await this.client.request({ type: 'files-put-end', upload });
       this.handIn = `Handed in: ${stored}`;
     } catch (err) {
       this.handIn = '';

@@ -156,7 +156,7 @@ export class LabArqNetwork extends LitElement {
     this.error = null;
     this.result = null;
     try {
-      this.result = await this.client.request<LabArqNetResult>({
+      this.result = await this.client.request({
         type: 'lab-arq-run',
         peer,
         protocol: p.protocol,

@@ -147,7 +147,7 @@ export class LiveBroadcast {
     this.#pc = pc;
     for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
     await pc.setLocalDescription();
-    const { link, sdp } = await this.client.request<{ link: string; sdp: string }>({ type: 'media-publish', sdp: await gatheredSdp(pc) });
+    const { link, sdp } = await this.client.request({ type: 'media-publish', sdp: await gatheredSdp(pc) });
     if (this.#pc !== pc) return void this.client.request({ type: 'media-unpublish', link }).catch(() => {});
     this.#link = link;
     await pc.setRemoteDescription({ type: 'answer', sdp });

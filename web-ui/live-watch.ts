@@ -126,7 +126,7 @@ export class LiveWatch {
       void this.#play();
     };
     try {
-      const { link, sdp } = await this.client.request<{ link: string; sdp: string }>({ type: 'media-watch' });
+      const { link, sdp } = await this.client.request({ type: 'media-watch' });
       if (this.#pc !== pc) {
         void this.client.request({ type: 'media-unwatch', link }).catch(() => {});
         return;

@@ -145,7 +145,7 @@ export class MailSettingsForm extends LitElement {
 
   #test = () =>
     this.#run(async () => {
-      const { response } = await this.client!.request<{ response: string }>({ type: 'mail-test' });
+      const { response } = await this.client!.request({ type: 'mail-test' });
       this.notice = `Test mail accepted by the server: ${response}`;
     });
 

@@ -99,8 +99,8 @@ export class MailView extends LitElement {
     this.#duringLoad = [];
     try {
       const [settings, mails] = await Promise.all([
-        client.request<MailSettingsView>({ type: 'mail-settings-get' }),
-        client.request<MailSummary[]>({ type: 'mail-list' }),
+        client.request({ type: 'mail-settings-get' }),
+        client.request({ type: 'mail-list' }),
       ]);
       if (!this.settings && !settings.configured) this.settingsOpen = true;
       this.settings = settings;

@@ -103,10 +103,10 @@ export class PodcastAudio {
   start = (source: 'tone' | 'file', path?: string) => this.#request({ type: 'podcast-start', source, ...(path ? { path } : {}) });
   stopBroadcast = () => this.#request({ type: 'podcast-stop' });
 
-  async #request(body: UiRequestBody): Promise<void> {
+  async #request(body: Extract<UiRequestBody, { type: 'podcast-listen' | 'podcast-control' | 'podcast-start' | 'podcast-stop' }>): Promise<void> {
     this.error = null;
     try {
-      const result = await this.client.request<PodcastView | PlayerView | PodcastStatus | undefined>(body);
+      const result = await this.client.request(body);
       if (result && 'player' in result) this.#take(result);
     } catch (err) {
       this.error = err instanceof Error ? err.message : String(err);
@@ -137,7 +137,7 @@ export class PodcastAudio {
       this.listeners = [];
       this.level = null;
       if (this.phase !== 'idle') this.#teardown('idle');
-      if (room) void this.client.request<PodcastView>({ type: 'podcast-view' }).then((v) => this.#set(() => this.#take(v)), () => {});
+      if (room) void this.client.request({ type: 'podcast-view' }).then((v) => this.#set(() => this.#take(v)), () => {});
       return;
     }
     if (room && this.listening && this.phase === 'idle') void this.#connect();
@@ -152,7 +152,7 @@ export class PodcastAudio {
       void this.audio.play().catch(() => {});
     };
     try {
-      const { link, sdp } = await this.client.request<{ link: string; sdp: string }>({ type: 'podcast-watch' });
+      const { link, sdp } = await this.client.request({ type: 'podcast-watch' });
       if (this.#pc !== pc) return void this.client.request({ type: 'podcast-unwatch', link }).catch(() => {});
       this.#link = link;
       await pc.setRemoteDescription({ type: 'offer', sdp });

@@ -50,7 +50,7 @@ export class PodcastMicrophone {
       this.#pc = pc;
       for (const track of stream.getAudioTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
       await pc.setLocalDescription();
-      const { sdp } = await this.client.request<{ link: string; sdp: string }>({ type: 'podcast-publish', sdp: await gatheredSdp(pc) });
+      const { sdp } = await this.client.request({ type: 'podcast-publish', sdp: await gatheredSdp(pc) });
       await pc.setRemoteDescription({ type: 'answer', sdp });
       await whenConnected(pc);
       onConnectionLost(pc, () => this.#pc === pc && this.#teardown('The connection to the agent was lost; the microphone is off.'));

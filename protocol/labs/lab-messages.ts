@@ -115,4 +115,9 @@ export interface LabArqReceived {
   file: string;
 }
 
+/** What the agent replies to each request above (merged in protocol/ui-features.ts). */
+export interface LabUiReplies {
+  'lab-arq-run': LabArqNetResult;
+}
+
 export type LabUiEvent = { type: 'lab-arq-received'; received: LabArqReceived };
