@@ -38,3 +38,6 @@ export type RosterEntry = ReturnType<typeof rosterEntry>;
 export const shortId = (id: string): string => id.slice(0, SHORT_ID_LENGTH);
 /** The DNS-SD instance name: unique per room, since equal instance names collapse into one. */
 export const instanceName = (name: string, id: string): string => `${name} (${shortId(id)})`;
+
+/** Children per member in the relay tree unless the host chooses otherwise (agent, CLI and start page). */
+export const DEFAULT_FANOUT = 4;

@@ -4,6 +4,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { DEFAULT_FANOUT } from '../protocol/common.js';
 import { CamvidError, type ErrorCode } from '../protocol/errors.js';
 import { parseRoomCode } from '../protocol/swarm.js';
 import type { DiscoveredRoom } from '../protocol/ui.js';
@@ -13,8 +14,6 @@ import { AgentController } from './agent-controller.js';
 import { sharedStyles } from './shared-styles.js';
 
 const NAME_KEY = 'camvid.name';
-/** The design's default fan-out for the root of the relay tree. */
-const DEFAULT_FANOUT = 8;
 /** host:port, the host part being a name, an IPv4 address or a bracketed IPv6 address. */
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 

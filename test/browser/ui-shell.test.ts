@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
 import { ensureUiBundle } from '../../node-agent/ui-server/ui-bundle.js';
 import { UiServer, type UiBackend } from '../../node-agent/ui-server/ui-server.js';
-import type { RosterEntry } from '../../protocol/common.js';
+import { DEFAULT_FANOUT, type RosterEntry } from '../../protocol/common.js';
 import { CamvidError } from '../../protocol/errors.js';
 import type { AgentState, DiscoveredRoom, UiEvent, UiRequest } from '../../protocol/ui.js';
 import { agentStatus, canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
@@ -120,6 +120,7 @@ test('a person sees rooms, gets a clear wrong-password error, hosts a room and s
 
     // Hosting switches to the room page with the join addresses and the roster tree.
     assert.is(await login.hostRoomName.inputValue(), 'Computer Networks');
+    assert.is(await login.hostFanout.inputValue(), String(DEFAULT_FANOUT), "the fan-out field starts at the agent's default");
     await login.host({ name: 'Dr. Ada Lovelace', password: 'admin' });
     await room.roomName.waitFor();
     assert.is((await room.roomName.innerText()).trim(), 'Computer Networks');
@@ -139,7 +140,7 @@ test('a person sees rooms, gets a clear wrong-password error, hosts a room and s
     // The labs view lives in shadow DOM (innerText stops there); locators pierce it.
     assert.ok(await room.panel('labs').getByText(/Hamming/).first().isVisible(), 'the labs tab shows the Hamming lab');
     await room.tab('video').click();
-    assert.equal(backend.requests[1], { type: 'host', id: 2, room: 'Computer Networks', password: 'admin', name: 'Dr. Ada Lovelace', fanout: 8 });
+    assert.equal(backend.requests[1], { type: 'host', id: 2, room: 'Computer Networks', password: 'admin', name: 'Dr. Ada Lovelace', fanout: DEFAULT_FANOUT });
     await page.screenshot({ path: SCREENSHOT });
 
     // Leaving returns to the login page.
