@@ -30,6 +30,9 @@ type CoreEvent = Extract<UiEvent, { type: 'hello' | 'state' | 'rooms' | 'roster'
 type Handlers = { [K in CoreEvent['type']]: (ev: Extract<CoreEvent, { type: K }>) => void };
 type FeatureEvent = Exclude<UiEvent, CoreEvent>;
 
+/** A page-side model kept per client (chat, live class, podcast, …): made from the client on first use. */
+export type ModelClass<M> = new (client: AgentClient) => M;
+
 export class AgentClient {
   connection: Connection = 'connecting';
   /** Null until the first hello. */
@@ -45,6 +48,7 @@ export class AgentClient {
   readonly #listeners = new Set<() => void>();
   readonly #featureListeners = new Map<string, Set<(ev: FeatureEvent) => void>>();
   readonly #pending = new Map<number, Pending>();
+  readonly #models = new Map<ModelClass<unknown>, unknown>();
   #nextId = 1;
   #ws: WebSocket | null = null;
   #retryMs = MIN_RETRY_MS;
@@ -92,6 +96,16 @@ export class AgentClient {
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * This client's one instance of a page-side model (`client.model(ChatModel)`), made on first use
+   * and kept as long as the client, so it outlives the views that show it.
+   */
+  model<M>(make: ModelClass<M>): M {
+    let m = this.#models.get(make) as M | undefined;
+    if (!m) this.#models.set(make, (m = new make(this)));
+    return m;
   }
 
   /** Feature events (chat messages, lab progress, …) of one type. Returns unsubscribe. */

@@ -1,8 +1,13 @@
-/** The page: a top bar with the agent connection, then the login page or the room page. */
+/**
+ * The page: a top bar with the agent connection, then the login page or the room page. It provides
+ * the page's AgentClient (agentContext) to every component below it.
+ */
+import { provide } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Phase } from '../protocol/ui.js';
 import type { AgentClient } from './agent-client.js';
+import { agentContext } from './agent-context.js';
 import { AgentController } from './agent-controller.js';
 import { sharedStyles } from './shared-styles.js';
 import './login-page.js';
@@ -89,7 +94,10 @@ export class CamvidApp extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
+  /** the page's one client (main.ts), provided to every component below through agentContext */
+  @provide({ context: agentContext })
+  @property({ attribute: false })
+  accessor client: AgentClient | undefined;
   /** the mail panel outside a room is rendered (and asks the agent anything) only once opened */
   @state() accessor mailOpen = false;
 
@@ -138,11 +146,11 @@ export class CamvidApp extends LitElement {
     const state = client?.state;
     if (!client || !state) return html`<p class="waiting">Connecting to your CAMVID agent…</p>`;
     return ROOM_PHASES.has(state.phase)
-      ? html`<room-page .client=${client}></room-page>`
-      : html`<login-page .client=${client}></login-page>
+      ? html`<room-page></room-page>`
+      : html`<login-page></login-page>
           <details class="mail-outside" data-testid="mail-outside-room" @toggle=${(e: Event) => (this.mailOpen = (e.target as HTMLDetailsElement).open)}>
             <summary>Mail (works without a room: mail written offline leaves when the server is reachable)</summary>
-            ${this.mailOpen ? html`<mail-view .client=${client}></mail-view>` : nothing}
+            ${this.mailOpen ? html`<mail-view></mail-view>` : nothing}
           </details>`;
   }
 }

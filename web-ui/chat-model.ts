@@ -7,8 +7,6 @@ import type { ChatRecord } from '../protocol/chat.js';
 import type { PendingChat } from '../protocol/ui-features.js';
 import type { AgentClient } from './agent-client.js';
 
-const models = new WeakMap<AgentClient, ChatModel>();
-
 export class ChatModel {
   records: ChatRecord[] = [];
   pending: PendingChat[] = [];
@@ -20,13 +18,8 @@ export class ChatModel {
   readonly #listeners = new Set<() => void>();
   #roomId: string | null = null;
 
-  static for(client: AgentClient): ChatModel {
-    let m = models.get(client);
-    if (!m) models.set(client, (m = new ChatModel(client)));
-    return m;
-  }
-
-  private constructor(readonly client: AgentClient) {
+  /** Made by the client: `client.model(ChatModel)`. */
+  constructor(readonly client: AgentClient) {
     client.onEvent('chat-message', (ev) => {
       if (this.records.length && ev.rec.seq <= this.records[this.records.length - 1]!.seq) return;
       this.records = [...this.records, ev.rec];

@@ -3,11 +3,11 @@
  * this member's messages still waiting for the host shown as "sending…", and a box to write in.
  * Text is rendered as text by Lit's templates, never as HTML.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, query, state } from 'lit/decorators.js';
+import { css, html, nothing } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
 import { MAX_CHAT_BYTES } from '../protocol/chat.js';
 import { CamvidError } from '../protocol/errors.js';
-import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { ChatModel } from './chat-model.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -15,7 +15,7 @@ const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digi
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
 @customElement('chat-panel')
-export class ChatPanel extends LitElement {
+export class ChatPanel extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -95,7 +95,6 @@ export class ChatPanel extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @state() accessor error = '';
   @state() accessor draft = '';
   @query('ol') accessor list!: HTMLOListElement;
@@ -126,7 +125,7 @@ export class ChatPanel extends LitElement {
   #attach(): void {
     if (!this.client) return;
     this.#unsubscribe?.();
-    this.#model = ChatModel.for(this.client);
+    this.#model = this.client.model(ChatModel);
     this.#model.visible = true;
     this.#model.markRead();
     this.#unsubscribe = this.#model.subscribe(() => this.requestUpdate());

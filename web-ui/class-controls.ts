@@ -2,17 +2,18 @@
  * `<class-controls>`: a student's "Raise hand" button; for the instructor, the queue of raised
  * hands in the order they went up (with "Lower"), and per student "Mute chat" and "Remove".
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { RosterEntry } from '../protocol/common.js';
 import { CamvidError } from '../protocol/errors.js';
 import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { sharedStyles } from './shared-styles.js';
 
 type Body = Parameters<AgentClient['request']>[0];
 
 @customElement('class-controls')
-export class ClassControls extends LitElement {
+export class ClassControls extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -60,7 +61,6 @@ export class ClassControls extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @property({ attribute: false }) accessor members: RosterEntry[] = [];
   @property({ attribute: false }) accessor myId: string | null = null;
   @property({ type: Boolean }) accessor isHost = false;

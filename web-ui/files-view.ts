@@ -3,11 +3,12 @@
  * sizes and dates) with a download button per file and a progress bar with speed and ETA. Files
  * land in the agent's downloads folder; the finished line says where.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import type { FileEntry, FilesProgressEvent as FilesUiEvent, HandedIn } from '../protocol/files.js';
 import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { sharedStyles } from './shared-styles.js';
 
 const size = (n: number) =>
@@ -15,7 +16,7 @@ const size = (n: number) =>
 const date = (ms: number) => new Date(ms).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
 @customElement('files-view')
-export class FilesView extends LitElement {
+export class FilesView extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -85,7 +86,6 @@ export class FilesView extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @state() accessor path: string[] = [];
   @state() accessor entries: FileEntry[] | null = null;
   @state() accessor error = '';

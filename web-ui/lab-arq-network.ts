@@ -4,12 +4,13 @@
  * window, loss and seed, and shows what arrived (SHA-256 of both files). When a classmate sends to
  * us, the agent's `lab-arq-received` event shows here too.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import { ARQ_PROTOCOL_NAMES } from '../protocol/labs/arq.js';
 import type { LabArqNetResult, LabArqReceived } from '../protocol/labs/lab-messages.js';
 import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { AgentController } from './agent-controller.js';
 import type { ArqParams } from './lab-arq.js';
 import { sharedStyles } from './shared-styles.js';
@@ -17,7 +18,7 @@ import { sharedStyles } from './shared-styles.js';
 const DEFAULT_NET_TIMEOUT_MS = 50;
 
 @customElement('lab-arq-network')
-export class LabArqNetwork extends LitElement {
+export class LabArqNetwork extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -63,7 +64,6 @@ export class LabArqNetwork extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @property({ attribute: false }) accessor params: ArqParams | undefined;
   @state() accessor peer = '';
   @state() accessor timeout = DEFAULT_NET_TIMEOUT_MS;

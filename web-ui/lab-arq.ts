@@ -7,10 +7,9 @@
  * between this agent and a classmate's.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { customElement, state } from 'lit/decorators.js';
 import { ARQ_PROTOCOL_NAMES, ARQ_PROTOCOLS, type ArqProtocol, DEFAULT_SEGMENT_SIZE } from '../protocol/labs/arq.js';
 import { type ArqSimulationResult, defaultSimulatedTimeout, simulateArq } from '../protocol/labs/arq-simulation.js';
-import type { AgentClient } from './agent-client.js';
 import { sharedStyles } from './shared-styles.js';
 import type { SweepSeries } from './lab-sweep-chart.js';
 import './lab-arq-network.js';
@@ -139,7 +138,6 @@ export class LabArq extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @state() accessor params: ArqParams = { protocol: 'sr', window: 5, timeout: defaultSimulatedTimeout(), loss: 0.2, ackLoss: 0, seed: 1, segments: 20 };
   @state() accessor cursor = Infinity;
   @state() accessor playing = false;
@@ -210,7 +208,7 @@ export class LabArq extends LitElement {
           (docs/labs.md).
         </p>
       </section>
-      <lab-arq-network .client=${this.client} .params=${p}></lab-arq-network>
+      <lab-arq-network .params=${p}></lab-arq-network>
     `;
   }
 

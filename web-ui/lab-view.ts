@@ -4,8 +4,7 @@
  * network" asks the agent.
  */
 import { LitElement, css, html } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
-import type { AgentClient } from './agent-client.js';
+import { customElement, state } from 'lit/decorators.js';
 import { sharedStyles } from './shared-styles.js';
 import './lab-arq.js';
 import './lab-hamming.js';
@@ -47,7 +46,6 @@ export class LabView extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @state() accessor lab: LabId = 'hamming';
 
   override render() {
@@ -65,7 +63,7 @@ export class LabView extends LitElement {
           </button>`,
         )}
       </div>
-      ${this.lab === 'hamming' ? html`<lab-hamming></lab-hamming>` : html`<lab-arq .client=${this.client}></lab-arq>`}
+      ${this.lab === 'hamming' ? html`<lab-hamming></lab-hamming>` : html`<lab-arq></lab-arq>`}
     `;
   }
 }

@@ -21,8 +21,6 @@ const AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression:
 
 export type BroadcastPhase = 'idle' | 'starting' | 'live' | 'reconnecting';
 
-const models = new WeakMap<AgentClient, LiveBroadcast>();
-
 /** A person-readable reason for a getUserMedia failure. */
 function mediaError(err: unknown): string {
   const name = (err as { name?: string })?.name;
@@ -47,13 +45,8 @@ export class LiveBroadcast {
   #stopStats: (() => void) | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  static for(client: AgentClient): LiveBroadcast {
-    let m = models.get(client);
-    if (!m) models.set(client, (m = new LiveBroadcast(client)));
-    return m;
-  }
-
-  private constructor(readonly client: AgentClient) {
+  /** Made by the client: `client.model(LiveBroadcast)`. */
+  constructor(readonly client: AgentClient) {
     client.onEvent('media-link-closed', (ev) => {
       if (ev.link !== this.#link) return;
       if (ev.reason === 'replaced') {

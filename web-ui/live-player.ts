@@ -5,16 +5,16 @@
  * live, the stream ended. The watching itself (connection, <video>) is the LiveWatch's, so it goes
  * on while another tab is shown.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
-import type { AgentClient } from './agent-client.js';
+import { css, html, nothing } from 'lit';
+import { customElement, query } from 'lit/decorators.js';
+import { AgentElement } from './agent-context.js';
 import { LiveWatch } from './live-watch.js';
 import { ModelController } from './model-controller.js';
 import { liveStyles } from './live-styles.js';
 import { sharedStyles } from './shared-styles.js';
 
 @customElement('live-player')
-export class LivePlayer extends LitElement {
+export class LivePlayer extends AgentElement {
   static override styles = [
     sharedStyles,
     liveStyles,
@@ -54,10 +54,9 @@ export class LivePlayer extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @query('.screen') accessor screen!: HTMLDivElement;
   @query('.stage') accessor stage!: HTMLDivElement;
-  readonly #watch = new ModelController(this, () => (this.client ? LiveWatch.for(this.client) : undefined), {
+  readonly #watch = new ModelController(this, () => (this.client ? this.client.model(LiveWatch) : undefined), {
     attached: (w) => w.want(),
     // Out of the document the video would pause: keep it playing (with its sound) elsewhere.
     detached: (w) => w.park(),

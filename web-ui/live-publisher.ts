@@ -3,16 +3,16 @@
  * microphone), a self-view, Stop, mute the microphone, pick another camera, and what is being sent.
  * The broadcast itself is the LiveBroadcast's, so it goes on while another tab is shown.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
-import type { AgentClient } from './agent-client.js';
+import { css, html, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { AgentElement } from './agent-context.js';
 import { LiveBroadcast } from './live-broadcast.js';
 import { ModelController } from './model-controller.js';
 import { liveStyles } from './live-styles.js';
 import { sharedStyles } from './shared-styles.js';
 
 @customElement('live-publisher')
-export class LivePublisher extends LitElement {
+export class LivePublisher extends AgentElement {
   static override styles = [
     sharedStyles,
     liveStyles,
@@ -40,8 +40,7 @@ export class LivePublisher extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
-  readonly #broadcast = new ModelController(this, () => (this.client ? LiveBroadcast.for(this.client) : undefined));
+  readonly #broadcast = new ModelController(this, () => (this.client ? this.client.model(LiveBroadcast) : undefined));
 
   override render() {
     const b = this.#broadcast.model;

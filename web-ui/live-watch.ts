@@ -25,8 +25,6 @@ export const MARK_FIRST_FRAME = 'camvid-first-frame';
 
 export type WatchPhase = 'idle' | 'connecting' | 'connected' | 'retrying';
 
-const models = new WeakMap<AgentClient, LiveWatch>();
-
 export class LiveWatch {
   readonly video: HTMLVideoElement;
   phase: WatchPhase = 'idle';
@@ -44,13 +42,8 @@ export class LiveWatch {
   #stopStats: (() => void) | undefined;
   #sawFrame = false;
 
-  static for(client: AgentClient): LiveWatch {
-    let m = models.get(client);
-    if (!m) models.set(client, (m = new LiveWatch(client)));
-    return m;
-  }
-
-  private constructor(readonly client: AgentClient) {
+  /** Made by the client: `client.model(LiveWatch)`. */
+  constructor(readonly client: AgentClient) {
     const v = document.createElement('video');
     v.autoplay = true;
     v.playsInline = true;

@@ -2,14 +2,15 @@
  * Before a room: the rooms found on the LAN, join (by room or by address) and host forms.
  * The name field is shared by both forms and remembered in this browser.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import { DEFAULT_FANOUT } from '../protocol/common.js';
 import { CamvidError, type ErrorCode } from '../protocol/errors.js';
 import { parseRoomCode } from '../protocol/swarm.js';
 import type { DiscoveredRoom } from '../protocol/ui.js';
 import { DEFAULT_ROOM_NAME, MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from '../protocol/version.js';
 import type { AgentClient, UiRequestBody } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { AgentController } from './agent-controller.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -33,7 +34,7 @@ const storedName = (): string => {
 };
 
 @customElement('login-page')
-export class LoginPage extends LitElement {
+export class LoginPage extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -117,7 +118,6 @@ export class LoginPage extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @state() accessor name = storedName();
   @state() accessor selectedRoomId: string | null = null;
   @state() accessor address = '';

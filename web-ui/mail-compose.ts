@@ -5,15 +5,15 @@
  * files from the room's share will come as a second kind of `AttachmentSource` (a picker that
  * adds `{ kind: 'share', … }` to the same list).
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import { type AttachmentSource, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS, checkDraft } from '../protocol/mail.js';
-import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { sharedStyles } from './shared-styles.js';
 
 @customElement('mail-compose')
-export class MailCompose extends LitElement {
+export class MailCompose extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -73,7 +73,6 @@ export class MailCompose extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   /** false until the agent has mail settings */
   @property({ type: Boolean }) accessor ready = false;
   @state() accessor attachments: AttachmentSource[] = [];

@@ -2,11 +2,11 @@
  * `<mail-outbox-list>`: every mail in the agent's outbox with its live state (queued, sending,
  * sent, failed), the server's words when it failed or is waiting to retry, and Retry / Remove.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import type { MailState, MailSummary } from '../protocol/mail.js';
-import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { sharedStyles } from './shared-styles.js';
 
 const STATE_LABEL: Record<MailState, string> = { queued: 'Queued', sending: 'Sending…', sent: 'Sent', failed: 'Failed' };
@@ -14,7 +14,7 @@ const time = (ts: number) => new Date(ts).toLocaleString([], { dateStyle: 'short
 const size = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(0)} KB` : `${(n / (1 << 20)).toFixed(1)} MB`);
 
 @customElement('mail-outbox-list')
-export class MailOutboxList extends LitElement {
+export class MailOutboxList extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -83,7 +83,6 @@ export class MailOutboxList extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @property({ attribute: false }) accessor mails: MailSummary[] = [];
   @state() accessor error = '';
 

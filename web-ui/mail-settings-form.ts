@@ -3,11 +3,11 @@
  * agent never sends the password back, only whether one is saved ("saved"), and an empty field
  * on save keeps it. "Send test mail" sends one message straight away and shows the server's answer.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import { DEFAULT_MAIL_PORT, MAIL_SECURITY, type MailSecurity, type MailSettingsView } from '../protocol/mail.js';
-import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { sharedStyles } from './shared-styles.js';
 
 const SECURITY_LABEL: Record<MailSecurity, string> = {
@@ -17,7 +17,7 @@ const SECURITY_LABEL: Record<MailSecurity, string> = {
 };
 
 @customElement('mail-settings-form')
-export class MailSettingsForm extends LitElement {
+export class MailSettingsForm extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -56,7 +56,6 @@ export class MailSettingsForm extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @property({ attribute: false }) accessor settings: MailSettingsView | null = null;
   @state() accessor busy = false;
   @state() accessor error: { code: string; message: string } | null = null;

@@ -4,17 +4,18 @@
  * connection opens and then follows the agent's `mail-update` / `mail-removed` / `mail-settings`
  * events, so each mail's state changes live.
  */
-import { LitElement, css, html } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { css, html } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import type { MailSettingsView, MailSummary } from '../protocol/mail.js';
 import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 import './mail-compose.js';
 import './mail-outbox-list.js';
 import './mail-settings-form.js';
 
 @customElement('mail-view')
-export class MailView extends LitElement {
+export class MailView extends AgentElement {
   static override styles = [
     sharedStyles,
     sectionColumnStyles,
@@ -27,7 +28,6 @@ export class MailView extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @state() accessor settings: MailSettingsView | null = null;
   @state() accessor mails: MailSummary[] = [];
   @state() accessor loadError = '';
@@ -59,15 +59,15 @@ export class MailView extends LitElement {
       ${this.loadError ? html`<p class="error" role="alert">${this.loadError}</p>` : ''}
       <section>
         <h2>Write a mail</h2>
-        <mail-compose .client=${this.client} ?ready=${configured}></mail-compose>
+        <mail-compose ?ready=${configured}></mail-compose>
       </section>
       <section>
         <h2>Outbox</h2>
-        <mail-outbox-list .client=${this.client} .mails=${this.mails}></mail-outbox-list>
+        <mail-outbox-list .mails=${this.mails}></mail-outbox-list>
       </section>
       <details ?open=${this.settingsOpen} data-testid="mail-settings">
         <summary>Mail settings${configured ? ` — ${this.settings!.host}` : ' (not set up yet)'}</summary>
-        <mail-settings-form .client=${this.client} .settings=${this.settings}></mail-settings-form>
+        <mail-settings-form .settings=${this.settings}></mail-settings-form>
       </details>
     `;
   }

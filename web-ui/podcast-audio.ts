@@ -19,8 +19,6 @@ const PARKING_ID = 'camvid-podcast-audio';
 
 export type PodcastPhase = 'idle' | 'connecting' | 'connected' | 'retrying';
 
-const models = new WeakMap<AgentClient, PodcastAudio>();
-
 export class PodcastAudio {
   readonly audio: HTMLAudioElement;
   status: PodcastStatus = { on: false, title: null, since: null };
@@ -38,13 +36,8 @@ export class PodcastAudio {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #room: string | null = null;
 
-  static for(client: AgentClient): PodcastAudio {
-    let m = models.get(client);
-    if (!m) models.set(client, (m = new PodcastAudio(client)));
-    return m;
-  }
-
-  private constructor(readonly client: AgentClient) {
+  /** Made by the client: `client.model(PodcastAudio)`. */
+  constructor(readonly client: AgentClient) {
     const a = document.createElement('audio');
     a.autoplay = true;
     a.dataset.testid = 'podcast-audio';

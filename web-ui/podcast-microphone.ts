@@ -12,8 +12,6 @@ const LEVEL_MS = 100;
 /** Speech as it is: the voice-call processing would pump a music or lecture recording. */
 const AUDIO: MediaTrackConstraints = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
 
-const models = new WeakMap<AgentClient, PodcastMicrophone>();
-
 export class PodcastMicrophone {
   on = false;
   starting = false;
@@ -26,13 +24,8 @@ export class PodcastMicrophone {
   #audio: AudioContext | null = null;
   #meter: ReturnType<typeof setInterval> | undefined;
 
-  static for(client: AgentClient): PodcastMicrophone {
-    let m = models.get(client);
-    if (!m) models.set(client, (m = new PodcastMicrophone(client)));
-    return m;
-  }
-
-  private constructor(readonly client: AgentClient) {}
+  /** Made by the client: `client.model(PodcastMicrophone)`. */
+  constructor(readonly client: AgentClient) {}
 
   subscribe(listener: () => void): () => void {
     return this.#listeners.add(listener);

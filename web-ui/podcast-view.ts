@@ -3,9 +3,9 @@
  * listening) above the player (the instructor can listen too); a student gets the player. The
  * sound and the state live in PodcastAudio, so the podcast keeps playing on other tabs.
  */
-import { LitElement, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
-import type { AgentClient } from './agent-client.js';
+import { html, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { AgentElement } from './agent-context.js';
 import { AgentController } from './agent-controller.js';
 import { PodcastAudio } from './podcast-audio.js';
 import { PodcastMicrophone } from './podcast-microphone.js';
@@ -14,24 +14,23 @@ import './podcast-studio.js';
 import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 
 @customElement('podcast-view')
-export class PodcastView extends LitElement {
+export class PodcastView extends AgentElement {
   static override styles = [sharedStyles, sectionColumnStyles];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
 
   constructor() {
     super();
     new AgentController(this, () => this.client);
-    new AgentController(this, () => (this.client ? PodcastAudio.for(this.client) : undefined));
+    new AgentController(this, () => (this.client ? this.client.model(PodcastAudio) : undefined));
   }
 
   override render() {
     const client = this.client;
     if (!client?.state?.room) return nothing;
-    const m = PodcastAudio.for(client);
+    const m = client.model(PodcastAudio);
     const hosting = client.state.phase === 'hosting';
     return html`
-      ${hosting ? html`<section><h2>Broadcast</h2><podcast-studio .model=${m} .mic=${PodcastMicrophone.for(client)}></podcast-studio></section>` : nothing}
+      ${hosting ? html`<section><h2>Broadcast</h2><podcast-studio .model=${m} .mic=${client.model(PodcastMicrophone)}></podcast-studio></section>` : nothing}
       <section data-testid="podcast-player" data-phase=${m.phase}>
         <h2>${hosting ? 'Listen' : m.status.on ? `Podcast: ${m.status.title}` : 'Podcast'}</h2>
         <podcast-controls .model=${m}></podcast-controls>

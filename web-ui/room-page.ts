@@ -3,11 +3,12 @@
  * feature. A feature slots in by adding its renderer to VIEW_RENDERERS; until then its tab says
  * what it will do and that it is coming.
  */
-import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { css, html, nothing, type TemplateResult } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import type { Phase } from '../protocol/ui.js';
 import type { AgentClient } from './agent-client.js';
+import { AgentElement } from './agent-context.js';
 import { AgentController } from './agent-controller.js';
 import './chat-panel.js';
 import './files-view.js';
@@ -30,14 +31,14 @@ export const ROOM_VIEWS = [
 ] as const;
 export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
 
-/** Feature views that exist; a missing entry renders the "coming soon" placeholder. */
-const VIEW_RENDERERS: Partial<Record<RoomViewId, (client: AgentClient) => TemplateResult>> = {
-  video: (client) => html`<live-view .client=${client}></live-view>`,
-  chat: (client) => html`<chat-panel .client=${client}></chat-panel>`,
-  files: (client) => html`<files-view .client=${client}></files-view>`,
-  podcast: (client) => html`<podcast-view .client=${client}></podcast-view>`,
-  mail: (client) => html`<mail-view .client=${client}></mail-view>`,
-  labs: (client) => html`<lab-view .client=${client}></lab-view>`,
+/** Feature views that exist (each finds the agent through agentContext); a missing entry renders the "coming soon" placeholder. */
+const VIEWS: Partial<Record<RoomViewId, TemplateResult>> = {
+  video: html`<live-view></live-view>`,
+  chat: html`<chat-panel></chat-panel>`,
+  files: html`<files-view></files-view>`,
+  podcast: html`<podcast-view></podcast-view>`,
+  mail: html`<mail-view></mail-view>`,
+  labs: html`<lab-view></lab-view>`,
 };
 
 const PHASE_LABEL: Record<Phase, string> = {
@@ -49,7 +50,7 @@ const PHASE_LABEL: Record<Phase, string> = {
 };
 
 @customElement('room-page')
-export class RoomPage extends LitElement {
+export class RoomPage extends AgentElement {
   static override styles = [
     sharedStyles,
     css`
@@ -202,7 +203,6 @@ export class RoomPage extends LitElement {
     `,
   ];
 
-  @property({ attribute: false }) accessor client: AgentClient | undefined;
   @state() accessor view: RoomViewId = 'video';
   @state() accessor leaving = false;
   @state() accessor error: string | null = null;
@@ -243,7 +243,6 @@ export class RoomPage extends LitElement {
           <roster-tree class="card" .members=${client.roster} .myId=${me?.id ?? null}></roster-tree>
           <class-controls
             class="card"
-            .client=${client}
             .members=${client.roster}
             .myId=${me?.id ?? null}
             ?isHost=${client.state?.phase === 'hosting'}
@@ -262,7 +261,7 @@ export class RoomPage extends LitElement {
               </button>`,
             )}
           </nav>
-          <div role="tabpanel" data-testid="panel-${this.view}">${this.#renderView(client)}</div>
+          <div role="tabpanel" data-testid="panel-${this.view}">${this.#renderView()}</div>
         </section>
       </div>
     `;
@@ -289,7 +288,7 @@ export class RoomPage extends LitElement {
   }
 
   #unreadBadge(client: AgentClient) {
-    const model = ChatModel.for(client);
+    const model = client.model(ChatModel);
     if (model !== this.#chatModel) {
       this.#chatUnsubscribe?.();
       this.#chatModel = model;
@@ -299,9 +298,9 @@ export class RoomPage extends LitElement {
     return unread && this.view !== 'chat' ? html` <span class="unread" data-testid="chat-unread">${unread}</span>` : nothing;
   }
 
-  #renderView(client: AgentClient) {
-    const render = VIEW_RENDERERS[this.view];
-    if (render) return render(client);
+  #renderView() {
+    const view = VIEWS[this.view];
+    if (view) return view;
     const v = ROOM_VIEWS.find((x) => x.id === this.view)!;
     return html`<div class="placeholder">
       <h2>${v.label}</h2>
