@@ -1,37 +1,37 @@
 /**
- * One CAMVID agent: the composition root. It owns the store, discovery, and at most one room at a
- * time (a RoomHost when hosting, a RoomMember when joined), and it is the UI's backend. Closing it
- * closes everything it owns in reverse order.
+ * One CAMVID agent: the composition root (only the CLI imports it). It owns the store, the room
+ * directory (mDNS browsing), the swarm, the UI router, the features (node-agent/features.ts), and
+ * at most one room at a time (a HostedRoom or a JoinedRoom). Features see it only as a
+ * `FeatureHost`. Closing it leaves the room, then closes the features in reverse order, the
+ * swarm, the directory and last the store; one child failing to close never skips the others.
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { DEFAULT_FANOUT } from '../protocol/common.js';
 import type { RosterEntry } from '../protocol/common.js';
-import { ROOM_ID_LENGTH } from '../protocol/common.js';
 import { CamvidError, toCamvidError } from '../protocol/errors.js';
 import type { SwarmStatus } from '../protocol/swarm.js';
-import type { AgentState, DiscoveredRoom, Phase, UiEvent, UiRequest } from '../protocol/ui.js';
-import { deriveRoomKey, type RoomKey } from './auth/room-key.js';
+import type { AgentState, Phase, UiEvent, UiRequest } from '../protocol/ui.js';
 import { RoomBrowser } from './discovery/room-browser.js';
-import { mergeRooms } from './discovery/room-list.js';
-import { RoomPublisher } from './discovery/room-publisher.js';
-import { fetchRoomId, parseAddress } from './join-address.js';
+import type { Feature, FeatureHost, RoomContext } from './feature-host.js';
+import { startFeatures, type Features } from './features.js';
+import { background } from './background.js';
 import { createLogger } from './log.js';
-import type { EdgeTable } from './overlay/edge-table.js';
-import { LAN_MTU, type PeerLink } from './overlay/peer-link.js';
-import { RoomHost } from './overlay/room-host.js';
-import { RoomMember } from './overlay/room-member.js';
-import { connectSession, formatHostPort, type MemberSession } from './signalling/signal-client.js';
+import { LAN_MTU } from './overlay/peer-link.js';
+import type { MemberState } from './overlay/room-member.js';
+import { HostedRoom, type HostRequest } from './room/hosted-room.js';
+import { JoinedRoom } from './room/joined-room.js';
+import { RoomDirectory, type JoinWhere } from './room/room-directory.js';
+import { closeInOrder } from './room/scope.js';
+import { formatHostPort } from './signalling/signal-client.js';
+import { Store } from './store/store.js';
 import { RoomSwarm } from './swarm/room-swarm.js';
 import type { SwarmNodeOptions } from './swarm/swarm-node.js';
-import { closeFeatures, startFeatures, type Features } from './features.js';
-import { Store } from './store/store.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { UiRouter } from './ui-router.js';
 import type { UiBackend, UiSession } from './ui-server/ui-server.js';
 
 const log = createLogger('agent');
-export const DEFAULT_FANOUT = 4;
-const ROOM_NAME_WAIT_MS = 6000;
-const DETACHED_SESSION: UiSession = { id: 0, onClose: () => () => {} };
+export { DEFAULT_FANOUT };
 
 export interface AgentOptions {
   dataDir: string;
@@ -49,132 +49,107 @@ export interface AgentOptions {
   swarm?: SwarmNodeOptions;
 }
 
-export { parseAddress };
+export type AgentHostRequest = Omit<HostRequest, 'fanout'> & { fanout?: number };
 
-export interface HostRequest {
-  room: string;
-  password: string;
-  name: string;
-  /** children per member; the root uses it too unless rootFanout is given */
-  fanout?: number;
-  rootFanout?: number;
-}
-
-export interface JoinRequest {
+export interface JoinRequest extends JoinWhere {
   name: string;
   password: string;
-  roomId?: string;
-  roomName?: string;
-  address?: string;
 }
 
-/** A resolved join: the host's LAN address, or its room on the swarm. */
-interface JoinTarget {
-  roomId: string;
-  address?: string;
-  port?: number;
-  swarm?: true;
-}
-
-/** What a feature needs of the room the agent is in. */
-export interface RoomContext {
-  role: 'host' | 'student';
-  roomId: string;
-  me: { id: string; name: string };
-  /** this agent's tree and direct edges */
-  edges: EdgeTable;
-  host: RoomHost | null;
-  member: RoomMember | null;
-}
+type Room = HostedRoom | JoinedRoom;
 
 type AgentEvents = {
-  ui: [event: UiEvent];
-  /** entering a room (a context) or leaving it (null); features attach and detach here */
-  room: [ctx: RoomContext | null];
+  roster: [members: RosterEntry[]];
   /** the swarm's state changed (only with `swarm` in the options) */
   swarm: [status: SwarmStatus];
 };
 
-export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
-  #phase: Phase = 'idle';
-  #host: RoomHost | null = null;
-  #member: RoomMember | null = null;
-  #publisher: RoomPublisher | null = null;
-  #room: AgentState['room'] = null;
-  #me: AgentState['me'] = null;
-  #lastError: AgentState['lastError'] = null;
-  #rooms: DiscoveredRoom[] = [];
-  #lanRooms: DiscoveredRoom[] = [];
-  /** rooms whose host this agent reached over the swarm, while it searches their topic */
-  #swarmRooms: DiscoveredRoom[] = [];
+export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, FeatureHost {
+  readonly ui = new UiRouter();
+  readonly directory: RoomDirectory;
   /** the swarm, when started with `swarm` options (never awaited: it must not delay startup) */
   readonly swarm: RoomSwarm | null;
+  #features: Features | null = null;
+  #order: [string, Feature][] = [];
+  #phase: Phase = 'idle';
+  /** the room this agent is in */
+  #room: Room | null = null;
+  /** a host or join in progress: aborted by leave() or close(), which wait for it to settle */
+  #entering: { abort: AbortController; settled: Promise<void> } | null = null;
   #roster: RosterEntry[] = [];
+  #lastError: AgentState['lastError'] = null;
   #closing: Promise<void> | null = null;
-  #context: RoomContext | null = null;
-  /** feature services (chat, …), created in start() */
-  features!: Features;
-  readonly #uiHandlers = new Map<string, (req: UiRequest, session: UiSession) => Promise<unknown>>();
 
   private constructor(
     readonly opts: AgentOptions,
     readonly store: Store,
     readonly peerId: string,
-    readonly browser: RoomBrowser | null,
   ) {
     super();
-    browser?.on('rooms', (rooms) => {
-      this.#lanRooms = rooms;
-      this.#publishRooms();
-    });
+    this.directory = new RoomDirectory(opts.mdns ? new RoomBrowser() : null, !!opts.swarm);
+    this.directory.on('rooms', (rooms) => this.ui.push({ type: 'rooms', rooms }));
     this.swarm = opts.swarm ? new RoomSwarm(opts.swarm) : null;
     this.swarm?.on('status', (status) => {
       this.emit('swarm', status);
       this.#emitState();
     });
-    browser?.on('error', (err) => log.warn('mDNS browsing failed:', err.message));
-    this.onUiRequest('host', async (req) => {
+    this.ui.handle('host', async (req) => {
       await this.host({ room: req.room, password: req.password, name: req.name, fanout: req.fanout });
     });
-    this.onUiRequest('join', async (req) => {
+    this.ui.handle('join', async (req) => {
       await this.join(req);
     });
-    this.onUiRequest('leave', () => this.leave());
+    this.ui.handle('leave', () => this.leave());
   }
 
-  static async start(opts: AgentOptions): Promise<Agent> {
+  /**
+   * Opens the store and starts every feature; on any failure closes what was started. `compose`
+   * makes the features (tests wrap it to add a failing or recording one).
+   */
+  static async start(opts: AgentOptions, compose: typeof startFeatures = startFeatures): Promise<Agent> {
     const store = await Store.open(opts.dataDir);
+    let agent: Agent | null = null;
     try {
-      const peerId = await store.peerId();
-      const browser = opts.mdns ? new RoomBrowser() : null;
-      const agent = new Agent(opts, store, peerId, browser);
-      agent.features = startFeatures(agent);
+      agent = new Agent(opts, store, await store.peerId());
+      const { features, order } = await compose(agent);
+      agent.#features = features;
+      agent.#order = order;
       return agent;
     } catch (err) {
-      await store.close();
+      if (agent) await agent.close();
+      else await store.close();
       throw err;
     }
+  }
+
+  get features(): Features {
+    if (!this.#features) throw new CamvidError('CLOSED', 'The agent is not running.');
+    return this.#features;
   }
 
   get phase(): Phase {
     return this.#phase;
   }
+
   /** The room this agent is in, for features. */
   get room(): RoomContext | null {
-    return this.#context;
+    return this.#room?.ctx ?? null;
   }
-  get roomHost(): RoomHost | null {
-    return this.#host;
+
+  roster(): RosterEntry[] {
+    return this.#roster;
   }
-  get roomMember(): RoomMember | null {
-    return this.#member;
+
+  onRoster(listener: (members: RosterEntry[]) => void): () => void {
+    return this.on('roster', listener);
   }
 
   state(): AgentState {
+    const room = this.#room;
     return {
       phase: this.#phase,
-      me: this.#me,
-      room: this.#room,
+      me: room?.ctx.me ?? null,
+      room: room?.info ?? null,
       joinAddresses: this.joinAddresses(),
       lastError: this.#lastError,
       ...(this.swarm ? { swarm: this.swarm.status() } : {}),
@@ -183,8 +158,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
 
   /** Where students can reach this host when multicast is blocked. */
   joinAddresses(): string[] {
-    if (!this.#host) return [];
-    const port = this.#host.server.port;
+    if (!(this.#room instanceof HostedRoom)) return [];
+    const port = this.#room.host.server.port;
     if (this.opts.listenHost && this.opts.listenHost !== '0.0.0.0') return [formatHostPort(this.opts.listenHost, port)];
     const out: string[] = [];
     for (const list of Object.values(os.networkInterfaces())) {
@@ -193,135 +168,87 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
     return out.length ? out : [formatHostPort('127.0.0.1', port)];
   }
 
-  async host(req: HostRequest): Promise<RoomHost> {
-    this.#assertIdle();
-    const roomId = randomBytes(ROOM_ID_LENGTH / 2).toString('hex');
-    const roomKey = await deriveRoomKey(req.password, roomId);
-    const fanout = req.fanout ?? DEFAULT_FANOUT;
-    const host = new RoomHost({
-      roomId,
-      roomName: req.room,
-      roomKey,
-      hostId: this.peerId,
-      hostName: req.name,
-      port: this.opts.port,
-      listenHost: this.opts.listenHost,
-      rootFanout: req.rootFanout ?? fanout,
-      fanout,
-      bindAddress: this.opts.bindAddress,
-      iceServers: this.opts.iceServers,
-      mtu: this.swarm ? undefined : LAN_MTU,
-    });
-    try {
-      await host.listen();
-    } catch (err) {
-      await host.close();
-      throw new CamvidError('UNREACHABLE', `Cannot listen on port ${this.opts.port}: ${(err as Error).message}`);
-    }
-    this.#host = host;
-    host.on('roster', (members) => this.#setRoster(members));
-    this.swarm?.announce(roomId, roomKey, host.server);
-    if (this.opts.mdns) {
-      this.#publisher = new RoomPublisher({ room: { id: roomId, name: req.room, hostName: req.name, port: host.server.port } });
-      this.#publisher.on('error', (err) => log.warn('mDNS publishing failed:', err.message));
-    }
-    this.#me = { id: this.peerId, name: req.name };
-    this.#room = { id: roomId, name: req.room, hostName: req.name };
-    this.#setRoster(host.roster());
-    this.#setPhase('hosting');
-    this.#context = { role: 'host', roomId, me: this.#me, edges: host.edges, host, member: null };
-    this.emit('room', this.#context);
-    return host;
-  }
-
-  async join(req: JoinRequest): Promise<RoomMember> {
-    this.#assertIdle();
-    this.#setPhase('joining');
-    try {
-      const target = await this.#resolveTarget(req);
-      const roomKey = await deriveRoomKey(req.password, target.roomId);
-      const member = new RoomMember({
-        roomId: target.roomId,
-        dial: this.#dialer(target, roomKey),
-        roomKey,
+  /** Hosts a room; rejects with ALREADY_IN_ROOM while in (or entering) one, CLOSED when left meanwhile. */
+  host(req: AgentHostRequest): Promise<HostedRoom> {
+    return this.#entry(async (signal) => {
+      const room = await HostedRoom.open({ ...req, fanout: req.fanout ?? DEFAULT_FANOUT }, {
         peerId: this.peerId,
-        name: req.name,
+        port: this.opts.port,
+        listenHost: this.opts.listenHost,
         bindAddress: this.opts.bindAddress,
         iceServers: this.opts.iceServers,
-        mtu: target.swarm || this.swarm ? undefined : LAN_MTU,
-      });
-      this.#member = member;
-      member.on('roster', (members) => this.#setRoster(members));
-      member.on('state', (s) => this.#setPhase(s === 'joined' ? 'joined' : s === 'reconnecting' ? 'reconnecting' : 'joining'));
-      member.on('error', (err) => {
-        this.#lastError = { code: err.code, message: err.message };
-        void this.leave();
-      });
-      const info = await member.start().catch((err) => {
-        member.close();
-        throw err;
-      });
-      this.#me = { id: this.peerId, name: req.name };
-      this.#room = { id: info.roomId, name: info.roomName, hostName: info.hostName };
-      if (target.swarm) this.#swarmRooms = [{ id: info.roomId, name: info.roomName, hostName: info.hostName }];
-      this.#publishRooms();
-      this.#lastError = null;
-      this.#emitState();
-      this.#context = { role: 'student', roomId: info.roomId, me: this.#me, edges: member.edges, host: null, member };
-      this.emit('room', this.#context);
-      return member;
-    } catch (err) {
-      this.#member = null;
-      this.swarm?.stop();
-      const e = toCamvidError(err, 'UNREACHABLE');
-      this.#lastError = { code: e.code, message: e.message };
-      this.#setPhase('idle');
-      throw e;
-    }
+        mtu: this.swarm ? undefined : LAN_MTU,
+        mdns: this.opts.mdns,
+        swarm: this.swarm,
+      }, signal);
+      room.on('roster', (members) => this.#setRoster(members));
+      return { room, phase: 'hosting' };
+    });
   }
 
-  /** A direct edge to another member of the room (labs); resolves once its channels are open. */
-  connectDirect(peerId: string): Promise<PeerLink> {
-    if (this.#host) return this.#host.connectDirect(peerId);
-    if (this.#member) return this.#member.connectDirect(peerId);
-    return Promise.reject(new CamvidError('NOT_IN_ROOM'));
+  /** Joins a room by address, LAN id or name, or room code on the swarm. */
+  join(req: JoinRequest): Promise<JoinedRoom> {
+    const onState = (s: MemberState) => this.#setPhase(s);
+    return this.#entry(async (signal) => {
+      this.#setPhase('joining');
+      try {
+        const target = await this.directory.resolve(req, signal);
+        const room = await JoinedRoom.open(target, {
+          peerId: this.peerId,
+          name: req.name,
+          password: req.password,
+          bindAddress: this.opts.bindAddress,
+          iceServers: this.opts.iceServers,
+          mtu: target.swarm || this.swarm ? undefined : LAN_MTU,
+          swarm: this.swarm,
+        }, signal, onState);
+        room.on('roster', (members) => this.#setRoster(members));
+        room.on('state', onState);
+        room.on('error', (err) => {
+          this.#lastError = { code: err.code, message: err.message };
+          background(this.leave(), log, 'leaving after a room error');
+        });
+        if (room.viaSwarm) this.directory.setSwarmRooms([room.info]);
+        this.#lastError = null;
+        return { room, phase: this.#phase };
+      } catch (err) {
+        const e = toCamvidError(err, 'UNREACHABLE');
+        if (!signal.aborted) {
+          this.#lastError = { code: e.code, message: e.message };
+          this.#setPhase('idle');
+        }
+        throw e;
+      }
+    });
   }
 
-  /** This agent's edges (tree and direct), while in a room. */
-  get edges(): EdgeTable | null {
-    return this.#host?.edges ?? this.#member?.edges ?? null;
-  }
-
+  /**
+   * Leaves the room, or stops entering one. Resolves once everything the room owned is closed,
+   * including what a host or join in progress had opened.
+   */
   async leave(): Promise<void> {
-    const publisher = this.#publisher;
-    const host = this.#host;
-    if (this.#context) {
-      this.#context = null;
-      this.emit('room', null);
-    }
-    this.#member?.close();
-    this.#member = null;
-    this.#host = null;
-    this.#publisher = null;
+    const entering = this.#entering;
+    this.#entering = null;
+    entering?.abort.abort();
+    const room = this.#room;
     this.#room = null;
-    this.swarm?.stop();
-    if (this.#swarmRooms.length) {
-      this.#swarmRooms = [];
-      this.#publishRooms();
-    }
+    this.directory.setSwarmRooms([]);
     this.#setRoster([]);
     this.#setPhase('idle');
-    await publisher?.close();
-    await host?.close();
+    await entering?.settled;
+    await room?.close();
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.leave();
-      await closeFeatures(this.features);
-      await this.swarm?.close();
-      await this.browser?.close();
-      await this.store.close();
+      await closeInOrder(log, [
+        ['room', () => this.leave()],
+        ...[...this.#order].reverse().map(([name, f]): [string, () => unknown] => [name, () => f.close()]),
+        ['swarm', () => this.swarm?.close()],
+        ['room directory', () => this.directory.close()],
+        ['store', () => this.store.close()],
+      ]);
+      this.ui.removeAllListeners();
       this.removeAllListeners();
     })();
     return this.#closing;
@@ -329,75 +256,51 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
 
   // UiBackend
   snapshot() {
-    return { state: this.state(), rooms: this.#rooms, roster: this.#roster };
+    return { state: this.state(), rooms: this.directory.rooms, roster: this.#roster };
   }
 
   subscribe(listener: (ev: UiEvent) => void): () => void {
-    return this.on('ui', listener);
+    return this.ui.on('event', listener);
   }
 
   /** `session` defaults to one that never closes (in-process callers, tests). */
-  async handle(req: UiRequest, session: UiSession = DETACHED_SESSION): Promise<unknown> {
-    const handler = this.#uiHandlers.get(req.type);
-    if (!handler) throw new CamvidError('BAD_MESSAGE', `no handler for ${req.type}`);
-    return handler(req, session);
+  handle(req: UiRequest, session?: UiSession): Promise<unknown> {
+    return this.ui.dispatch(req, session);
   }
 
   /**
-   * Features answer their own UI requests: `agent.onUiRequest('chat-send', (req) => …)`. `session`
-   * is the asking page, for what must close when that page goes away.
+   * Runs one host or join. The room slot is claimed synchronously, so two concurrent calls cannot
+   * both run; `leave()` aborts `open`'s signal and waits for it to unwind. Once `open` gives a
+   * room, it becomes the agent's and every feature enters it, in the declared order.
    */
-  onUiRequest<K extends UiRequest['type']>(
-    type: K,
-    handler: (req: Extract<UiRequest, { type: K }>, session: UiSession) => Promise<unknown>,
-  ): void {
-    this.#uiHandlers.set(type, handler as (req: UiRequest, session: UiSession) => Promise<unknown>);
-  }
-
-  /** Pushes a feature event to every connected UI. */
-  pushUi(event: UiEvent): void {
-    this.emit('ui', event);
-  }
-
-  /**
-   * Where to join: an address (asked for its room id), a room on the LAN by id or name, or, for a
-   * room id (room code) not seen on the LAN, the swarm when this agent has one. The LAN path wins
-   * when both work: it is direct and needs no DHT.
-   */
-  async #resolveTarget(req: JoinRequest): Promise<JoinTarget> {
-    if (req.address) {
-      const { address, port } = parseAddress(req.address);
-      const roomId = await fetchRoomId(address, port);
-      return { address, port, roomId };
-    }
-    const match = (r: DiscoveredRoom) => !!r.address && (req.roomId ? r.id === req.roomId : r.name === req.roomName);
-    let room = this.#lanRooms.find(match);
-    if (!room && req.roomId && this.swarm) return { roomId: req.roomId, swarm: true };
-    if (!room && this.browser && req.roomName) room = await this.browser.waitFor(match, ROOM_NAME_WAIT_MS);
-    if (!room?.address || !room.port) {
-      throw new CamvidError('ROOM_NOT_FOUND', req.roomName ? `No room named "${req.roomName}" was found on this network.` : undefined);
-    }
-    return { address: room.address, port: room.port, roomId: room.id };
-  }
-
-  /** How the member reaches its host, at first and after every lost session. */
-  #dialer(target: JoinTarget, roomKey: RoomKey): () => Promise<MemberSession> {
-    if (target.swarm) {
-      const dialer = this.swarm!.search(target.roomId, roomKey);
-      return () => dialer.dial();
-    }
-    const { address, port, roomId } = target as Required<Omit<JoinTarget, 'swarm'>>;
-    return () => connectSession({ address, port, roomId, roomKey });
-  }
-
-  #publishRooms(): void {
-    this.#rooms = mergeRooms(this.#lanRooms, this.#swarmRooms);
-    this.emit('ui', { type: 'rooms', rooms: this.#rooms });
-  }
-
-  #assertIdle(): void {
+  async #entry<R extends Room>(open: (signal: AbortSignal) => Promise<{ room: R; phase: Phase }>): Promise<R> {
     if (this.#closing) throw new CamvidError('CLOSED', 'The agent is shutting down.');
-    if (this.#phase !== 'idle') throw new CamvidError('ALREADY_IN_ROOM');
+    if (this.#room || this.#entering) throw new CamvidError('ALREADY_IN_ROOM');
+    const abort = new AbortController();
+    const work = (async () => {
+      const { room, phase } = await open(abort.signal);
+      if (abort.signal.aborted) {
+        await room.close();
+        throw new CamvidError('CLOSED', 'Left the room before it was ready.');
+      }
+      this.#room = room;
+      this.#setRoster(room.roster());
+      this.#setPhase(phase);
+      const { ctx } = room;
+      const entries = this.#order.map(([name, f]) =>
+        Promise.resolve()
+          .then(() => f.enterRoom?.(ctx, ctx.signal))
+          .catch((err: Error) => log.error(`${name} could not enter the room:`, err.message)),
+      );
+      await Promise.all(entries);
+      return room;
+    })();
+    this.#entering = { abort, settled: work.then(() => {}, () => {}) };
+    try {
+      return await work;
+    } finally {
+      if (this.#entering?.abort === abort) this.#entering = null;
+    }
   }
 
   #setPhase(phase: Phase): void {
@@ -407,10 +310,11 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend {
 
   #setRoster(members: RosterEntry[]): void {
     this.#roster = members;
-    this.emit('ui', { type: 'roster', members });
+    this.emit('roster', members);
+    this.ui.push({ type: 'roster', members });
   }
 
   #emitState(): void {
-    this.emit('ui', { type: 'state', state: this.state() });
+    this.ui.push({ type: 'state', state: this.state() });
   }
 }

@@ -4,14 +4,14 @@
  * the roster); this only checks who may do what.
  */
 import { CamvidError } from '../protocol/errors.js';
-import type { Agent } from './agent.js';
+import type { Feature, FeatureHost } from './feature-host.js';
 
-export class ClassroomControls {
-  constructor(private readonly agent: Agent) {
-    agent.onUiRequest('hand-raise', async (req) => this.raiseHand(req.up));
-    agent.onUiRequest('hand-lower', async (req) => this.#host().setHand(req.member, false));
-    agent.onUiRequest('chat-mute', async (req) => this.#host().setMuted(req.member, req.muted));
-    agent.onUiRequest('member-remove', async (req) => this.#host().remove(req.member));
+export class ClassroomControls implements Feature {
+  constructor(private readonly agent: FeatureHost) {
+    agent.ui.handle('hand-raise', async (req) => this.raiseHand(req.up));
+    agent.ui.handle('hand-lower', async (req) => this.#host().setHand(req.member, false));
+    agent.ui.handle('chat-mute', async (req) => this.#host().setMuted(req.member, req.muted));
+    agent.ui.handle('member-remove', async (req) => this.#host().remove(req.member));
   }
 
   raiseHand(up: boolean): void {

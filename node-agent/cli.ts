@@ -10,14 +10,14 @@ import { CamvidError, toCamvidError } from '../protocol/errors.js';
 import { shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
-import { wireChatHeadless } from './chat/chat-cli.js';
-import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, runPuts, wireShare } from './files/files-cli.js';
+import { wireChatHeadless } from './cli/chat-cli.js';
+import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, runPuts, wireShare } from './cli/files-cli.js';
 import { RoomBrowser } from './discovery/room-browser.js';
-import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './media/media-cli.js';
-import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './labs/lab-cli.js';
-import { checkPodcastArgs, configurePodcast, PODCAST_AGENT_OPTIONS, PODCAST_HEADLESS_OPTIONS, PODCAST_HOST_OPTIONS, PODCAST_USAGE, startHostPodcast, wirePodcastHeadless } from './podcast/podcast-cli.js';
+import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './cli/media-cli.js';
+import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './cli/lab-cli.js';
+import { checkPodcastArgs, configurePodcast, PODCAST_AGENT_OPTIONS, PODCAST_HEADLESS_OPTIONS, PODCAST_HOST_OPTIONS, PODCAST_USAGE, startHostPodcast, wirePodcastHeadless } from './cli/podcast-cli.js';
 import { formatRoomCode, parseRoomCode } from '../protocol/swarm.js';
-import { runDhtNode, SWARM_OPTIONS, SWARM_USAGE, swarmAgentOptions, wireSwarmLines } from './swarm/swarm-cli.js';
+import { runDhtNode, SWARM_OPTIONS, SWARM_USAGE, swarmAgentOptions, wireSwarmLines } from './cli/swarm-cli.js';
 import { ensureUiBundle } from './ui-server/ui-bundle.js';
 import { UiServer } from './ui-server/ui-server.js';
 
@@ -210,7 +210,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       await startHostSource(agent, v);
       await startHostPodcast(agent, v);
       const room = agent.state().room!;
-      console.log(`hosting "${room.name}" (${shortId(room.id)}) on port ${host.server.port}; students can join at ${agent.joinAddresses().join(', ')}`);
+      console.log(`hosting "${room.name}" (${shortId(room.id)}) on port ${host.host.server.port}; students can join at ${agent.joinAddresses().join(', ')}`);
       if (agent.swarm) console.log(`room code: ${formatRoomCode(room.id)} (over the swarm: camvid join --room-id ${formatRoomCode(room.id)} --swarm --bootstrap ${v.bootstrap})`);
       if (!v['no-ui']) ui = await startUi(agent, v);
     } catch (err) {
@@ -247,7 +247,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const agent = await startAgent(v);
     const joinStarted = performance.now();
     try {
-      const member = await agent.join({
+      const { member } = await agent.join({
         name: v.name as string,
         password: v.password as string,
         roomName: v.room as string | undefined,
@@ -334,7 +334,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   },
 
   async mail(args) {
-    const { mailCommand, MAIL_OPTIONS } = await import('./mail/mail-command.js');
+    const { mailCommand, MAIL_OPTIONS } = await import('./cli/mail-command.js');
     const v = parse(args, MAIL_OPTIONS) as Record<string, string | boolean | string[] | undefined>;
     return mailCommand(v, () => startAgent({ ...(v as Record<string, string | boolean | undefined>), 'no-mdns': true }));
   },

@@ -1,11 +1,12 @@
 /**
- * The feature services an agent composes. Each is created with the agent (after its store is
- * open), follows it into and out of rooms through `agent.on('room')`, and is closed by
- * `Agent.close()` in reverse order. Add a feature with one field here.
+ * The feature services an agent composes, in one declared order: created in it, entered into each
+ * room in it (the relay first, so the live class and the podcast find it in the room), and closed
+ * in reverse. Each takes the narrow `FeatureHost` (node-agent/feature-host.ts), never the agent.
+ * Add a feature with one line in `startFeatures`.
  */
-import type { Agent } from './agent.js';
 import { ChatService } from './chat/chat-service.js';
 import { ClassroomControls } from './classroom-controls.js';
+import type { Feature, FeatureHost } from './feature-host.js';
 import { FileService } from './files/file-service.js';
 import { LabService } from './labs/lab-service.js';
 import { MailService } from './mail/mail-service.js';
@@ -14,25 +15,43 @@ import { MediaRelay } from './media/media-relay.js';
 import { PodcastService } from './podcast/podcast-service.js';
 
 export interface Features {
+  media: MediaRelay;
   chat: ChatService;
   classroom: ClassroomControls;
   files: FileService;
   labs: LabService;
   mail: MailService;
-  media: MediaRelay;
-  /** after `media`, so it closes first */
-  podcast: PodcastService;
-  /** the instructor's page as the camera, pages watching; after `media`, so it closes first */
+  /** the instructor's page as the camera, pages watching; uses `media` */
   live: LiveClass;
+  /** uses `media` */
+  podcast: PodcastService;
 }
 
-export function startFeatures(agent: Agent): Features {
-  const media = new MediaRelay(agent);
-  return { chat: new ChatService(agent), classroom: new ClassroomControls(agent), files: new FileService(agent), labs: new LabService(agent), mail: new MailService(agent), media, live: new LiveClass(agent, media), podcast: new PodcastService(agent, media) };
-}
-
-export async function closeFeatures(features: Features): Promise<void> {
-  for (const feature of Object.values(features).reverse() as { close(): void | Promise<void> }[]) {
-    await feature.close();
+/**
+ * Creates every feature in order. When one throws, those already made are closed (reverse order)
+ * before the error propagates, so a failed start leaves nothing running.
+ */
+export async function startFeatures(host: FeatureHost): Promise<{ features: Features; order: [name: string, feature: Feature][] }> {
+  const order: [string, Feature][] = [];
+  const add = <F extends Feature>(name: keyof Features, feature: F): F => {
+    order.push([name, feature]);
+    return feature;
+  };
+  try {
+    const media = add('media', new MediaRelay());
+    const features: Features = {
+      media,
+      chat: add('chat', new ChatService(host)),
+      classroom: add('classroom', new ClassroomControls(host)),
+      files: add('files', new FileService(host)),
+      labs: add('labs', new LabService(host)),
+      mail: add('mail', new MailService(host)),
+      live: add('live', new LiveClass(host, media)),
+      podcast: add('podcast', new PodcastService(host, media)),
+    };
+    return { features, order };
+  } catch (err) {
+    for (const [, feature] of order.reverse()) await Promise.resolve(feature.close()).catch(() => {});
+    throw err;
   }
 }

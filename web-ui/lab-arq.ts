@@ -12,6 +12,7 @@ import { ARQ_PROTOCOL_NAMES, ARQ_PROTOCOLS, type ArqProtocol, DEFAULT_SEGMENT_SI
 import { type ArqSimulationResult, defaultSimulatedTimeout, simulateArq } from '../protocol/labs/arq-simulation.js';
 import { sharedStyles } from './shared-styles.js';
 import type { SweepSeries } from './lab-sweep-chart.js';
+import type { ArqParams } from './lab-arq-network.js';
 import './lab-arq-network.js';
 import './lab-sequence-diagram.js';
 import './lab-sweep-chart.js';
@@ -22,15 +23,6 @@ const PLAY_MS_PER_SECOND = 8;
 const SWEEP_LOSSES = Array.from({ length: 11 }, (_, i) => i * 0.05);
 const SWEEP_SEGMENTS = 400;
 
-export interface ArqParams {
-  protocol: ArqProtocol;
-  window: number;
-  timeout: number;
-  loss: number;
-  ackLoss: number;
-  seed: number;
-  segments: number;
-}
 
 /** The run the page shows: the same call the CLI's --simulate makes for a file of that size. */
 export function simulateParams(p: ArqParams): ArqSimulationResult {

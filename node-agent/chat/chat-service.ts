@@ -1,10 +1,10 @@
 /**
- * Chat for one agent: follows the agent into and out of rooms, runs the host's sequencer or a
- * member's receiver and outbox, and answers the UI. Owned by the agent (node-agent/features.ts).
+ * Chat for one agent: enters each room the agent enters, runs the host's sequencer or a member's
+ * receiver and outbox, and answers the UI. A feature of the agent (node-agent/features.ts).
  */
 import { CamvidError } from '../../protocol/errors.js';
 import type { ChatRecord } from '../../protocol/chat.js';
-import type { Agent, RoomContext } from '../agent.js';
+import { onAbort, type Feature, type FeatureHost, type RoomContext } from '../feature-host.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { ChatLog } from './chat-log.js';
 import { ChatStore, type OutboxEntry } from './chat-store.js';
@@ -19,25 +19,19 @@ export type ChatServiceEvents = {
   refused: [id: string, code: string, message: string];
 };
 
-export class ChatService extends TypedEmitter<ChatServiceEvents> {
+export class ChatService extends TypedEmitter<ChatServiceEvents> implements Feature {
   readonly store: ChatStore;
   #log: ChatLog | null = null;
   #host: HostChat | null = null;
   #member: MemberChat | null = null;
-  /** bumps on every room change, so a slow attach for an old room is dropped */
-  #generation = 0;
-  /** settles when the latest room change has been applied */
+  /** settles when the latest room has been entered */
   #attached: Promise<void> = Promise.resolve();
-  readonly #off: () => void;
 
-  constructor(private readonly agent: Agent) {
+  constructor(private readonly agent: FeatureHost) {
     super();
     this.store = new ChatStore(agent.store);
-    this.#off = agent.on('room', (ctx) => {
-      this.#attached = this.#onRoom(ctx);
-    });
-    agent.onUiRequest('chat-send', async (req) => ({ id: await this.send(req.text) }));
-    agent.onUiRequest('chat-log', async () => ({
+    agent.ui.handle('chat-send', async (req) => ({ id: await this.send(req.text) }));
+    agent.ui.handle('chat-log', async () => ({
       ready: await this.#attached,
       records: this.#log ? (await this.store.tail(this.#log.roomId, UI_HISTORY)).map((i) => i.rec) : [],
       pending: this.pending,
@@ -72,24 +66,26 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
     return (await this.store.range(this.#log.roomId, 0)).map((i) => i.rec);
   }
 
+  enterRoom(ctx: RoomContext, signal: AbortSignal): Promise<void> {
+    this.#attached = this.#enter(ctx, signal);
+    return this.#attached;
+  }
+
   close(): void {
-    this.#off();
     this.#detach();
     this.removeAllListeners();
   }
 
-  async #onRoom(ctx: RoomContext | null): Promise<void> {
-    const generation = ++this.#generation;
-    this.#detach();
-    if (!ctx) return;
+  async #enter(ctx: RoomContext, signal: AbortSignal): Promise<void> {
     const last = await this.store.lastSeq(ctx.roomId);
     const pending = ctx.member ? await this.store.outbox(ctx.roomId) : [];
-    if (generation !== this.#generation) return;
+    if (signal.aborted) return;
+    onAbort(signal, () => this.#detach());
     const log = new ChatLog(ctx.roomId, this.store, ctx.edges, last, !!ctx.host);
     this.#log = log;
     log.on('message', (rec) => {
       this.emit('message', rec);
-      this.agent.pushUi({ type: 'chat-message', rec });
+      this.agent.ui.push({ type: 'chat-message', rec });
     });
     if (ctx.host) {
       this.#host = new HostChat(ctx.host, log, this.store, ctx.me.id);
@@ -97,11 +93,11 @@ export class ChatService extends TypedEmitter<ChatServiceEvents> {
       this.#member = new MemberChat(ctx.member, log, this.store, pending);
       this.#member.on('outbox', (p) => {
         this.emit('outbox', p);
-        this.agent.pushUi({ type: 'chat-outbox', pending: p });
+        this.agent.ui.push({ type: 'chat-outbox', pending: p });
       });
       this.#member.on('refused', (id, code, message) => {
         this.emit('refused', id, code, message);
-        this.agent.pushUi({ type: 'chat-refused', id, code, message });
+        this.agent.ui.push({ type: 'chat-refused', id, code, message });
       });
     }
   }

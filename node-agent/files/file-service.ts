@@ -1,21 +1,25 @@
 /**
  * File sharing for one agent: the host's share (listings and manifests answered over member
- * sessions), the chunk relay on every agent, and downloads. Owned by the agent (features.ts).
+ * sessions), the chunk relay on every agent, downloads and uploads. A feature of the agent
+ * (node-agent/features.ts).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire } from '../../protocol/errors.js';
 import type { FileEntry, ManifestPage } from '../../protocol/files.js';
-import type { Agent, RoomContext } from '../agent.js';
+import { background } from '../background.js';
+import { onAbort, type Feature, type FeatureHost, type RoomContext } from '../feature-host.js';
+import { createLogger } from '../log.js';
 import type { FeatureMemberMessage } from '../overlay/room-host.js';
 import type { FeatureHostMessage } from '../overlay/room-member.js';
 import { ChunkCache } from './chunk-cache.js';
 import { ChunkRelay } from './chunk-relay.js';
 import { Download } from './download.js';
 import { ShareHost } from './share-host.js';
-import { registerUiUploads } from './ui-uploads.js';
+import { UiUploads } from './ui-uploads.js';
 import { DEFAULT_UPLOAD_CAP, UploadReceiver, uploadFile } from './uploads.js';
 
+const log = createLogger('agent:files');
 const REQUEST_TIMEOUT_MS = 30_000;
 
 interface Waiting {
@@ -24,7 +28,7 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
-export class FileService {
+export class FileService implements Feature {
   relay: ChunkRelay | null = null;
   uploads: UploadReceiver | null = null;
   /** largest upload the host accepts, bytes */
@@ -34,17 +38,17 @@ export class FileService {
   #ctx: RoomContext | null = null;
   readonly #cache: ChunkCache;
   readonly #waiting = new Map<number, Waiting>();
-  readonly #disposables: (() => void)[] = [];
+  /** room-scoped listeners */
+  #roomOff: (() => void)[] = [];
   #nextReq = 1;
-  readonly #closeUiUploads: () => Promise<void>;
+  readonly #uiUploads: UiUploads;
 
-  constructor(private readonly agent: Agent) {
+  constructor(private readonly agent: FeatureHost) {
     this.#cache = new ChunkCache(path.join(agent.store.dir, 'cache', 'chunks'));
-    this.#disposables.push(agent.on('room', (ctx) => this.#onRoom(ctx)));
-    this.#closeUiUploads = registerUiUploads(agent);
-    agent.onUiRequest('files-list', async (req) => ({ entries: await this.list(req.path) }));
-    agent.onUiRequest('files-get', async (req) => this.#downloadForUi(req.path));
-    agent.onUiRequest('files-share', async (req) => {
+    this.#uiUploads = new UiUploads(agent, (file) => this.upload(file));
+    agent.ui.handle('files-list', async (req) => ({ entries: await this.list(req.path) }));
+    agent.ui.handle('files-get', async (req) => this.#downloadForUi(req.path));
+    agent.ui.handle('files-share', async (req) => {
       const s = await stat(req.dir).catch(() => null);
       if (!s?.isDirectory()) throw new CamvidError('FILE_NOT_FOUND', `No folder at ${req.dir}.`);
       this.setShare(req.dir);
@@ -60,7 +64,7 @@ export class FileService {
     const push = (p: { done: number; chunks: number; size: number; resumed: number }, state: 'running' | 'done' | 'failed', extra = {}) => {
       const secs = (performance.now() - started) / 1000;
       const rate = ((p.done - p.resumed) * (p.size / Math.max(1, p.chunks))) / Math.max(0.001, secs);
-      this.agent.pushUi({ type: 'files-progress', path: rel, done: p.done, chunks: p.chunks, size: p.size, rate, state, ...extra });
+      this.agent.ui.push({ type: 'files-progress', path: rel, done: p.done, chunks: p.chunks, size: p.size, rate, state, ...extra });
     };
     dl.on('progress', (p) => {
       const now = performance.now();
@@ -68,9 +72,13 @@ export class FileService {
       last = now;
       push(p, 'running');
     });
-    dl.run().then(
-      (r) => push(r, 'done', { out: r.out }),
-      (err: CamvidError) => push({ done: 0, chunks: 0, size: 0, resumed: 0 }, 'failed', { error: err.message }),
+    background(
+      dl.run().then(
+        (r) => push(r, 'done', { out: r.out }),
+        (err: CamvidError) => push({ done: 0, chunks: 0, size: 0, resumed: 0 }, 'failed', { error: err.message }),
+      ),
+      log,
+      `download of ${rel}`,
     );
     return { started: true };
   }
@@ -79,7 +87,11 @@ export class FileService {
   setShare(dir: string | null): void {
     this.#shareDir = dir && path.resolve(dir);
     this.#share = this.#shareDir ? new ShareHost(this.#shareDir) : null;
-    if (this.#ctx) this.#onRoom(this.#ctx);
+    const ctx = this.#ctx;
+    if (ctx) {
+      this.#detach();
+      this.#attach(ctx);
+    }
   }
 
   async list(rel: string): Promise<FileEntry[]> {
@@ -110,10 +122,18 @@ export class FileService {
     return uploadFile(link, file, onProgress);
   }
 
+  enterRoom(ctx: RoomContext, signal: AbortSignal): void {
+    this.#attach(ctx);
+    onAbort(signal, () => {
+      this.#detach();
+      this.#ctx = null;
+    });
+  }
+
   async close(): Promise<void> {
-    for (const d of this.#disposables.splice(0)) d();
     this.#detach();
-    await this.#closeUiUploads();
+    this.#ctx = null;
+    await this.#uiUploads.close();
   }
 
   #requireShare(): ShareHost {
@@ -121,18 +141,16 @@ export class FileService {
     return this.#share;
   }
 
-  #onRoom(ctx: RoomContext | null): void {
-    this.#detach();
+  #attach(ctx: RoomContext): void {
     this.#ctx = ctx;
-    if (!ctx) return;
     this.relay = new ChunkRelay(ctx.edges, ctx.host ? this.#share : null, this.#cache);
     if (ctx.host) {
       const host = ctx.host;
-      this.#disposables.push(host.on('feature', (id, msg) => void this.#answer(id, msg)));
+      this.#roomOff.push(host.on('feature', (id, msg) => background(this.#answer(id, msg), log, 'a share request')));
       this.uploads = new UploadReceiver(ctx.edges, path.join(this.agent.store.dir, 'uploads'), (id) => host.memberName(id), this.uploadCap);
-      this.uploads.on('uploaded', (u) => this.agent.pushUi({ type: 'files-uploaded', student: u.student, name: u.name, size: u.size }));
+      this.uploads.on('uploaded', (u) => this.agent.ui.push({ type: 'files-uploaded', student: u.student, name: u.name, size: u.size }));
     } else if (ctx.member) {
-      this.#disposables.push(ctx.member.on('feature', (msg) => this.#onReply(msg)));
+      this.#roomOff.push(ctx.member.on('feature', (msg) => this.#onReply(msg)));
     }
   }
 
@@ -146,8 +164,7 @@ export class FileService {
       w.reject(new CamvidError('NOT_IN_ROOM', 'Left the room.'));
     }
     this.#waiting.clear();
-    // Room-scoped listeners were pushed after the agent's one; drop them.
-    for (const d of this.#disposables.splice(1)) d();
+    for (const off of this.#roomOff.splice(0)) off();
   }
 
   async #answer(memberId: string, msg: FeatureMemberMessage): Promise<void> {
@@ -178,7 +195,7 @@ export class FileService {
         reject(new CamvidError('CLOSED', 'Not connected to the host right now.'));
       }
     }).then((reply) => {
-      if (reply.error) throw new CamvidError(reply.error.code === 'PATH_OUTSIDE_SHARE' ? 'PATH_OUTSIDE_SHARE' : 'FILE_NOT_FOUND', reply.error.message);
+      if (reply.error) throw errorFromWire(reply.error);
       return reply;
     });
   }

@@ -3,69 +3,114 @@
  * file in base64 pieces (each request well under the UI socket's 64 KiB) into a staging folder in
  * the agent's data folder; then the agent uploads it to the host like `--put`. The host's UI lists
  * what arrived in `<data>/uploads/<student>/`.
+ *
+ * A staged upload belongs to the page that began it: when that page's socket closes, its file is
+ * closed and its staging folder removed, so an abandoned tab leaves no open file behind.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
-import type { Agent } from '../agent.js';
+import type { FeatureHost } from '../feature-host.js';
+import { background } from '../background.js';
+import { createLogger } from '../log.js';
+import type { UiSession } from '../ui-server/ui-server.js';
 import { sanitizeFileName } from './share-path.js';
+
+const log = createLogger('agent:files');
 
 interface Staged {
   file: string;
   fh: FileHandle;
   size: number;
   written: number;
+  session: number;
+  offSession: () => void;
 }
 
-export function registerUiUploads(agent: Agent): () => Promise<void> {
-  const staging = path.join(agent.store.dir, 'outgoing');
-  const staged = new Map<string, Staged>();
-  const take = (id: string) => {
-    const s = staged.get(id);
-    if (!s) throw new CamvidError('BAD_MESSAGE', 'No such upload in progress.');
-    return s;
-  };
-  agent.onUiRequest('files-put-begin', async (req) => {
-    const upload = randomBytes(8).toString('hex');
-    const dir = path.join(staging, upload);
-    await mkdir(dir, { recursive: true });
-    const file = path.join(dir, sanitizeFileName(req.name));
-    staged.set(upload, { file, fh: await open(file, 'w'), size: req.size, written: 0 });
-    return { upload };
-  });
-  agent.onUiRequest('files-put-chunk', async (req) => {
-    const s = take(req.upload);
-    const data = Buffer.from(req.data, 'base64');
-    if (req.offset + data.length > s.size) throw new CamvidError('BAD_MESSAGE', 'More data than the file’s size.');
-    await s.fh.write(data, 0, data.length, req.offset);
-    s.written += data.length;
-  });
-  agent.onUiRequest('files-put-end', async (req) => {
-    const s = take(req.upload);
-    staged.delete(req.upload);
-    await s.fh.close();
-    try {
-      if (s.written !== s.size) throw new CamvidError('BAD_MESSAGE', 'The file did not arrive whole from the page.');
-      return { stored: await agent.features.files.upload(s.file) };
-    } finally {
-      await rm(path.dirname(s.file), { recursive: true, force: true });
-    }
-  });
-  agent.onUiRequest('files-uploads', async () => {
-    const root = path.join(agent.store.dir, 'uploads');
-    const out: { student: string; name: string; size: number }[] = [];
-    for (const student of await readdir(root).catch(() => [] as string[])) {
-      if (student.startsWith('.')) continue;
-      for (const name of await readdir(path.join(root, student)).catch(() => [] as string[])) {
-        const s = await stat(path.join(root, student, name)).catch(() => null);
-        if (s?.isFile()) out.push({ student, name, size: s.size });
+export class UiUploads {
+  readonly #staging: string;
+  readonly #staged = new Map<string, Staged>();
+  #closing: Promise<void> | null = null;
+
+  /** `upload` sends a whole local file to the host and resolves with where it was stored. */
+  constructor(
+    host: Pick<FeatureHost, 'store' | 'ui'>,
+    upload: (file: string) => Promise<string>,
+  ) {
+    this.#staging = path.join(host.store.dir, 'outgoing');
+    const uploadsDir = path.join(host.store.dir, 'uploads');
+    host.ui.handle('files-put-begin', (req, session) => this.#begin(req.name, req.size, session));
+    host.ui.handle('files-put-chunk', async (req, session) => {
+      const s = this.#take(req.upload, session);
+      const data = Buffer.from(req.data, 'base64');
+      if (req.offset + data.length > s.size) throw new CamvidError('BAD_MESSAGE', 'More data than the file’s size.');
+      await s.fh.write(data, 0, data.length, req.offset);
+      s.written += data.length;
+    });
+    host.ui.handle('files-put-end', async (req, session) => {
+      const s = this.#take(req.upload, session);
+      this.#forget(req.upload);
+      try {
+        await s.fh.close();
+        if (s.written !== s.size) throw new CamvidError('BAD_MESSAGE', 'The file did not arrive whole from the page.');
+        return { stored: await upload(s.file) };
+      } finally {
+        await rm(path.dirname(s.file), { recursive: true, force: true });
       }
+    });
+    host.ui.handle('files-uploads', async () => ({ uploads: await listUploads(uploadsDir) }));
+  }
+
+  /** Closes and removes every staged upload. */
+  close(): Promise<void> {
+    this.#closing ??= Promise.all([...this.#staged.keys()].map((id) => this.#discard(id))).then(() => {});
+    return this.#closing;
+  }
+
+  async #begin(name: string, size: number, session: UiSession): Promise<{ upload: string }> {
+    if (this.#closing) throw new CamvidError('CLOSED', 'The agent is shutting down.');
+    const upload = randomBytes(8).toString('hex');
+    const dir = path.join(this.#staging, upload);
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, sanitizeFileName(name));
+    const fh = await open(file, 'w');
+    const offSession = session.onClose(() => background(this.#discard(upload), log, 'discarding an abandoned upload'));
+    this.#staged.set(upload, { file, fh, size, written: 0, session: session.id, offSession });
+    return { upload };
+  }
+
+  /** The staged upload `id`, only for the page that began it. */
+  #take(id: string, session: UiSession): Staged {
+    const s = this.#staged.get(id);
+    if (!s || s.session !== session.id) throw new CamvidError('BAD_MESSAGE', 'No such upload in progress.');
+    return s;
+  }
+
+  #forget(id: string): Staged | undefined {
+    const s = this.#staged.get(id);
+    this.#staged.delete(id);
+    s?.offSession();
+    return s;
+  }
+
+  async #discard(id: string): Promise<void> {
+    const s = this.#forget(id);
+    if (!s) return;
+    await s.fh.close().catch(() => {});
+    await rm(path.dirname(s.file), { recursive: true, force: true });
+  }
+}
+
+/** What students handed in: `<uploads>/<student>/<name>`, dot-entries left out. */
+async function listUploads(root: string): Promise<{ student: string; name: string; size: number }[]> {
+  const out: { student: string; name: string; size: number }[] = [];
+  for (const student of await readdir(root).catch(() => [] as string[])) {
+    if (student.startsWith('.')) continue;
+    for (const name of await readdir(path.join(root, student)).catch(() => [] as string[])) {
+      const s = await stat(path.join(root, student, name)).catch(() => null);
+      if (s?.isFile()) out.push({ student, name, size: s.size });
     }
-    return { uploads: out };
-  });
-  return async () => {
-    for (const s of staged.values()) await s.fh.close().catch(() => {});
-    staged.clear();
-  };
+  }
+  return out;
 }

@@ -10,10 +10,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CtlMessage } from '../../protocol/ctl.js';
-import { CamvidError, toCamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire, toCamvidError } from '../../protocol/errors.js';
 import { ArqConfigError, type ArqProtocol, FRAME_HEADER_BYTES, FRAME_KINDS, resolveArqConfig } from '../../protocol/labs/arq.js';
 import type { LabArqNetResult, LabArqReceived } from '../../protocol/labs/lab-messages.js';
-import type { Agent, RoomContext } from '../agent.js';
+import { onAbort, type Feature, type FeatureHost, type RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
@@ -55,7 +55,7 @@ type LabCtl = Extract<CtlMessage, { type: `lab-${string}` }>;
 const isLabCtl = (m: CtlMessage): m is LabCtl => m.type.startsWith('lab-');
 const key = (link: PeerLink, transfer: number) => `${link.edge}/${transfer}`;
 
-export class LabService extends TypedEmitter<LabServiceEvents> {
+export class LabService extends TypedEmitter<LabServiceEvents> implements Feature {
   /** lab frames and messages that belonged to no transfer (late, foreign or garbage) */
   stray = 0;
   readonly #outgoing = new Map<string, ArqPeerSend>();
@@ -63,13 +63,10 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
   readonly #watched = new WeakSet<PeerLink>();
   #roomOff: (() => void)[] = [];
   #closed = false;
-  readonly #off: () => void;
 
-  constructor(private readonly agent: Agent) {
+  constructor(private readonly agent: FeatureHost) {
     super();
-    this.#off = agent.on('room', (ctx) => this.#onRoom(ctx));
-    if (agent.room) this.#onRoom(agent.room);
-    agent.onUiRequest('lab-arq-run', (req) =>
+    agent.ui.handle('lab-arq-run', (req) =>
       this.runArq(req.peer, {
         protocol: req.protocol,
         window: req.window,
@@ -84,7 +81,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
 
   /** Where received files go: `<data folder>/labs/receive.txt`. */
   get receiveDir(): string {
-    return path.join(this.agent.opts.dataDir, 'labs');
+    return path.join(this.agent.store.dir, 'labs');
   }
 
   /** Sends a file to `peer` (a member id) with ARQ over a direct edge; resolves with the summary. */
@@ -94,7 +91,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
     if (!ctx) throw new CamvidError('NOT_IN_ROOM');
     if (peer === ctx.me.id) throw new CamvidError('BAD_MESSAGE', 'Pick another member: the lab runs between two people.');
     if (this.#outgoing.size >= MAX_OUTGOING) throw new CamvidError('THROTTLED', `At most ${MAX_OUTGOING} lab transfers at a time.`);
-    const peerName = this.agent.snapshot().roster.find((m) => m.id === peer)?.name;
+    const peerName = this.agent.roster().find((m) => m.id === peer)?.name;
     if (!peerName) throw new CamvidError('NOT_IN_ROOM', 'That member is not in the room.');
     const data = o.data ?? (await readFile(SAMPLE_SEND_FILE));
     const link = await this.#connect(ctx, peer);
@@ -157,7 +154,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
   async runArqWith(name: string, o: LabArqRunOptions, waitMs = 60_000): Promise<LabArqNetResult> {
     const find = () => {
       const me = this.agent.room?.me.id;
-      return this.agent.snapshot().roster.find((m) => m.name === name && m.id !== me && m.state === 'connected');
+      return this.agent.roster().find((m) => m.name === name && m.id !== me && m.state === 'connected');
     };
     let member = find();
     if (!member) {
@@ -166,8 +163,8 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
           off();
           reject(new CamvidError('NOT_IN_ROOM', `No member called "${name}" joined within ${waitMs / 1000} s.`));
         }, waitMs);
-        const off = this.agent.on('ui', (ev) => {
-          const m = ev.type === 'roster' ? find() : undefined;
+        const off = this.agent.onRoster(() => {
+          const m = find();
           if (!m) return;
           clearTimeout(timer);
           off();
@@ -194,7 +191,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
             if (link.opts.kind === 'direct' && link.peerId === peer) reject(new CamvidError('UNREACHABLE', 'The direct connection failed.'));
           });
         });
-        const opening = this.agent.connectDirect(peer);
+        const opening = ctx.connectDirect(peer);
         opening.catch(() => {}); // settled by the race below, or abandoned for a retry
         return await Promise.race([opening, failed]);
       } catch (err) {
@@ -210,14 +207,13 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#off();
     this.#detach();
     this.removeAllListeners();
   }
 
-  #onRoom(ctx: RoomContext | null): void {
-    this.#detach();
-    if (!ctx || this.#closed) return;
+  enterRoom(ctx: RoomContext, signal: AbortSignal): void {
+    if (this.#closed) return;
+    onAbort(signal, () => this.#detach());
     const { edges } = ctx;
     this.#roomOff.push(edges.on('open', (link) => this.#watch(link)));
     for (const link of edges.directLinks()) if (link.isOpen) this.#watch(link);
@@ -269,7 +265,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
       case 'lab-arq-abort': {
         const run = this.#outgoing.get(k);
         run?.onCtl(msg);
-        this.#incoming.get(k)?.abort(new CamvidError(msg.code, msg.message), false);
+        this.#incoming.get(k)?.abort(errorFromWire(msg), false);
         return;
       }
     }
@@ -283,7 +279,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
     if (this.#incoming.size >= MAX_INCOMING) {
       return void refuse(new CamvidError('THROTTLED', `Already receiving ${MAX_INCOMING} lab transfers; try again later.`));
     }
-    const fromName = this.agent.snapshot().roster.find((m) => m.id === link.peerId)?.name ?? link.peerId;
+    const fromName = this.agent.roster().find((m) => m.id === link.peerId)?.name ?? link.peerId;
     try {
       const rx = new ArqPeerReceive(link, start, {
         dir: this.receiveDir,
@@ -291,7 +287,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> {
           const received: LabArqReceived = { from: link.peerId, fromName, ...info };
           log.info(`ARQ from ${fromName}: ${info.size} B → ${info.file} (${info.identical ? 'identical' : 'DIFFERENT'})`);
           this.emit('received', received);
-          this.agent.pushUi({ type: 'lab-arq-received', received });
+          this.agent.ui.push({ type: 'lab-arq-received', received });
         },
         onClosed: () => {
           if (this.#incoming.get(k) === rx) this.#incoming.delete(k);

@@ -12,7 +12,7 @@ import {
   formatAddress,
   parseAddressList,
 } from '../../protocol/mail.js';
-import type { Agent } from '../agent.js';
+import type { Feature, FeatureHost } from '../feature-host.js';
 import { createLogger } from '../log.js';
 import { buildMessage, newMessageId, resolveAttachments } from './mail-message.js';
 import { MailOutbox, type RetryPolicy } from './mail-outbox.js';
@@ -22,7 +22,7 @@ import { DEFAULT_SMTP_TIMEOUTS, SmtpFailure, smtpAttempt, type SmtpTimeouts } fr
 const log = createLogger('agent:mail');
 
 /** What the mail service needs of its agent. */
-export type MailHost = Pick<Agent, 'store' | 'onUiRequest' | 'pushUi'>;
+export type MailHost = Pick<FeatureHost, 'store' | 'ui'>;
 
 export interface MailServiceOptions {
   retry?: Partial<RetryPolicy>;
@@ -46,7 +46,7 @@ export function mailOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): MailSe
   return { retry };
 }
 
-export class MailService {
+export class MailService implements Feature {
   readonly settings: MailSettingsFile;
   readonly outbox: MailOutbox;
   /** settles once the settings and the outbox are loaded (and crash leftovers settled) */
@@ -67,8 +67,8 @@ export class MailService {
       retry: opts.retry,
       timeouts: opts.timeouts,
     }));
-    outbox.on('update', (mail) => agent.pushUi({ type: 'mail-update', mail }));
-    outbox.on('removed', (id) => agent.pushUi({ type: 'mail-removed', id }));
+    outbox.on('update', (mail) => agent.ui.push({ type: 'mail-update', mail }));
+    outbox.on('removed', (id) => agent.ui.push({ type: 'mail-removed', id }));
     this.ready = (async () => {
       await settings.load();
       await outbox.open();
@@ -76,20 +76,20 @@ export class MailService {
     this.ready.catch((err) => log.error('mail outbox could not start:', (err as Error).message));
 
     const ready = <T>(fn: () => Promise<T> | T) => this.ready.then(fn);
-    agent.onUiRequest('mail-settings-get', () => ready(() => this.settings.view()));
-    agent.onUiRequest('mail-settings-save', ({ id: _id, type: _t, ...input }) => this.saveSettings(input));
-    agent.onUiRequest('mail-test', (req) => this.sendTest(req.to));
-    agent.onUiRequest('mail-send', ({ id: _id, type: _t, ...draft }) => this.send(draft));
-    agent.onUiRequest('mail-list', () => ready(() => this.outbox.list()));
-    agent.onUiRequest('mail-retry', (req) => ready(() => this.outbox.retry(req.mailId)));
-    agent.onUiRequest('mail-delete', (req) => ready(() => this.outbox.remove(req.mailId)));
+    agent.ui.handle('mail-settings-get', () => ready(() => this.settings.view()));
+    agent.ui.handle('mail-settings-save', ({ id: _id, type: _t, ...input }) => this.saveSettings(input));
+    agent.ui.handle('mail-test', (req) => this.sendTest(req.to));
+    agent.ui.handle('mail-send', ({ id: _id, type: _t, ...draft }) => this.send(draft));
+    agent.ui.handle('mail-list', () => ready(() => this.outbox.list()));
+    agent.ui.handle('mail-retry', (req) => ready(() => this.outbox.retry(req.mailId)));
+    agent.ui.handle('mail-delete', (req) => ready(() => this.outbox.remove(req.mailId)));
   }
 
   async saveSettings(input: MailSettingsInput): Promise<MailSettingsView> {
     await this.ready;
     await this.settings.save(input);
     const view = this.settings.view();
-    this.agent.pushUi({ type: 'mail-settings', settings: view });
+    this.agent.ui.push({ type: 'mail-settings', settings: view });
     this.outbox.settingsChanged();
     return view;
   }

@@ -15,7 +15,8 @@
 import { CamvidError } from '../../protocol/errors.js';
 import type { LiveState, LiveStatus, LiveUiEvent } from '../../protocol/live.js';
 import { restrictOffer } from '../../protocol/sdp.js';
-import type { Agent } from '../agent.js';
+import { onAbort, type Feature, type FeatureHost, type RoomContext } from '../feature-host.js';
+import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import type { UiSession } from '../ui-server/ui-server.js';
 import { BrowserLink, type BrowserLinkCloseReason } from './browser-link.js';
@@ -44,7 +45,7 @@ interface Viewer {
   offSession: () => void;
 }
 
-export class LiveClass {
+export class LiveClass implements Feature {
   readonly #tree: TreeLiveStatus;
   readonly #viewers = new Map<string, Viewer>();
   readonly #timer: NodeJS.Timeout;
@@ -58,22 +59,16 @@ export class LiveClass {
   #closed = false;
 
   constructor(
-    private readonly agent: Agent,
+    private readonly agent: FeatureHost,
     private readonly relay: MediaRelay,
   ) {
-    this.#tree = new TreeLiveStatus(agent, () => this.#hostLive());
-    this.#disposables.push(
-      this.#tree.on('change', () => this.#update()),
-      agent.on('room', () => {
-        this.#state = 'waiting';
-        this.#update();
-      }),
-    );
-    agent.onUiRequest('media-publish', (req, session) => this.publish(req.sdp, session));
-    agent.onUiRequest('media-unpublish', async (req) => this.#unpublish(req.link));
-    agent.onUiRequest('media-watch', (_req, session) => this.watch(session));
-    agent.onUiRequest('media-watch-answer', async (req) => this.#viewerOf(req.link).viewer.link.acceptAnswer(req.sdp));
-    agent.onUiRequest('media-unwatch', async (req) => this.#viewers.get(req.link)?.viewer.close());
+    this.#tree = new TreeLiveStatus(() => this.#hostLive());
+    this.#disposables.push(this.#tree.on('change', () => this.#update()));
+    agent.ui.handle('media-publish', (req, session) => this.publish(req.sdp, session));
+    agent.ui.handle('media-unpublish', async (req) => this.#unpublish(req.link));
+    agent.ui.handle('media-watch', (_req, session) => this.watch(session));
+    agent.ui.handle('media-watch-answer', async (req) => this.#viewerOf(req.link).viewer.link.acceptAnswer(req.sdp));
+    agent.ui.handle('media-unwatch', async (req) => this.#viewers.get(req.link)?.viewer.close());
     this.#timer = setInterval(() => this.#update(true), STATUS_PUSH_MS);
     this.#timer.unref();
   }
@@ -133,6 +128,13 @@ export class LiveClass {
     return { link: id, sdp: offer };
   }
 
+  /** A new room starts waiting for the instructor; leaving it does too. */
+  enterRoom(ctx: RoomContext, signal: AbortSignal): void {
+    this.#tree.enterRoom(ctx, signal);
+    this.#restart();
+    onAbort(signal, () => this.#restart());
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -143,6 +145,11 @@ export class LiveClass {
     this.#publisher?.offSession();
     this.#publisher = null;
     this.#tree.close();
+  }
+
+  #restart(): void {
+    this.#state = 'waiting';
+    this.#update();
   }
 
   #assertOpen(): void {
@@ -157,7 +164,7 @@ export class LiveClass {
 
   #unpublish(id: string): void {
     // The relay owns the source: clearing it closes the source and so its link.
-    if (this.#publisher?.id === id && !this.#publisher.source.closed) void this.relay.setSource(null);
+    if (this.#publisher?.id === id && !this.#publisher.source.closed) background(this.relay.setSource(null), log, 'stopping the camera');
   }
 
   #publisherClosed(publisher: Publisher, reason: BrowserLinkCloseReason): void {
@@ -166,7 +173,7 @@ export class LiveClass {
       this.#publisher = null;
       this.#stoppedAt = Date.now();
       // Closed by itself (never connected, failed): the relay still holds it as its camera.
-      if (!publisher.source.closed) void this.relay.setSource(null);
+      if (!publisher.source.closed) background(this.relay.setSource(null), log, 'stopping the camera');
       this.#tree.refresh();
     }
     log.info(`${publisher.id}: the page stopped being the camera (${publisher.replaced ? 'replaced' : reason})`);
@@ -193,6 +200,6 @@ export class LiveClass {
   }
 
   #push(ev: LiveUiEvent): void {
-    if (!this.#closed) this.agent.pushUi(ev);
+    if (!this.#closed) this.agent.ui.push(ev);
   }
 }

@@ -24,7 +24,7 @@ import {
   type MediaStats,
   type RtpInfo,
 } from '../../protocol/media.js';
-import type { RoomContext } from '../agent.js';
+import { onAbort, type Feature, type RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
 import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
@@ -55,12 +55,6 @@ export interface MediaSource {
   close(): void | Promise<void>;
 }
 
-/** What the relay needs of the agent: its room context as it enters and leaves rooms. */
-export interface RoomFollower {
-  on(event: 'room', listener: (ctx: RoomContext | null) => void): () => void;
-  readonly room: RoomContext | null;
-}
-
 export interface MediaRelayOptions {
   /** emit `stats` this often (0 = never) */
   statsIntervalMs?: number;
@@ -78,7 +72,7 @@ export type MediaRelayEvents = {
 
 const zero = (): MediaCounters => ({ packets: 0, bytes: 0, keyframes: 0 });
 
-export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
+export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Feature {
   readonly #in = Object.fromEntries(MEDIA_KINDS.map((k) => [k, zero()])) as Record<MediaKind, MediaCounters>;
   readonly #dropped = { malformed: 0, oversized: 0, unexpected: 0 };
   /** counters of downstreams that are gone, so totals never go backwards */
@@ -91,7 +85,6 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
   readonly #downstreams = new Map<string, Downstream>();
   /** unsubscribers of each downstream's RTCP feed, by sink id */
   readonly #sinkDisposers = new Map<string, () => void>();
-  readonly #disposables: (() => void)[] = [];
   #roomDisposables: (() => void)[] = [];
   #parent: PeerLink | null = null;
   #parentOff: (() => void) | null = null;
@@ -102,13 +95,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
   #statsTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(
-    agent: RoomFollower,
-    private readonly opts: MediaRelayOptions = {},
-  ) {
+  constructor(private readonly opts: MediaRelayOptions = {}) {
     super();
-    this.#disposables.push(agent.on('room', (ctx) => this.#follow(ctx)));
-    if (agent.room) this.#follow(agent.room);
     this.setStatsInterval(opts.statsIntervalMs ?? 0);
   }
 
@@ -135,26 +123,20 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
   /**
    * Makes `source` this agent's upstream for the kinds of `slot` (the host's camera, its
    * podcast); the previous source of that slot is closed. A packet of another kind is dropped.
+   * The relay owns `source` from this call on (a closed relay closes it at once): the slot is
+   * swapped before anything is awaited, so however calls overlap, the last one set is live and
+   * every other is closed, once. Resolves when the previous source has closed; never rejects for it.
    */
   async setSource(source: MediaSource | null, slot: SourceSlot = 'camera'): Promise<void> {
-    const old = this.#sources.get(slot);
-    this.#sources.delete(slot);
-    await old?.close();
-    if (this.#closed) {
-      await source?.close();
-      return;
-    }
-    if (!source) return;
-    this.#sources.set(slot, source);
-    const kinds: readonly MediaKind[] = SOURCE_SLOTS[slot];
-    // A new source numbers its packets its own way: every receiver continues from where it was.
-    for (const ds of this.#downstreams.values()) for (const kind of kinds) ds.resync(kind);
-    source.attach((kind, packet) => {
-      if (this.#sources.get(slot) !== source) return;
-      if (kinds.includes(kind)) this.#ingest(kind, packet);
-      else this.#dropped.unexpected++;
-    });
-    if (kinds.includes('video')) this.requestKeyframe();
+    const old = this.#sources.get(slot) ?? null;
+    if (source === old) return;
+    const live = this.#closed ? null : source;
+    if (live) this.#sources.set(slot, live);
+    else this.#sources.delete(slot);
+    const closing = [this.#closeSource(old, slot)];
+    if (source && !live) closing.push(this.#closeSource(source, slot));
+    if (live) this.#attach(live, slot);
+    await Promise.all(closing);
   }
 
   /** Calls `tap` with every accepted RTP packet of `kind` (not RTCP); returns its remover. */
@@ -217,27 +199,52 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> {
     this.#closed = true;
     this.setStatsInterval(0);
     if (this.#keyframeTimer) clearTimeout(this.#keyframeTimer);
-    this.#follow(null);
-    for (const d of this.#disposables.splice(0).reverse()) d();
+    this.#leave();
     for (const id of [...this.#downstreams.keys()]) this.#removeDownstream(id);
     this.#taps.clear();
-    const sources = [...this.#sources.values()];
+    const sources = [...this.#sources.entries()];
     this.#sources.clear();
-    for (const source of sources.reverse()) await source.close();
+    await Promise.all(sources.map(([slot, source]) => this.#closeSource(source, slot)));
     this.removeAllListeners();
   }
 
-  #follow(ctx: RoomContext | null): void {
-    for (const d of this.#roomDisposables.splice(0).reverse()) d();
-    for (const id of [...this.#downstreams.keys()]) if (!id.startsWith('local:')) this.#removeDownstream(id);
-    this.#setParent(null);
-    if (!ctx || this.#closed) return;
+  #attach(source: MediaSource, slot: SourceSlot): void {
+    const kinds: readonly MediaKind[] = SOURCE_SLOTS[slot];
+    // A new source numbers its packets its own way: every receiver continues from where it was.
+    for (const ds of this.#downstreams.values()) for (const kind of kinds) ds.resync(kind);
+    source.attach((kind, packet) => {
+      if (this.#sources.get(slot) !== source) return;
+      if (kinds.includes(kind)) this.#ingest(kind, packet);
+      else this.#dropped.unexpected++;
+    });
+    if (kinds.includes('video')) this.requestKeyframe();
+  }
+
+  /** Closes a source the relay owned. Its close starts now (no await before it); a failure is logged. */
+  async #closeSource(source: MediaSource | null, slot: SourceSlot): Promise<void> {
+    try {
+      await source?.close();
+    } catch (err) {
+      log.warn(`closing the ${slot} source failed`, err);
+    }
+  }
+
+  /** Follows the room's tree edges: the parent upstream, each child downstream. */
+  enterRoom(ctx: RoomContext, signal: AbortSignal): void {
+    if (this.#closed) return;
+    onAbort(signal, () => this.#leave());
     const edges: EdgeTable = ctx.edges;
     this.#roomDisposables.push(
       edges.on('open', (link) => this.#onOpen(link)),
       edges.on('closed', (link) => this.#onClosed(link)),
     );
     for (const link of [edges.parent, ...edges.children()]) if (link?.isOpen) this.#onOpen(link);
+  }
+
+  #leave(): void {
+    for (const d of this.#roomDisposables.splice(0).reverse()) d();
+    for (const id of [...this.#downstreams.keys()]) if (!id.startsWith('local:')) this.#removeDownstream(id);
+    this.#setParent(null);
   }
 
   #onOpen(link: PeerLink): void {

@@ -9,10 +9,9 @@
  * `ctl` heartbeats the link sends anyway (ping every 400 ms, answered by pong with our own clock).
  */
 import type { CtlMessage } from '../../protocol/ctl.js';
-import type { RoomContext } from '../agent.js';
+import { onAbort, type RoomContext } from '../feature-host.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import type { RoomFollower } from './media-relay.js';
 
 export const STATUS_INTERVAL_MS = 1000;
 /** Weight of a new round-trip sample (an exponential average smooths out scheduling noise). */
@@ -31,18 +30,12 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
   #fromParent: Status | null = null;
   #rttMs: number | null = null;
   #roomDisposables: (() => void)[] = [];
-  readonly #disposables: (() => void)[] = [];
   readonly #timer: NodeJS.Timeout;
   #closed = false;
 
   /** `hostLive`: on the host, whether its camera is on (asked on every refresh). */
-  constructor(
-    agent: RoomFollower,
-    private readonly hostLive: () => boolean,
-  ) {
+  constructor(private readonly hostLive: () => boolean) {
     super();
-    this.#disposables.push(agent.on('room', (ctx) => this.#follow(ctx)));
-    if (agent.room) this.#follow(agent.room);
     this.#timer = setInterval(() => this.refresh(), STATUS_INTERVAL_MS);
     this.#timer.unref();
   }
@@ -78,8 +71,15 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
     this.#follow(null);
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const d of this.#disposables.splice(0).reverse()) d();
     this.removeAllListeners();
+  }
+
+  /** Follows `ctx`'s tree until `signal` aborts (the room was left). */
+  enterRoom(ctx: RoomContext, signal: AbortSignal): void {
+    this.#follow(ctx);
+    onAbort(signal, () => {
+      if (this.#ctx === ctx) this.#follow(null);
+    });
   }
 
   #follow(ctx: RoomContext | null): void {

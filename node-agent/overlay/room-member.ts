@@ -4,7 +4,7 @@
  * parent is lost the host places it again. When the host's session drops, it keeps trying to
  * come back (the room may only have blinked) until `close()`.
  */
-import { CamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire } from '../../protocol/errors.js';
 import type { RosterEntry } from '../../protocol/common.js';
 import type { HostMessage, MemberMessage } from '../../protocol/session.js';
 import type { RoomKey } from '../auth/room-key.js';
@@ -108,6 +108,11 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     for (let attempt = 1; ; attempt++) {
       try {
         const session = await this.#dial();
+        if (this.#closed) {
+          // Closed while dialling (the person left mid-join): this session has no owner.
+          session.close();
+          throw new CamvidError('CLOSED', 'Left the room before it was ready.');
+        }
         return await this.#begin(session);
       } catch (err) {
         const e = err as CamvidError;
@@ -192,7 +197,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
           this.emit('welcome', this.info);
         } else if (msg.type === 'error') {
           clearTimeout(timer);
-          reject(new CamvidError(msg.code, msg.message));
+          reject(errorFromWire(msg));
         }
         this.#onMessage(msg);
       });
@@ -232,7 +237,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       case 'error':
         if (msg.code === 'REMOVED') {
           // Removed by the instructor: never rejoin by ourselves; the person must type the password.
-          this.emit('error', new CamvidError('REMOVED', msg.message));
+          this.emit('error', errorFromWire(msg));
           this.close();
         }
         break;

@@ -1,5 +1,5 @@
 /**
- * The podcast feature of one agent (node-agent/features.ts): follows the agent from room to room;
+ * The podcast feature of one agent (node-agent/features.ts): enters each room the agent enters;
  * on the host it runs HostPodcast (the input, the status, who listens); everywhere it keeps the
  * subtree's interest (PodcastInterest) and, while this person listens, a PodcastListening (the
  * recording and the player). It answers the UI's `podcast-*` requests and pushes the podcast's
@@ -15,7 +15,9 @@ import {
   type PodcastView,
 } from '../../protocol/podcast.js';
 import type { UiRequest } from '../../protocol/ui.js';
-import type { Agent, RoomContext } from '../agent.js';
+import { background } from '../background.js';
+import { onAbort, type Feature, type FeatureHost, type RoomContext } from '../feature-host.js';
+import { createLogger } from '../log.js';
 import type { MediaRelay } from '../media/media-relay.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { HostPodcast } from './host-podcast.js';
@@ -29,6 +31,7 @@ import { parsePodcastSpec, type PodcastInput } from './podcast-source.js';
 const VIEW_PUSH_MS = 250;
 /** A listener's position reaches the host's list at most this often (and on every state change). */
 const REPORT_MS = 2000;
+const log = createLogger('agent:podcast');
 const OFF: PodcastStatus = { on: false, title: null, since: null };
 
 export type PodcastServiceEvents = {
@@ -41,7 +44,7 @@ export type PodcastServiceEvents = {
 
 type PodcastRequest<K extends string> = Extract<UiRequest, { type: K }>;
 
-export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
+export class PodcastService extends TypedEmitter<PodcastServiceEvents> implements Feature {
   /** the recording's cap (`--podcast-buffer`) */
   capMs = PODCAST_BUFFER_DEFAULT_MS;
   /** Opus bitrate of a podcast this agent starts (`--podcast-kbps`) */
@@ -56,26 +59,24 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
   #viewTimer: NodeJS.Timeout | null = null;
   #lastReport = 0;
   #nextMic = 1;
-  /** bumps on every room change, so a change that finishes after a newer one does nothing */
-  #generation = 0;
-  readonly #off: () => void;
+  /** settles when the last room's host podcast is closed; the next room waits for it */
+  #leaving: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly agent: Agent,
+    private readonly agent: FeatureHost,
     private readonly relay: MediaRelay,
   ) {
     super();
-    this.#pages = new PodcastPages((link, reason) => agent.pushUi({ type: 'podcast-link-closed', link, reason }));
-    this.#off = agent.on('room', (ctx) => void this.#follow(ctx));
-    agent.onUiRequest('podcast-start', async (req) => this.start(this.#inputOf(req)));
-    agent.onUiRequest('podcast-stop', async () => this.#hostOnly().stop());
-    agent.onUiRequest('podcast-listen', async (req) => (this.listen(req.on), this.view()));
-    agent.onUiRequest('podcast-control', async (req) => (this.control(req), this.view()));
-    agent.onUiRequest('podcast-view', async () => this.view());
-    agent.onUiRequest('podcast-watch', (_req, session) => this.#pages.open(session));
-    agent.onUiRequest('podcast-watch-answer', async (req) => this.#pages.answer(req.link, req.sdp));
-    agent.onUiRequest('podcast-unwatch', async (req) => this.#pages.close(req.link));
-    agent.onUiRequest('podcast-publish', async (req, session) => {
+    this.#pages = new PodcastPages((link, reason) => agent.ui.push({ type: 'podcast-link-closed', link, reason }));
+    agent.ui.handle('podcast-start', async (req) => this.start(this.#inputOf(req)));
+    agent.ui.handle('podcast-stop', async () => this.#hostOnly().stop());
+    agent.ui.handle('podcast-listen', async (req) => (this.listen(req.on), this.view()));
+    agent.ui.handle('podcast-control', async (req) => (this.control(req), this.view()));
+    agent.ui.handle('podcast-view', async () => this.view());
+    agent.ui.handle('podcast-watch', (_req, session) => this.#pages.open(session));
+    agent.ui.handle('podcast-watch-answer', async (req) => this.#pages.answer(req.link, req.sdp));
+    agent.ui.handle('podcast-unwatch', async (req) => this.#pages.close(req.link));
+    agent.ui.handle('podcast-publish', async (req, session) => {
       const link = `podcast-mic-${this.#nextMic++}`;
       let sdp = '';
       await this.#hostOnly().play(async () => {
@@ -142,10 +143,19 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
     this.#playerChanged(true);
   }
 
+  async enterRoom(ctx: RoomContext, signal: AbortSignal): Promise<void> {
+    await this.#leaving;
+    if (signal.aborted) return;
+    onAbort(signal, () => {
+      this.#leaving = this.#leave();
+      background(this.#leaving, log, 'closing the podcast of the room left');
+    });
+    this.#attach(ctx);
+  }
+
   async close(): Promise<void> {
-    this.#off();
     this.#pages.closeAll();
-    await this.#follow(null);
+    await this.#leave();
     this.removeAllListeners();
   }
 
@@ -160,18 +170,21 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
     return this.#host;
   }
 
-  async #follow(ctx: RoomContext | null): Promise<void> {
-    const generation = ++this.#generation;
+  /** Leaves the room: listening stops, the host's podcast closes. */
+  async #leave(): Promise<void> {
     for (const d of this.#roomDisposables.splice(0).reverse()) d();
     this.#stopListening();
     this.#interest?.close();
     this.#interest = null;
     const host = this.#host;
     this.#host = null;
-    this.#room = ctx;
+    this.#room = null;
     this.#setStatus(OFF);
     await host?.close();
-    if (!ctx || generation !== this.#generation) return;
+  }
+
+  #attach(ctx: RoomContext): void {
+    this.#room = ctx;
     this.#interest = new PodcastInterest(ctx.edges, this.relay);
     if (ctx.host) {
       const hp = new HostPodcast(ctx.host, this.relay);
@@ -180,11 +193,11 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
         hp.on('status', (s) => this.#setStatus(s)),
         hp.on('listeners', (l) => {
           this.emit('listeners', l);
-          this.agent.pushUi({ type: 'podcast-listeners', listeners: l });
+          this.agent.ui.push({ type: 'podcast-listeners', listeners: l });
         }),
         hp.on('level', (rmsDb, peakDb) => {
           this.emit('level', rmsDb, peakDb);
-          this.agent.pushUi({ type: 'podcast-level', rmsDb, peakDb });
+          this.agent.ui.push({ type: 'podcast-level', rmsDb, peakDb });
         }),
       );
     } else if (ctx.member) {
@@ -210,7 +223,7 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
   #playerChanged(changed: boolean): void {
     const view = this.playerView();
     this.emit('player', view, changed);
-    this.agent.pushUi({ type: 'podcast-player', player: view });
+    this.agent.ui.push({ type: 'podcast-player', player: view });
     this.#report(changed);
   }
 
@@ -229,6 +242,6 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> {
     if (JSON.stringify(status) === JSON.stringify(this.#status)) return;
     this.#status = status;
     this.emit('status', status);
-    this.agent.pushUi({ type: 'podcast-status', status });
+    this.agent.ui.push({ type: 'podcast-status', status });
   }
 }

@@ -79,7 +79,7 @@ inProcess.before.each(async () => {
   await host.host({ room: 'CN', password: 'pw', name: 'Prof' });
   const bo = await agent(dirs);
   const address = host.joinAddresses()[0]!;
-  await (await bo.join({ name: 'bo', password: 'pw', address })).whenJoined();
+  await (await bo.join({ name: 'bo', password: 'pw', address })).member.whenJoined();
   // A raw member that speaks the wire directly, to send what no honest agent would.
   const roomId = host.state().room!.id;
   const mallory = new RoomMember({

@@ -36,10 +36,9 @@ function recordingSink(id: string): MediaSink & { got: { kind: MediaKind; seq: n
   return { id, got, ssrc: () => 0x5555, send: (kind, p) => (got.push({ kind, seq: p.readUInt16BE(2), ts: p.readUInt32BE(4) }), true) };
 }
 
-const noRoom = { on: () => () => {}, room: null };
 
 test('a podcast source and a camera source are separate slots: each starts and stops alone, and a slot delivers only its kinds', async () => {
-  const relay = new MediaRelay(noRoom);
+  const relay = new MediaRelay();
   const camera = new FakeSource();
   const podcast = new FakeSource();
   await relay.setSource(camera);
@@ -63,7 +62,7 @@ test('a podcast source and a camera source are separate slots: each starts and s
 });
 
 test('the packet tap sees every accepted podcast packet and nothing malformed or of another kind', async () => {
-  const relay = new MediaRelay(noRoom);
+  const relay = new MediaRelay();
   const src = new FakeSource();
   await relay.setSource(src, 'podcast');
   const seen: number[] = [];
@@ -84,7 +83,7 @@ test('the packet tap sees every accepted podcast packet and nothing malformed or
 });
 
 test('a receiver that does not want the podcast gets none; switched back on, it gets the stream’s own numbers again (a gap, as if lost)', async () => {
-  const relay = new MediaRelay(noRoom);
+  const relay = new MediaRelay();
   const src = new FakeSource();
   await relay.setSource(src, 'podcast');
   const a = recordingSink('local:a');

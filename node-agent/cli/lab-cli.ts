@@ -14,8 +14,8 @@ import { CamvidError, toCamvidError } from '../../protocol/errors.js';
 import { ARQ_PROTOCOLS, type ArqProtocol } from '../../protocol/labs/arq.js';
 import { MAX_LAB_LOSS, MAX_LAB_TIMEOUT_MS, MIN_LAB_TIMEOUT_MS } from '../../protocol/labs/lab-messages.js';
 import type { Agent } from '../agent.js';
-import { formatArqSummary } from './lab-format.js';
-import type { LabArqRunOptions } from './lab-service.js';
+import { formatArqSummary } from '../labs/lab-format.js';
+import type { LabArqRunOptions } from '../labs/lab-service.js';
 
 export const LAB_HEADLESS_OPTIONS = {
   'lab-arq-with': { type: 'string' },

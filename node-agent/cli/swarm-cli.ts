@@ -9,7 +9,7 @@ import os from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import DHT from 'hyperdht';
 import type { Agent, AgentOptions } from '../agent.js';
-import { parseAddress } from '../join-address.js';
+import { parseAddress } from '../room/join-address.js';
 
 /** Agent options for every command that starts an agent. */
 export const SWARM_OPTIONS: ParseArgsConfig['options'] = {

@@ -10,7 +10,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { isMediaKind } from '../../protocol/media.js';
 import type { Agent } from '../agent.js';
-import { FfmpegSource, parseSourceSpec } from './ffmpeg-source.js';
+import { FfmpegSource, parseSourceSpec } from '../media/ffmpeg-source.js';
 
 export const MEDIA_HOST_OPTIONS: ParseArgsConfig['options'] = {
   source: { type: 'string' },

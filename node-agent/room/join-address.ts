@@ -2,9 +2,9 @@
  * `host:port` addresses typed by people (join by address, `--bootstrap`), and asking a host at one
  * for its room id (join by address knows only host:port).
  */
-import { CamvidError } from '../protocol/errors.js';
-import { PING_PATH } from './discovery/probe.js';
-import { formatHostPort } from './signalling/signal-client.js';
+import { CamvidError } from '../../protocol/errors.js';
+import { PING_PATH } from '../discovery/probe.js';
+import { formatHostPort } from '../signalling/signal-client.js';
 
 /** Parses `host:port` or `[v6]:port`. */
 export function parseAddress(text: string): { address: string; port: number } {
@@ -16,24 +16,26 @@ export function parseAddress(text: string): { address: string; port: number } {
   return { address: m[1]!, port };
 }
 
-/** Asks a host for its room id; a busy host gets three tries. */
-export async function fetchRoomId(address: string, port: number): Promise<string> {
+/** Asks a host for its room id; a busy host gets three tries. `signal` gives up at once. */
+export async function fetchRoomId(address: string, port: number, signal?: AbortSignal): Promise<string> {
   const where = formatHostPort(address, port);
   const url = `http://${where}${PING_PATH}`;
   let lastError = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const timeout = AbortSignal.timeout(5000);
+      const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       const body = (await res.json()) as { roomId?: unknown };
       if (typeof body.roomId === 'string' && /^[0-9a-f]{16}$/.test(body.roomId)) return body.roomId;
       throw new CamvidError('UNREACHABLE', `${where} is not a CAMVID room.`);
     } catch (err) {
       if (err instanceof CamvidError) throw err;
+      if (signal?.aborted) throw new CamvidError('CLOSED', 'Left the room before it was ready.');
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       lastError = cause ?? (err as Error).message;
       // Nothing listens there: say so at once; only a slow or busy host is worth another try.
       if (cause === 'ECONNREFUSED') break;
-      if (attempt < 3) await new Promise((r) => setTimeout(r, 500 * attempt));
+      if (attempt < 3) await new Promise((r) => setTimeout(r, 500 * attempt)); // (an abort is seen by the next fetch)
     }
   }
   throw new CamvidError('UNREACHABLE', `No CAMVID room answers at ${where} (${lastError}).`);

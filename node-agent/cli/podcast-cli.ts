@@ -13,7 +13,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { PODCAST_BUFFER_MAX_MS, PODCAST_BUFFER_MIN_MS } from '../../protocol/podcast.js';
 import type { Agent } from '../agent.js';
-import { parsePodcastSpec } from './podcast-source.js';
+import { parsePodcastSpec } from '../podcast/podcast-source.js';
 
 export const PODCAST_AGENT_OPTIONS: ParseArgsConfig['options'] = {
   'podcast-buffer': { type: 'string' },
