@@ -41,6 +41,7 @@ export class FileService implements Feature {
   /** room-scoped listeners */
   #roomOff: (() => void)[] = [];
   #nextReq = 1;
+  #closing: Promise<void> | null = null;
   readonly #uiUploads: UiUploads;
 
   constructor(private readonly agent: FeatureHost) {
@@ -130,10 +131,13 @@ export class FileService implements Feature {
     });
   }
 
-  async close(): Promise<void> {
-    this.#detach();
-    this.#ctx = null;
-    await this.#uiUploads.close();
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#detach();
+      this.#ctx = null;
+      await this.#uiUploads.close();
+    })();
+    return this.#closing;
   }
 
   #requireShare(): ShareHost {

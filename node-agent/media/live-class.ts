@@ -135,7 +135,8 @@ export class LiveClass implements Feature {
     onAbort(signal, () => this.#restart());
   }
 
-  async close(): Promise<void> {
+  /** Synchronous: nothing here needs waiting for (the camera source is the relay's to close). */
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);

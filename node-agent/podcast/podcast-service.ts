@@ -61,6 +61,7 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> implement
   #nextMic = 1;
   /** settles when the last room's host podcast is closed; the next room waits for it */
   #leaving: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | null = null;
 
   constructor(
     private readonly agent: FeatureHost,
@@ -153,10 +154,13 @@ export class PodcastService extends TypedEmitter<PodcastServiceEvents> implement
     this.#attach(ctx);
   }
 
-  async close(): Promise<void> {
-    this.#pages.closeAll();
-    await this.#leave();
-    this.removeAllListeners();
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#pages.closeAll();
+      await this.#leave();
+      this.removeAllListeners();
+    })();
+    return this.#closing;
   }
 
   #inputOf(req: PodcastRequest<'podcast-start'>): PodcastInput {
