@@ -8,10 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { CHAT_BATCH_BYTES, CHAT_BURST, CHAT_RATE_PER_SEC, chatSigningBytes, type ChatRecord, type SignedChat } from '../../protocol/chat.js';
 import type { HostMessage } from '../../protocol/session.js';
+import { background } from '../background.js';
+import { createLogger } from '../log.js';
 import type { FeatureMemberMessage, RoomHost } from '../overlay/room-host.js';
 import type { ChatLog } from './chat-log.js';
 import type { ChatStore } from './chat-store.js';
 
+/** not `log`: that is the chat log this class is given */
+const logger = createLogger('agent:chat');
 const HISTORY_LIMIT = 20_000;
 /** how soon after a new record every member hears the latest seq (trailing, at most once per period) */
 const HEAD_PERIOD_MS = 1000;
@@ -33,7 +37,7 @@ export class HostChat {
     private readonly store: ChatStore,
     private readonly hostId: string,
   ) {
-    this.#off = host.on('feature', (memberId, msg) => void this.#onMessage(memberId, msg));
+    this.#off = host.on('feature', (memberId, msg) => background(this.#onMessage(memberId, msg), logger, 'answering a chat request'));
   }
 
   close(): void {
@@ -63,7 +67,7 @@ export class HostChat {
     const result = this.#sequence(memberId, msg.id, msg.text);
     const reply: HostMessage = 'code' in result ? { type: 'chat-refused', id: msg.id, ...result } : { type: 'chat-ack', id: msg.id, seq: result.seq };
     if ('code' in result) this.host.sendTo(memberId, reply);
-    else void this.log.flushed().then(() => this.host.sendTo(memberId, reply)); // ack once it is on disk
+    else background(this.log.flushed().then(() => this.host.sendTo(memberId, reply)), logger, 'acking a chat message'); // once it is on disk
   }
 
   #sequence(from: string, id: string, text: string): ChatRecord | { code: string; message: string; retryAfterMs?: number } {

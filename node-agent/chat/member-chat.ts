@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chatSigningBytes, type SignedChat } from '../../protocol/chat.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
+import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import { hostVerifier } from '../overlay/host-identity.js';
 import type { PeerLink } from '../overlay/peer-link.js';
@@ -129,7 +130,7 @@ export class MemberChat extends TypedEmitter<MemberChatEvents> {
 
   #settle(id: string): void {
     if (!this.#pending.delete(id)) return;
-    void this.store.removeFromOutbox(this.log.roomId, id);
+    background(this.store.removeFromOutbox(this.log.roomId, id), log, 'removing a delivered message from the outbox');
     this.emit('outbox', this.pending);
   }
 }

@@ -10,6 +10,7 @@ import type { Browser, Service } from 'bonjour-service';
 import { parseRoomTxt, type RoomTxt } from '../../protocol/txt.js';
 import type { DiscoveredRoom } from '../../protocol/ui.js';
 import { SERVICE_TYPE } from '../../protocol/version.js';
+import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { createBonjour, destroyBonjour, type HardenedBonjour } from './mdns.js';
@@ -223,7 +224,7 @@ export class RoomBrowser extends TypedEmitter<RoomBrowserEvents> {
     for (const c of this.#candidates.values()) {
       if (!c.txt || !c.address || c.nextProbeAt === Infinity) continue;
       if (++probed > MAX_PROBED) break;
-      if (!c.inFlight && now >= c.nextProbeAt) void this.#probeCandidate(c, c.txt, c.address);
+      if (!c.inFlight && now >= c.nextProbeAt) background(this.#probeCandidate(c, c.txt, c.address), log, 'probing a room');
     }
     this.#publishRooms();
   }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { CamvidError } from '../../protocol/errors.js';
 import { decodeChunk, encodeChunk } from '../../protocol/files.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
+import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
@@ -152,10 +153,7 @@ export class ChunkRelay {
     const copy = Buffer.from(chunk.data); // the message buffer may be reused
     const key = `${p.file}:${p.index}`;
     this.#writing.set(key, copy);
-    void this.cache
-      .put(p.file, p.index, copy)
-      .catch((err) => log.warn('cache write failed:', err.message))
-      .finally(() => this.#writing.delete(key));
+    background(this.cache.put(p.file, p.index, copy).finally(() => this.#writing.delete(key)), log, 'cache write');
     this.#settle(p, copy);
   }
 

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
 import { CHUNK_SIZE, decodeChunk, encodeChunk } from '../../protocol/files.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
+import { background } from '../background.js';
+import { createLogger } from '../log.js';
 import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
@@ -18,6 +20,7 @@ import { BulkSender } from './bulk-sender.js';
 import { sha256File } from './hash.js';
 import { sanitizeFileName } from './share-path.js';
 
+const log = createLogger('agent:files');
 export const DEFAULT_UPLOAD_CAP = 100 * 1024 * 1024;
 const RESULT_TIMEOUT_MS = 60_000;
 
@@ -44,14 +47,14 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   ) {
     super();
     this.#off = [
-      edges.on('ctl', (link, msg) => void this.#onCtl(link, msg).catch(() => {})),
-      edges.on('bulk', (link, data) => void this.#onBulk(link, data)),
+      edges.on('ctl', (link, msg) => background(this.#onCtl(link, msg), log, `handling ${msg.type}`)),
+      edges.on('bulk', (link, data) => background(this.#onBulk(link, data), log, 'writing an upload chunk')),
     ];
   }
 
   close(): void {
     for (const off of this.#off) off();
-    for (const u of this.#incoming.values()) void u.fh.close().then(() => rm(u.temp, { force: true }));
+    for (const u of this.#incoming.values()) background(u.fh.close().then(() => rm(u.temp, { force: true })), log, 'removing a partial upload');
     this.#incoming.clear();
     this.removeAllListeners();
   }
@@ -75,7 +78,7 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
       this.#incoming.delete(key);
       await u.fh.close();
       const fail = (message: string) => {
-        void rm(u.temp, { force: true });
+        background(rm(u.temp, { force: true }), log, 'removing a refused upload');
         link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'BAD_UPLOAD', message });
       };
       if (u.received !== u.size) return fail('The upload arrived incomplete.');

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { SwarmConnection, PeerInfo } from 'hyperswarm';
 import { formatRoomCode, type SwarmRoomState, type SwarmStatus } from '../../protocol/swarm.js';
 import type { RoomKey } from '../auth/room-key.js';
+import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import type { SignalServer } from '../signalling/signal-server.js';
 import { StreamTransport } from '../signalling/stream-transport.js';
@@ -82,7 +83,7 @@ export class RoomSwarm extends TypedEmitter<RoomSwarmEvents> {
   stop(): void {
     const host = this.#host;
     this.#host = null;
-    if (host) void host.handle.leave();
+    if (host) background(host.handle.leave(), log, 'leaving the room topic');
     this.#student?.dialer.close();
     this.#student = null;
     this.#changed();

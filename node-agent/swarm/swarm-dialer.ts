@@ -7,10 +7,13 @@
 import type { SwarmConnection } from 'hyperswarm';
 import { CamvidError } from '../../protocol/errors.js';
 import type { SwarmRoomState } from '../../protocol/swarm.js';
+import { background } from '../background.js';
+import { createLogger } from '../log.js';
 import { joinOver, type HandshakeOptions, type MemberSession } from '../signalling/signal-client.js';
 import { StreamTransport } from '../signalling/stream-transport.js';
 import type { SwarmNode, TopicHandle } from './swarm-node.js';
 
+const log = createLogger('agent:swarm');
 /** How long one dial waits for a peer on the topic (the DHT lookup itself takes ~0.1–2 s). */
 const DIAL_TIMEOUT_MS = 20_000;
 
@@ -81,7 +84,7 @@ export class SwarmDialer {
     this.#wanted?.cancel(); // a dial in progress ends now, not at its timeout
     this.#waiting?.destroy();
     this.#waiting = null;
-    void this.#handle?.leave();
+    if (this.#handle) background(this.#handle.leave(), log, 'leaving the room topic');
     this.#handle = null;
   }
 

@@ -9,6 +9,7 @@
 import DHT from 'hyperdht';
 import Hyperswarm, { type PeerDiscovery, type PeerInfo, type SwarmConnection } from 'hyperswarm';
 import type { DhtState } from '../../protocol/swarm.js';
+import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
 
@@ -108,19 +109,16 @@ export class SwarmNode extends TypedEmitter<SwarmNodeEvents> {
       if (mode !== 'client' || this.#closing || !this.#topics.has(key)) return;
       const delay = SEARCH_REFRESH_MS[Math.min(step++, SEARCH_REFRESH_MS.length - 1)]!;
       timer = this.#after(delay, () => {
-        if (![...this.swarm.connections].length) discovery.refresh().catch(() => {});
+        if (![...this.swarm.connections].length) background(discovery.refresh(), log, 'looking the topic up again', 'debug');
         schedule();
       });
     };
     // flushed() then refresh(): two peers that join together otherwise wait minutes (DESIGN.md).
-    void discovery
-      .flushed()
-      .then(() => discovery.refresh().catch(() => {}))
-      .catch(() => {});
+    background(discovery.flushed().then(() => discovery.refresh()), log, 'the first lookup of a topic', 'debug');
     schedule();
     return {
       flushed: () => discovery.flushed(),
-      refresh: () => void discovery.refresh().catch(() => {}),
+      refresh: () => background(discovery.refresh(), log, 'looking the topic up again', 'debug'),
       leave: async () => {
         if (timer) this.#clear(timer);
         if (this.#topics.get(key) !== discovery) return;
@@ -170,7 +168,7 @@ export class SwarmNode extends TypedEmitter<SwarmNodeEvents> {
     this.#state = state;
     log.debug(`DHT ${was} → ${state} (${this.nodes} nodes)`);
     // Back from unreachable: look every topic up / announce it again now, not in 10 minutes.
-    if (state === 'ready' && was === 'unreachable') for (const d of this.#topics.values()) void d.refresh().catch(() => {});
+    if (state === 'ready' && was === 'unreachable') for (const d of this.#topics.values()) background(d.refresh(), log, 'looking the topic up again', 'debug');
     this.emit('state', state);
   }
 
