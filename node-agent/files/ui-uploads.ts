@@ -74,9 +74,10 @@ export class UiUploads {
     const dir = path.join(this.#staging, upload);
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, sanitizeFileName(name));
-    const fh = await open(file, 'w');
-    const offSession = session.onClose(() => background(this.#discard(upload), log, 'discarding an abandoned upload'));
-    this.#staged.set(upload, { file, fh, size, written: 0, session: session.id, offSession });
+    const staged: Staged = { file, fh: await open(file, 'w'), size, written: 0, session: session.id, offSession: () => {} };
+    this.#staged.set(upload, staged);
+    // Registered last: a page already gone runs it at once, and it must find the entry.
+    staged.offSession = session.onClose(() => background(this.#discard(upload), log, 'discarding an abandoned upload'));
     return { upload };
   }
 
