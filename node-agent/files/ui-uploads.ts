@@ -75,6 +75,11 @@ export class UiUploads {
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, sanitizeFileName(name));
     const staged: Staged = { file, fh: await open(file, 'w'), size, written: 0, session: session.id, offSession: () => {} };
+    if (this.#closing) {
+      await staged.fh.close();
+      await rm(dir, { recursive: true, force: true });
+      throw new CamvidError('CLOSED', 'The agent is shutting down.');
+    }
     this.#staged.set(upload, staged);
     // Registered last: a page already gone runs it at once, and it must find the entry.
     staged.offSession = session.onClose(() => background(this.#discard(upload), log, 'discarding an abandoned upload'));
