@@ -109,21 +109,26 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
   /** The agent offers `tracks` to the page (send-only on our side, each SSRC announced). */
   static async offer(id: string, tracks: readonly BrowserSendTrack[]): Promise<{ link: BrowserLink; offer: string }> {
     const link = new BrowserLink(id);
-    for (const t of tracks) {
-      let media: Video | Audio;
-      if (t.kind === 'video') {
-        const video = new nodeDataChannel.Video(t.mid, 'SendOnly');
-        video.addVP8Codec(t.payloadType);
-        media = video;
-      } else {
-        const audio = new nodeDataChannel.Audio(t.mid, 'SendOnly');
-        audio.addOpusCodec(t.payloadType);
-        media = audio;
+    try {
+      for (const t of tracks) {
+        let media: Video | Audio;
+        if (t.kind === 'video') {
+          const video = new nodeDataChannel.Video(t.mid, 'SendOnly');
+          video.addVP8Codec(t.payloadType);
+          media = video;
+        } else {
+          const audio = new nodeDataChannel.Audio(t.mid, 'SendOnly');
+          audio.addOpusCodec(t.payloadType);
+          media = audio;
+        }
+        media.addSSRC(t.ssrc, MEDIA_CNAME, MEDIA_CNAME, t.mid);
+        link.#watch(t.mid, link.#pc.addTrack(media));
       }
-      media.addSSRC(t.ssrc, MEDIA_CNAME, MEDIA_CNAME, t.mid);
-      link.#watch(t.mid, link.#pc.addTrack(media));
+      link.#pc.setLocalDescription();
+    } catch (err) {
+      link.close('failed'); // nobody has the link yet
+      throw err;
     }
-    link.#pc.setLocalDescription();
     return { link, offer: await link.#localSdp() };
   }
 
@@ -223,7 +228,10 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
   async #localSdp(): Promise<string> {
     await this.#gathered;
     const sdp = this.#pc.localDescription()?.sdp;
-    if (this.#closed || !sdp) throw new CamvidError('CLOSED', 'The media connection closed while it was being set up.');
+    if (this.#closed || !sdp) {
+      this.close('failed'); // `accept` and `offer` have not handed the link to anyone yet
+      throw new CamvidError('CLOSED', 'The media connection closed while it was being set up.');
+    }
     return sdp;
   }
 }

@@ -101,6 +101,7 @@ export class FfmpegSource implements MediaSource {
       // Bound to 127.0.0.1, so only local processes reach it. ffmpeg sends RTP and RTCP from two
       // different ports, so there is no single sender to lock onto; the relay validates every packet.
       socket.on('message', (msg) => this.#deliver?.(kind, msg));
+      socket.on('error', (err) => log.warn(`${kind} socket: ${err.message}`)); // an 'error' without a listener would throw
     }
   }
 
@@ -116,23 +117,35 @@ export class FfmpegSource implements MediaSource {
   /** Starts ffmpeg with a socket per kind and resolves once the first packet of `kinds[0]` arrived. */
   static async launch(launch: FfmpegLaunch): Promise<FfmpegSource> {
     const sockets: Partial<Record<MediaKind, dgram.Socket>> = {};
-    const ports: Partial<Record<MediaKind, number>> = {};
-    for (const kind of launch.kinds) {
-      const s = dgram.createSocket('udp4');
-      sockets[kind] = s;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.bind(0, '127.0.0.1', () => resolve());
-      });
-      s.setRecvBufferSize?.(1 << 20);
-      ports[kind] = s.address().port;
+    let source: FfmpegSource;
+    try {
+      const ports: Partial<Record<MediaKind, number>> = {};
+      for (const kind of launch.kinds) {
+        const s = dgram.createSocket('udp4');
+        sockets[kind] = s;
+        await new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.bind(0, '127.0.0.1', () => {
+            s.off('error', reject);
+            resolve();
+          });
+        });
+        s.setRecvBufferSize?.(1 << 20);
+        ports[kind] = s.address().port;
+      }
+      const args = launch.args(ports);
+      const ffmpeg = launch.ffmpegPath ?? 'ffmpeg';
+      const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ffmpeg, ...args]] : [ffmpeg, args];
+      // spawn throws at once on an argument it cannot pass (a NUL byte in a path)
+      const proc = spawn(cmd, argv, { stdio: ['ignore', launch.onStdout ? 'pipe' : 'ignore', 'pipe'] });
+      if (launch.onStdout) proc.stdout?.on('data', launch.onStdout);
+      source = new FfmpegSource(proc, sockets);
+    } catch (err) {
+      // No source owns the sockets yet: close every one opened (one that failed to bind too).
+      for (const s of Object.values(sockets)) s.close();
+      throw err;
     }
-    const args = launch.args(ports);
-    const ffmpeg = launch.ffmpegPath ?? 'ffmpeg';
-    const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ffmpeg, ...args]] : [ffmpeg, args];
-    const proc = spawn(cmd, argv, { stdio: ['ignore', launch.onStdout ? 'pipe' : 'ignore', 'pipe'] });
-    if (launch.onStdout) proc.stdout?.on('data', launch.onStdout);
-    const source = new FfmpegSource(proc, sockets);
+    const { proc } = source;
     const first = sockets[launch.kinds[0]!]!;
     try {
       await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@
  * agent hosts a room.
  */
 import type { ListenerEntry, PodcastStatus } from '../../protocol/podcast.js';
+import { background } from '../background.js';
 import type { FeatureMemberMessage, RoomHost } from '../overlay/room-host.js';
 import { createLogger } from '../log.js';
 import type { MediaRelay, MediaSource } from '../media/media-relay.js';
@@ -65,7 +66,11 @@ export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
     return this.play(() => PodcastSource.start({ input, kbps, onLevel: (rms, peak) => this.emit('level', rms, peak) }));
   }
 
-  /** Starts the podcast from whatever `open` makes, replacing what was playing. */
+  /**
+   * Starts the podcast from whatever `open` makes, replacing what was playing. The relay owns the
+   * source from then on (it closes the one it replaces, and this one when its slot is cleared or
+   * it closes): this class closes only a source that lost a race and was never handed over.
+   */
   async play(open: () => Promise<PodcastFeed>): Promise<PodcastStatus> {
     const generation = ++this.#generation;
     const source = await open();
@@ -73,26 +78,29 @@ export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
       await source.close();
       return this.#status;
     }
-    const old = this.#source;
     this.#source = source;
-    await old?.close();
-    await this.relay.setSource(source, 'podcast');
-    void source.ended.then(() => {
-      // The file played to its end, or the page that was the microphone went away: the podcast is over.
-      if (this.#source === source) void this.stop();
-    });
+    const replaced = this.relay.setSource(source, 'podcast');
+    // The file played to its end, or the page that was the microphone went away: the podcast is over.
+    background(
+      source.ended.then(async () => {
+        if (this.#source === source) await this.stop();
+      }),
+      log,
+      'stopping the podcast at its end',
+    );
     this.#setStatus({ on: true, title: source.title, since: Date.now() });
     log.debug(`podcast on: ${source.title}`);
+    await replaced;
     return this.#status;
   }
 
+  /** Stops the podcast: the relay clears its slot and closes the source (unless it already has). */
   async stop(): Promise<void> {
     this.#generation++;
     const source = this.#source;
     this.#source = null;
-    if (source && this.relay.source('podcast') === source) await this.relay.setSource(null, 'podcast');
-    else await source?.close();
     if (this.#status.on) this.#setStatus(OFF);
+    if (source && this.relay.source('podcast') === source) await this.relay.setSource(null, 'podcast');
   }
 
   async close(): Promise<void> {
