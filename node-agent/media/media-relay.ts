@@ -94,6 +94,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #keyframeTimer: NodeJS.Timeout | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   constructor(private readonly opts: MediaRelayOptions = {}) {
     super();
@@ -194,18 +195,21 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     };
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.setStatsInterval(0);
-    if (this.#keyframeTimer) clearTimeout(this.#keyframeTimer);
-    this.#leave();
-    for (const id of [...this.#downstreams.keys()]) this.#removeDownstream(id);
-    this.#taps.clear();
-    const sources = [...this.#sources.entries()];
-    this.#sources.clear();
-    await Promise.all(sources.map(([slot, source]) => this.#closeSource(source, slot)));
-    this.removeAllListeners();
+  /** Idempotent: every call gets the same promise, settled once every source is closed. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      this.setStatsInterval(0);
+      if (this.#keyframeTimer) clearTimeout(this.#keyframeTimer);
+      this.#leave();
+      for (const id of [...this.#downstreams.keys()]) this.#removeDownstream(id);
+      this.#taps.clear();
+      const sources = [...this.#sources.entries()];
+      this.#sources.clear();
+      await Promise.all(sources.map(([slot, source]) => this.#closeSource(source, slot)));
+      this.removeAllListeners();
+    })();
+    return this.#closing;
   }
 
   #attach(source: MediaSource, slot: SourceSlot): void {

@@ -36,6 +36,7 @@ export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
   readonly #listeners = new Map<string, ListenerEntry>();
   readonly #disposables: (() => void)[] = [];
   #closed = false;
+  #closing: Promise<void> | null = null;
 
   constructor(
     private readonly host: RoomHost,
@@ -103,12 +104,15 @@ export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
     if (source && this.relay.source('podcast') === source) await this.relay.setSource(null, 'podcast');
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const d of this.#disposables.splice(0).reverse()) d();
-    await this.stop();
-    this.removeAllListeners();
+  /** Idempotent: every call gets the same promise. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      for (const d of this.#disposables.splice(0).reverse()) d();
+      await this.stop();
+      this.removeAllListeners();
+    })();
+    return this.#closing;
   }
 
   #onMember(id: string, msg: FeatureMemberMessage): void {
