@@ -22,7 +22,7 @@ import type { MailSummary } from '../../protocol/mail.js';
 import { createLogger } from '../log.js';
 import type { Sublevel } from '../store/store.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { syncDir, writeNewSynced } from './durable-file.js';
+import { syncDir, writeNewSynced } from '../store/durable-file.js';
 import type { MailSettings } from './mail-settings-file.js';
 import { DEFAULT_SMTP_TIMEOUTS, SmtpFailure, smtpAttempt, type SmtpEnvelope, type SmtpTimeouts } from './smtp-attempt.js';
 

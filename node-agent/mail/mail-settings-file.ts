@@ -3,12 +3,11 @@
  * 0600. This file is the only place the password lives: not LevelDB, not the UI (which only
  * learns "saved"), not the log, never any peer message.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
 import { type MailSecurity, type MailSettingsView, parseAddressList } from '../../protocol/mail.js';
-import { syncDir, writeNewSynced } from './durable-file.js';
+import { writePrivate } from '../store/durable-file.js';
 
 export const MAIL_SETTINGS_FILE = 'mail-settings.json';
 
@@ -95,18 +94,3 @@ export class MailSettingsFile {
   }
 }
 
-/**
- * Writes through a 0600 temporary file, fsyncs and renames, so the file is never readable by
- * others (not even for a moment) and a crash leaves the old or the new settings, never half.
- */
-async function writePrivate(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeNewSynced(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await syncDir(path.dirname(file));
-}
