@@ -6,7 +6,7 @@
  * what it forwards down the tree.
  */
 import { displayName, peerId } from './common.js';
-import { array, B64, int, literal, object, optional, str, type Validator } from './validate.js';
+import { array, B64, int, literal, object, optional, str, wireErrorFields, type Validator } from './validate.js';
 
 /** 4 KiB of UTF-8 per message. */
 export const MAX_CHAT_BYTES = 4096;
@@ -51,7 +51,7 @@ export const chatMemberShapes = {
 /** Session shapes host → member. */
 export const chatHostShapes = {
   'chat-ack': { id: chatId, seq: int(1, Number.MAX_SAFE_INTEGER) },
-  'chat-refused': { id: chatId, code: str({ max: 40 }), message: str({ max: 300 }), retryAfterMs: optional(int(0, 3_600_000)) },
+  'chat-refused': { id: chatId, ...wireErrorFields, retryAfterMs: optional(int(0, 3_600_000)) },
   'chat-batch': { items: array(signedChat, 10_000), last: int(0, Number.MAX_SAFE_INTEGER) },
   /** the latest sequence number, sent to every member shortly after a change: a member whose
    * relay does not forward (dead, slow or hostile) notices it is behind and fetches history */

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   MAIL_FAILED: 'MAIL_FAILED',
   NOT_LISTENING: 'NOT_LISTENING',
   BAD_AUDIO: 'BAD_AUDIO',
+  TOO_LARGE: 'TOO_LARGE',
+  BAD_UPLOAD: 'BAD_UPLOAD',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -36,8 +38,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ROOM_NOT_FOUND: 'No such room on this network.',
   ROOM_FULL: 'The room has no free place in its tree.',
   UNREACHABLE: 'Could not reach the room host.',
-  TIMEOUT: 'Timed out.',
-  CLOSED: 'Closed.',
+  TIMEOUT: 'The other side did not answer in time; try again.',
+  CLOSED: 'The connection closed before this finished; try again.',
   NOT_IN_ROOM: 'Not in a room.',
   ALREADY_IN_ROOM: 'Already hosting or in a room; leave it first.',
   PATH_OUTSIDE_SHARE: 'That path is outside the shared folder.',
@@ -50,6 +52,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   MAIL_FAILED: 'The mail server refused the mail or the login.',
   NOT_LISTENING: 'You are not listening to the podcast; press Play first.',
   BAD_AUDIO: 'That file has no audio ffmpeg can read.',
+  TOO_LARGE: "The file is larger than the instructor's upload limit; send a smaller file or ask the instructor to raise the limit.",
+  BAD_UPLOAD: 'The upload arrived incomplete or damaged; send the file again.',
 };
 
 export class CamvidError extends Error {
@@ -66,6 +70,26 @@ export class CamvidError extends Error {
 
 export const isErrorCode = (v: unknown): v is ErrorCode =>
   typeof v === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, v);
+
+/**
+ * An error as it travels between peers: a registered code and a message for a person. Every
+ * message shape that carries a code validates it with `errorCode` (protocol/validate.ts), so a
+ * value of this type has a code from ERROR_CODES.
+ */
+export interface WireError {
+  code: ErrorCode;
+  message?: string;
+}
+
+/**
+ * The one way a receiver turns a wire error back into a CamvidError: the same code, the peer's
+ * message (or the code's default message when the peer sent none).
+ */
+export function errorFromWire(e: WireError): CamvidError {
+  // Validated shapes never get here with an unknown code; anything else is not trusted either.
+  if (!isErrorCode(e.code)) return new CamvidError('BAD_MESSAGE', `unknown error code ${JSON.stringify(e.code)?.slice(0, 40)}`);
+  return new CamvidError(e.code, e.message || undefined);
+}
 
 /** Wraps anything thrown into a CamvidError, keeping a code if it has one. */
 export function toCamvidError(err: unknown, fallback: ErrorCode = 'BAD_MESSAGE'): CamvidError {

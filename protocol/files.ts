@@ -5,7 +5,7 @@
  * (the host) or from its cache, or asking its own parent first (a relay). Files are named by the
  * SHA-256 of their content, so a relay's cache is keyed by what the bytes are, not where they came from.
  */
-import { array, bool, int, literal, nullable, object, optional, str } from './validate.js';
+import { array, bool, errorCode, int, literal, MAX_ERROR_MESSAGE, nullable, object, optional, str, wireError } from './validate.js';
 
 /** One data-channel message may carry 256 KiB here; a chunk plus its header must fit. */
 export const CHUNK_SIZE = 256 * 1024 - 1024;
@@ -51,7 +51,7 @@ export const filesHostShapes = {
     req: reqId,
     entries: optional(array(fileEntry, MAX_LISTING)),
     manifest: optional(manifestPage),
-    error: optional(object({ code: str({ max: 40 }), message: str({ max: 300 }) })),
+    error: optional(wireError),
   },
 };
 /** uploads larger than this are refused (the host may set a smaller cap) */
@@ -62,9 +62,9 @@ export const filesCtlShapes = {
   'upload-begin': { id: sha256Hex, name: str({ min: 1, max: 255 }), size: int(0, MAX_UPLOAD_BYTES) },
   'upload-accept': { id: sha256Hex },
   'upload-end': { id: sha256Hex },
-  'upload-result': { id: sha256Hex, ok: bool, path: optional(str({ max: 1024 })), code: optional(str({ max: 40 })), message: optional(str({ max: 300 })) },
+  'upload-result': { id: sha256Hex, ok: bool, path: optional(str({ max: 1024 })), code: optional(errorCode), message: optional(str({ max: MAX_ERROR_MESSAGE })) },
   'chunk-get': { file: sha256Hex, index: int(0, 10_000_000), hash: sha256B64, path: nullable(sharePath) },
-  'chunk-error': { file: sha256Hex, index: int(0, 10_000_000), code: str({ max: 40 }) },
+  'chunk-error': { file: sha256Hex, index: int(0, 10_000_000), code: errorCode },
 };
 
 /** `bulk` message: [0..32) file id (raw SHA-256), [32..36) chunk index (u32 BE), then the bytes. */

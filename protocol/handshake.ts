@@ -3,9 +3,8 @@
  * Order: joiner `hello` → host `challenge` (signed by the room key) → joiner `proof` (signed) →
  * host's first sealed frame, or a plain `error` and close. See docs/protocol.md.
  */
-import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { roomId } from './common.js';
-import { B64, int, literal, optional, str, union } from './validate.js';
+import { B64, int, literal, optional, str, union, wireErrorFields } from './validate.js';
 
 /** X25519 public keys and nonces are 32 bytes: 44 base64 chars. Signatures are 64 bytes: 88. */
 const KEY = B64(44);
@@ -22,8 +21,7 @@ export type JoinerHandshake = ReturnType<typeof joinerHandshake>;
 export const hostHandshake = union({
   challenge: { v: int(0, 1_000_000), eph: KEY, nonce: KEY, sig: SIG },
   error: {
-    code: literal(...(Object.keys(ERROR_CODES) as ErrorCode[])),
-    message: str({ max: 300 }),
+    ...wireErrorFields,
     retryAfterMs: optional(int(0, 3_600_000)),
   },
 });

@@ -4,12 +4,11 @@
  * (`attach`) and whom to adopt (`adopt`), and relays WebRTC signalling between the two ends of
  * an edge. Split by direction; each side validates what it receives.
  */
-import { ERROR_CODES, type ErrorCode } from './errors.js';
 import { displayName, edgeId, peerId, roomId, roomName, rosterEntry } from './common.js';
 import { chatHostShapes, chatMemberShapes } from './chat.js';
 import { filesHostShapes, filesMemberShapes } from './files.js';
 import { podcastHostShapes, podcastMemberShapes } from './podcast.js';
-import { array, B64, bool, int, literal, object, optional, str, union } from './validate.js';
+import { array, B64, bool, int, literal, object, optional, str, union, wireErrorFields } from './validate.js';
 
 const MAX_ROSTER = 1000;
 const signalData = object({
@@ -51,9 +50,6 @@ export const hostMessage = union({
   direct: { edge: edgeId, peer: peerId, end: literal('parent', 'child') },
   drop: { edge: edgeId },
   signal: { edge: edgeId, peer: peerId, data: signalData },
-  error: {
-    code: literal(...(Object.keys(ERROR_CODES) as ErrorCode[])),
-    message: str({ max: 300 }),
-  },
+  error: wireErrorFields,
 });
 export type HostMessage = ReturnType<typeof hostMessage>;

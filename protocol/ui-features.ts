@@ -5,6 +5,7 @@
  */
 import { chatText, type ChatRecord } from './chat.js';
 import { peerId } from './common.js';
+import type { ErrorCode } from './errors.js';
 import { labUiRequests, type LabUiEvent, type LabUiReplies } from './labs/lab-messages.js';
 import { filesUiRequests, type FilesUiEvent, type FilesUiReplies } from './files.js';
 import { liveUiRequests, type LiveUiEvent, type LiveUiReplies } from './live.js';
@@ -52,7 +53,7 @@ export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiRe
 export type FeatureUiEvent =
   | { type: 'chat-message'; rec: ChatRecord }
   | { type: 'chat-outbox'; pending: PendingChat[] }
-  | { type: 'chat-refused'; id: string; code: string; message: string }
+  | { type: 'chat-refused'; id: string; code: ErrorCode; message: string }
   | MailUiEvent
   | FilesUiEvent
   | LabUiEvent

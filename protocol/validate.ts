@@ -2,7 +2,7 @@
  * Small validator combinators: every message from a peer or the UI passes through one of these
  * where it arrives. A validator returns the typed value or throws CamvidError('BAD_MESSAGE').
  */
-import { CamvidError } from './errors.js';
+import { CamvidError, isErrorCode, type ErrorCode } from './errors.js';
 
 export type Validator<T> = (value: unknown, path?: string) => T;
 
@@ -117,3 +117,17 @@ export function parseJson(text: string, maxBytes: number): unknown {
 
 export const HEX_ID = (len: number) => str({ min: len, max: len, pattern: /^[0-9a-f]+$/ });
 export const B64 = (max: number) => str({ min: 1, max, pattern: /^[A-Za-z0-9+/]+={0,2}$/ });
+
+/**
+ * A code from ERROR_CODES, and nothing else: every message shape that carries an error code uses
+ * this (or `wireError` / `wireErrorFields`), so a peer sending an unregistered code has that whole
+ * message refused as BAD_MESSAGE where it arrives (docs/protocol.md, "Error codes").
+ */
+export const errorCode: Validator<ErrorCode> = (v, p = '') =>
+  isErrorCode(v) ? v : fail(p, `unknown error code ${JSON.stringify(v)?.slice(0, 40)}`);
+/** The person-readable text beside a code; senders cut theirs to this length. */
+export const MAX_ERROR_MESSAGE = 300;
+/** The fields of an error on the wire, to spread into a message shape: `{ code, message }`. */
+export const wireErrorFields = { code: errorCode, message: str({ max: MAX_ERROR_MESSAGE }) };
+/** An error as a nested field, e.g. `files-reply`'s `error` (protocol/errors.ts `errorFromWire` reads it back). */
+export const wireError = object(wireErrorFields);

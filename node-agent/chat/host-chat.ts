@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CHAT_BATCH_BYTES, CHAT_BURST, CHAT_RATE_PER_SEC, chatSigningBytes, type ChatRecord, type SignedChat } from '../../protocol/chat.js';
+import type { ErrorCode } from '../../protocol/errors.js';
 import type { HostMessage } from '../../protocol/session.js';
 import { background } from '../background.js';
 import { createLogger } from '../log.js';
@@ -70,7 +71,7 @@ export class HostChat {
     else background(this.log.flushed().then(() => this.host.sendTo(memberId, reply)), logger, 'acking a chat message'); // once it is on disk
   }
 
-  #sequence(from: string, id: string, text: string): ChatRecord | { code: string; message: string; retryAfterMs?: number } {
+  #sequence(from: string, id: string, text: string): ChatRecord | { code: ErrorCode; message: string; retryAfterMs?: number } {
     const seen = this.#seqOfId.get(id);
     if (seen !== undefined) return { ...this.#recordOf(seen, id, from, text) };
     if (this.host.isMuted(from)) return { code: 'CHAT_MUTED', message: 'The instructor has muted your chat.' };

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chatSigningBytes, type SignedChat } from '../../protocol/chat.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
+import type { ErrorCode } from '../../protocol/errors.js';
 import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import { hostVerifier } from '../overlay/host-identity.js';
@@ -23,7 +24,7 @@ const HISTORY_RETRY_MS = 2000;
 
 export type MemberChatEvents = {
   outbox: [pending: OutboxEntry[]];
-  refused: [id: string, code: string, message: string];
+  refused: [id: string, code: ErrorCode, message: string];
 };
 
 export class MemberChat extends TypedEmitter<MemberChatEvents> {

@@ -5,7 +5,7 @@
  * arrives; a bad or missing one is asked for again, from whoever is the parent by then.
  */
 import { createHash } from 'node:crypto';
-import { CamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire, toCamvidError } from '../../protocol/errors.js';
 import { decodeChunk, encodeChunk } from '../../protocol/files.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
 import { background } from '../background.js';
@@ -160,7 +160,7 @@ export class ChunkRelay {
   #onCtl(link: PeerLink, msg: CtlMessage): void {
     if (msg.type === 'chunk-error' && link === this.edges.parent) {
       const p = this.#pending.get(`${msg.file}:${msg.index}`);
-      if (p && msg.code !== 'TIMEOUT') this.#settle(p, new CamvidError('FILE_NOT_FOUND', `The share refused chunk ${msg.index} (${msg.code}).`));
+      if (p && msg.code !== 'TIMEOUT') this.#settle(p, errorFromWire({ code: msg.code }));
       return;
     }
     if (msg.type !== 'chunk-get' || link.opts.end !== 'parent' || link.opts.kind === 'direct') return;
@@ -173,7 +173,7 @@ export class ChunkRelay {
         if (!sender) this.#senders.set(link, (sender = new BulkSender(dc)));
         if (sender.send(encodeChunk(msg.file, msg.index, data))) this.stats.served += data.length;
       },
-      (err: CamvidError) => link.sendCtl({ type: 'chunk-error', file: msg.file, index: msg.index, code: err.code ?? 'FILE_NOT_FOUND' }),
+      (err: unknown) => link.sendCtl({ type: 'chunk-error', file: msg.file, index: msg.index, code: toCamvidError(err, 'FILE_NOT_FOUND').code }),
     ).catch((err: Error) => log.warn(`chunk ${msg.index} for a child not sent: ${err.message}`)); // the child asks its new parent
   }
 }

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { CamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire } from '../../protocol/errors.js';
 import { CHUNK_SIZE, decodeChunk, encodeChunk } from '../../protocol/files.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
 import { background } from '../background.js';
@@ -64,7 +64,7 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
     const key = `${link.edge}:${'id' in msg ? msg.id : ''}`;
     if (msg.type === 'upload-begin') {
       if (msg.size > this.cap) {
-        link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'TOO_LARGE', message: `Uploads are limited to ${Math.round(this.cap / 1024 / 1024)} MB.` });
+        link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'TOO_LARGE', message: `The file is larger than the instructor's upload limit of ${formatMb(this.cap)}; send a smaller file.` });
         return;
       }
       const tempDir = path.join(this.dir, '.partial');
@@ -131,7 +131,7 @@ export async function uploadFile(link: PeerLink, file: string, onProgress?: (sen
   });
   link.sendCtl({ type: 'upload-begin', id, name, size });
   const first = await Promise.race([accepted.then(() => null), result]);
-  if (first) throw new CamvidError('FILE_NOT_FOUND', first.message ?? 'The host refused the upload.');
+  if (first) throw errorFromWire({ code: first.code ?? 'BAD_UPLOAD', message: first.message });
   const dc = link.channel('bulk');
   if (!dc) throw new CamvidError('CLOSED');
   const sender = new BulkSender(dc);
@@ -152,9 +152,11 @@ export async function uploadFile(link: PeerLink, file: string, onProgress?: (sen
   }
   link.sendCtl({ type: 'upload-end', id });
   const r = await result;
-  if (!r.ok) throw new CamvidError('FILE_NOT_FOUND', r.message ?? 'The upload failed.');
+  if (!r.ok) throw errorFromWire({ code: r.code ?? 'BAD_UPLOAD', message: r.message });
   return r.path ?? name;
 }
+
+const formatMb = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
 
 async function freeName(folder: string, name: string): Promise<string> {
   const ext = path.extname(name);

@@ -5,7 +5,7 @@
  * messages and ACK frames here. Any failure ends the run with a CamvidError and tells the peer.
  */
 import { createHash } from 'node:crypto';
-import { CamvidError, toCamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire, toCamvidError } from '../../protocol/errors.js';
 import { type ArqConfig, type ArqEvent, type ArqRunStats, computeRunStats, LossyChannel } from '../../protocol/labs/arq.js';
 import type { LabReceiverStats } from '../../protocol/labs/lab-messages.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
@@ -159,7 +159,7 @@ export class ArqPeerSend {
   onCtl(msg: LabReply): void {
     if (msg.type === 'lab-arq-abort') {
       this.#peerAborted = true;
-      this.abort(new CamvidError(msg.code, `The receiver stopped the transfer: ${msg.message}`));
+      this.abort(errorFromWire({ code: msg.code, message: `The receiver stopped the transfer: ${msg.message}` }));
       return;
     }
     if (this.#waiting?.type === msg.type) {

@@ -5,7 +5,7 @@
  * A frame that fails to open breaks the session (the counter stream is lost); a frame that opens
  * but does not validate is dropped and counted, never thrown at the owner.
  */
-import { CamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire } from '../../protocol/errors.js';
 import { hostHandshake } from '../../protocol/handshake.js';
 import { parseJson, type Validator } from '../../protocol/validate.js';
 import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
@@ -118,7 +118,7 @@ export class SecureSession<Out extends { type: string }, In extends { type: stri
 function hostRefusal(data: Buffer): CamvidError | null {
   try {
     const msg = hostHandshake(parseJson(data.toString('utf8'), MAX_SIGNAL_FRAME_BYTES));
-    return msg.type === 'error' ? new CamvidError(msg.code, msg.message) : null;
+    return msg.type === 'error' ? errorFromWire(msg) : null;
   } catch {
     return null;
   }

@@ -5,7 +5,7 @@
  * THROTTLED, VERSION_MISMATCH, ROOM_NOT_FOUND.
  */
 import WebSocket from 'ws';
-import { CamvidError, toCamvidError } from '../../protocol/errors.js';
+import { CamvidError, errorFromWire, toCamvidError } from '../../protocol/errors.js';
 import { hostHandshake } from '../../protocol/handshake.js';
 import { hostMessage, type HostMessage, type MemberMessage } from '../../protocol/session.js';
 import { parseJson } from '../../protocol/validate.js';
@@ -88,7 +88,7 @@ export function joinOver(transport: FrameTransport, opts: HandshakeOptions): Pro
       try {
         if (!text) throw new CamvidError('BAD_MESSAGE', 'sealed frame before the handshake ended');
         const msg = hostHandshake(parseJson(data.toString('utf8'), MAX_SIGNAL_FRAME_BYTES));
-        if (msg.type === 'error') throw new CamvidError(msg.code, msg.message);
+        if (msg.type === 'error') throw errorFromWire(msg);
         const { proof, keys } = state.onChallenge(msg);
         transport.sendText(JSON.stringify(proof));
         // From here on, frames are sealed; the session takes over the transport. If the host refuses

@@ -15,8 +15,7 @@
  * configuration again with resolveArqConfig.
  */
 import { peerId } from '../common.js';
-import { ERROR_CODES, type ErrorCode } from '../errors.js';
-import { HEX_ID, int, literal, num, object, optional, str } from '../validate.js';
+import { HEX_ID, int, literal, num, object, optional, str, wireErrorFields } from '../validate.js';
 import { ARQ_PROTOCOLS, MAX_SEGMENT_SIZE, MAX_SEQ_BITS, type ArqConfig, type ArqEvent } from './arq-config.js';
 import type { ArqRunStats } from './arq-stats.js';
 
@@ -34,7 +33,6 @@ const transfer = int(0, 0xffff);
 const count = int(0, Number.MAX_SAFE_INTEGER);
 const sha256 = HEX_ID(64);
 const loss = num(0, MAX_LAB_LOSS);
-const errorCode = literal(...(Object.keys(ERROR_CODES) as ErrorCode[]));
 
 /** The receiver's counters, as it reports them in lab-arq-done. */
 export const labReceiverStats = object({
@@ -67,7 +65,7 @@ export const labCtlShapes = {
   'lab-arq-ready': { transfer },
   'lab-arq-end': { transfer },
   'lab-arq-done': { transfer, size: int(0, MAX_LAB_FILE_BYTES), sha256, file: str({ min: 1, max: 200 }), stats: labReceiverStats },
-  'lab-arq-abort': { transfer, code: errorCode, message: str({ max: 300 }) },
+  'lab-arq-abort': { transfer, ...wireErrorFields },
 };
 
 /** UI → agent: run the ARQ lab over the network with another member (the agent sends). */

@@ -50,7 +50,7 @@ export const HOST_SAMPLES = [
   { type: 'signal', edge: EDGE, peer: ID, data: { kind: 'answer', sdp: 'v=0\r\n' } },
   { type: 'error', code: 'REMOVED', message: 'bye' },
   { type: 'chat-ack', id: ID, seq: 7 },
-  { type: 'chat-refused', id: ID, code: 'MUTED', message: 'muted', retryAfterMs: 10 },
+  { type: 'chat-refused', id: ID, code: 'CHAT_MUTED', message: 'muted', retryAfterMs: 10 },
   { type: 'chat-batch', items: [{ rec: record, sig: SIG }], last: 4 },
   { type: 'chat-head', last: 9 },
   // a listing and a manifest page: the file manifests a student trusts to fetch chunks
@@ -71,11 +71,12 @@ export const CTL_SAMPLES = [
   { type: 'pong', t: 12 },
   { type: 'chat', item: { rec: record, sig: SIG } },
   { type: 'chunk-get', file: SHA_HEX, index: 3, hash: SHA_B64, path: 'slides/week1.pdf' },
-  { type: 'chunk-error', file: SHA_HEX, index: 3, code: 'NOT_FOUND' },
+  { type: 'chunk-error', file: SHA_HEX, index: 3, code: 'FILE_NOT_FOUND' },
   { type: 'upload-begin', id: SHA_HEX, name: 'essay.txt', size: 100 },
   { type: 'upload-accept', id: SHA_HEX },
   { type: 'upload-end', id: SHA_HEX },
   { type: 'upload-result', id: SHA_HEX, ok: true, path: 'uploads/ann/essay.txt' },
+  { type: 'upload-result', id: SHA_HEX, ok: false, code: 'TOO_LARGE', message: 'limit 2 MB' },
   {
     type: 'lab-arq-start',
     transfer: 1,

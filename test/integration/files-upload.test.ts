@@ -28,7 +28,10 @@ test('a student hands in files: they land in the host’s uploads/<student>/ byt
   writeFileSync(tooBig, randomBytes(3 * 1024 * 1024));
   const s = cluster.startStudent('Ada Lovelace', `127.0.0.1:${port}`, ['--put', homework, '--put', homework, '--put', tooBig]);
   await s.waitForLine(/^uploaded .*homework\.pdf → Ada Lovelace\/homework \(1\)\.pdf/, 60_000);
-  await s.waitForLine(/error: .*limited to 2 MB/, 30_000);
+  // Too large is TOO_LARGE with the host's limit in its message, not FILE_NOT_FOUND or a generic error.
+  const [refusal] = await s.waitForLine(/^error: \S+: .*upload limit.*$/, 30_000);
+  assert.is(refusal, "error: TOO_LARGE: The file is larger than the instructor's upload limit of 2 MB; send a smaller file.");
+  assert.not.ok(s.lines.some((l) => /FILE_NOT_FOUND/.test(l)), 'no FILE_NOT_FOUND');
   await host.waitFor(() => host.lines.filter((l) => l.startsWith('event {"type":"uploaded"')).length === 2, 10_000, 'the host saw both arrive');
   for (const name of ['homework.pdf', 'homework (1).pdf']) {
     assert.ok(readFileSync(path.join(hostData, 'uploads', 'Ada Lovelace', name)).equals(bytes), name);
