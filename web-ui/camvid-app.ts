@@ -8,7 +8,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { Phase } from '../protocol/ui.js';
 import type { AgentClient } from './agent-client.js';
 import { agentContext } from './agent-context.js';
-import { AgentController } from './agent-controller.js';
+import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
 import './login-page.js';
 import './room-page.js';
@@ -103,7 +103,7 @@ export class CamvidApp extends LitElement {
 
   constructor() {
     super();
-    new AgentController(this, () => this.client);
+    new ModelController(this, () => this.client);
   }
 
   override render() {

@@ -9,6 +9,7 @@ import { MAX_CHAT_BYTES } from '../protocol/chat.js';
 import { CamvidError } from '../protocol/errors.js';
 import { AgentElement } from './agent-context.js';
 import { ChatModel } from './chat-model.js';
+import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
 
 const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -98,50 +99,29 @@ export class ChatPanel extends AgentElement {
   @state() accessor error = '';
   @state() accessor draft = '';
   @query('ol') accessor list!: HTMLOListElement;
-  #unsubscribe: (() => void) | undefined;
-  #model: ChatModel | undefined;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#attach();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    if (this.#model) this.#model.visible = false;
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-  }
-
-  override willUpdate(): void {
-    if (this.client && this.#model?.client !== this.client) this.#attach();
-  }
+  /** while shown, the chat's messages count as read */
+  readonly #chat = new ModelController(this, () => this.client?.model(ChatModel), (m) => {
+    m.visible = true;
+    m.markRead();
+    return () => void (m.visible = false);
+  });
 
   override updated(): void {
     // Keep the newest message in view.
     if (this.list) this.list.scrollTop = this.list.scrollHeight;
   }
 
-  #attach(): void {
-    if (!this.client) return;
-    this.#unsubscribe?.();
-    this.#model = this.client.model(ChatModel);
-    this.#model.visible = true;
-    this.#model.markRead();
-    this.#unsubscribe = this.#model.subscribe(() => this.requestUpdate());
-  }
-
   async #send(ev: Event): Promise<void> {
     ev.preventDefault();
     const text = this.draft.trim();
-    if (!text || !this.#model) return;
+    if (!text || !this.#chat.model) return;
     if (bytes(text) > MAX_CHAT_BYTES) {
       this.error = `Too long: at most ${MAX_CHAT_BYTES} bytes.`;
       return;
     }
     this.error = '';
     try {
-      await this.#model.send(text);
+      await this.#chat.model.send(text);
       this.draft = '';
     } catch (err) {
       this.error = err instanceof CamvidError ? err.message : String(err);
@@ -153,7 +133,7 @@ export class ChatPanel extends AgentElement {
   }
 
   override render() {
-    const m = this.#model;
+    const m = this.#chat.model;
     if (!m) return nothing;
     const me = this.client?.state?.me?.id;
     const empty = !m.records.length && !m.pending.length;

@@ -7,8 +7,8 @@ import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import type { FileEntry, FilesProgressEvent as FilesUiEvent, HandedIn } from '../protocol/files.js';
-import type { AgentClient } from './agent-client.js';
 import { AgentElement } from './agent-context.js';
+import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
 
 const size = (n: number) =>
@@ -93,39 +93,18 @@ export class FilesView extends AgentElement {
   @state() accessor shareDir = '';
   @state() accessor uploads: HandedIn[] = [];
   @state() accessor handIn = '';
-  #off: (() => void) | undefined;
-  #loadedFor: AgentClient | undefined;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#wire();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#off?.();
-    this.#off = undefined;
-    this.#loadedFor = undefined;
-  }
-
-  override willUpdate(): void {
-    this.#wire();
-  }
-
-  #wire(): void {
-    if (!this.client || this.#loadedFor === this.client) return;
-    this.#off?.();
-    this.#loadedFor = this.client;
-    const offProgress = this.client.onEvent('files-progress', (ev) => {
-      this.transfers = { ...this.transfers, [ev.path]: ev };
+  constructor() {
+    super();
+    // Downloads' progress and hand-ins as they come; the listing each time it starts showing a client.
+    new ModelController(this, () => this.client, (client) => {
+      const offs = [
+        client.onEvent('files-progress', (ev) => (this.transfers = { ...this.transfers, [ev.path]: ev })),
+        client.onEvent('files-uploaded', () => void this.#loadUploads()),
+      ];
+      void this.#load();
+      void this.#loadUploads();
+      return () => offs.forEach((off) => off());
     });
-    const offUploaded = this.client.onEvent('files-uploaded', () => void this.#loadUploads());
-    this.#off = () => {
-      offProgress();
-      offUploaded();
-    };
-    void this.#load();
-    void this.#loadUploads();
   }
 
   async #load(): Promise<void> {

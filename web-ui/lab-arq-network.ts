@@ -7,15 +7,24 @@
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
-import { ARQ_PROTOCOL_NAMES } from '../protocol/labs/arq.js';
+import { ARQ_PROTOCOL_NAMES, type ArqProtocol } from '../protocol/labs/arq.js';
 import type { LabArqNetResult, LabArqReceived } from '../protocol/labs/lab-messages.js';
-import type { AgentClient } from './agent-client.js';
 import { AgentElement } from './agent-context.js';
-import { AgentController } from './agent-controller.js';
-import type { ArqParams } from './lab-arq.js';
+import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
 
 const DEFAULT_NET_TIMEOUT_MS = 50;
+
+/** The lab's settings, shared by the simulation page and this run over the network. */
+export interface ArqParams {
+  protocol: ArqProtocol;
+  window: number;
+  timeout: number;
+  loss: number;
+  ackLoss: number;
+  seed: number;
+  segments: number;
+}
 
 @customElement('lab-arq-network')
 export class LabArqNetwork extends AgentElement {
@@ -71,26 +80,11 @@ export class LabArqNetwork extends AgentElement {
   @state() accessor result: LabArqNetResult | null = null;
   @state() accessor error: string | null = null;
   @state() accessor received: LabArqReceived | null = null;
-  #off: (() => void) | null = null;
-  #subscribed: AgentClient | undefined;
 
   constructor() {
     super();
-    new AgentController(this, () => this.client);
-  }
-
-  override updated(): void {
-    if (this.client === this.#subscribed) return;
-    this.#off?.();
-    this.#subscribed = this.client;
-    this.#off = this.client?.onEvent('lab-arq-received', (ev) => (this.received = ev.received)) ?? null;
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#off?.();
-    this.#off = null;
-    this.#subscribed = undefined;
+    // The roster (classmates to pick), and what classmates send us.
+    new ModelController(this, () => this.client, (client) => client.onEvent('lab-arq-received', (ev) => (this.received = ev.received)));
   }
 
   override render() {

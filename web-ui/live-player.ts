@@ -56,10 +56,10 @@ export class LivePlayer extends AgentElement {
 
   @query('.screen') accessor screen!: HTMLDivElement;
   @query('.stage') accessor stage!: HTMLDivElement;
-  readonly #watch = new ModelController(this, () => (this.client ? this.client.model(LiveWatch) : undefined), {
-    attached: (w) => w.want(),
+  readonly #watch = new ModelController(this, () => this.client?.model(LiveWatch), (w) => {
+    w.want();
     // Out of the document the video would pause: keep it playing (with its sound) elsewhere.
-    detached: (w) => w.park(),
+    return () => w.park();
   });
 
   override updated(): void {

@@ -40,7 +40,7 @@ export class LivePublisher extends AgentElement {
     `,
   ];
 
-  readonly #broadcast = new ModelController(this, () => (this.client ? this.client.model(LiveBroadcast) : undefined));
+  readonly #broadcast = new ModelController(this, () => this.client?.model(LiveBroadcast));
 
   override render() {
     const b = this.#broadcast.model;

@@ -5,7 +5,7 @@
 import { html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { AgentElement } from './agent-context.js';
-import { AgentController } from './agent-controller.js';
+import { ModelController } from './model-controller.js';
 import './live-player.js';
 import './live-publisher.js';
 
@@ -14,7 +14,7 @@ export class LiveView extends AgentElement {
 
   constructor() {
     super();
-    new AgentController(this, () => this.client);
+    new ModelController(this, () => this.client);
   }
 
   override render() {

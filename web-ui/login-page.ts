@@ -11,7 +11,7 @@ import type { DiscoveredRoom } from '../protocol/ui.js';
 import { DEFAULT_ROOM_NAME, MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from '../protocol/version.js';
 import type { AgentClient, UiRequestBody } from './agent-client.js';
 import { AgentElement } from './agent-context.js';
-import { AgentController } from './agent-controller.js';
+import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
 
 const NAME_KEY = 'camvid.name';
@@ -132,7 +132,7 @@ export class LoginPage extends AgentElement {
 
   constructor() {
     super();
-    new AgentController(this, () => this.client);
+    new ModelController(this, () => this.client);
   }
 
   override render() {

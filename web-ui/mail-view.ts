@@ -9,6 +9,7 @@ import { customElement, state } from 'lit/decorators.js';
 import type { MailSettingsView, MailSummary } from '../protocol/mail.js';
 import type { AgentClient } from './agent-client.js';
 import { AgentElement } from './agent-context.js';
+import { ModelController } from './model-controller.js';
 import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 import './mail-compose.js';
 import './mail-outbox-list.js';
@@ -33,24 +34,28 @@ export class MailView extends AgentElement {
   @state() accessor loadError = '';
   /** open the settings when the first load finds none; later the person opens and closes them */
   @state() accessor settingsOpen = false;
-  #attached: AgentClient | undefined;
-  #disposables: (() => void)[] = [];
   #wasOpen = false;
   /** updates that arrived while a load was in flight, re-applied over its (possibly older) list */
   #duringLoad: MailSummary[] | null = null;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.#attach();
-  }
+  /** the agent's mail events, and a load when it starts showing a client */
+  readonly #agent = new ModelController(this, () => this.client, (client) => {
+    const offs = [
+      client.onEvent('mail-update', (ev) => this.#upsert(ev.mail)),
+      client.onEvent('mail-removed', (ev) => (this.mails = this.mails.filter((m) => m.id !== ev.id))),
+      client.onEvent('mail-settings', (ev) => (this.settings = ev.settings)),
+    ];
+    this.#wasOpen = client.connection === 'open';
+    if (this.#wasOpen) void this.#load(client);
+    return () => offs.forEach((off) => off());
+  });
 
   override willUpdate(): void {
-    if (this.client !== this.#attached) this.#attach();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#detach();
+    // Reload after every reconnection: events pushed while disconnected are not replayed.
+    const client = this.#agent.model;
+    if (!client) return;
+    const open = client.connection === 'open';
+    if (open && !this.#wasOpen) void this.#load(client);
+    this.#wasOpen = open;
   }
 
   override render() {
@@ -70,29 +75,6 @@ export class MailView extends AgentElement {
         <mail-settings-form .settings=${this.settings}></mail-settings-form>
       </details>
     `;
-  }
-
-  #attach(): void {
-    this.#detach();
-    const client = (this.#attached = this.client);
-    if (!client || !this.isConnected) return;
-    this.#disposables.push(
-      client.onEvent('mail-update', (ev) => this.#upsert(ev.mail)),
-      client.onEvent('mail-removed', (ev) => (this.mails = this.mails.filter((m) => m.id !== ev.id))),
-      client.onEvent('mail-settings', (ev) => (this.settings = ev.settings)),
-      // Reload after every (re)connection: events pushed while disconnected are not replayed.
-      client.subscribe(() => {
-        const open = client.connection === 'open';
-        if (open && !this.#wasOpen) void this.#load(client);
-        this.#wasOpen = open;
-      }),
-    );
-    this.#wasOpen = client.connection === 'open';
-    if (this.#wasOpen) void this.#load(client);
-  }
-
-  #detach(): void {
-    for (const off of this.#disposables.splice(0)) off();
   }
 
   async #load(client: AgentClient): Promise<void> {

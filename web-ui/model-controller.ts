@@ -1,7 +1,15 @@
 /**
- * Connects a component to a page-side model that outlives it (one per AgentClient, e.g. the live
- * class's LiveWatch): subscribes while the component is connected, re-renders it on every change,
- * and tells the caller when it starts and stops showing that model.
+ * The one way a component follows a model: the AgentClient itself, or a page-side model the client
+ * keeps (`client.model(ChatModel)`, the live class's LiveWatch, …) or it was handed. Subscribes
+ * when the component connects, re-renders it on every change, unsubscribes when it disconnects.
+ *
+ *   readonly #chat = new ModelController(this, () => this.client?.model(ChatModel));
+ *   render() { const m = this.#chat.model; … }
+ *
+ * `getModel` is read again before each update, so a model that arrives later (the client from the
+ * context, a property set by the parent) or is replaced is followed. `attach` runs when the
+ * component starts showing a model; what it returns runs when it stops (disconnected, or another
+ * model replaced it): feature event listeners, parking the live video, …
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
@@ -10,51 +18,59 @@ export interface Subscribable {
   subscribe(listener: () => void): () => void;
 }
 
-export interface ModelHooks<M> {
-  /** the component starts showing `model` */
-  attached?(model: M): void;
-  /** the component stops showing `model` (disconnected, or another model replaced it) */
-  detached?(model: M): void;
-}
-
 export class ModelController<M extends Subscribable> implements ReactiveController {
   model: M | undefined;
   readonly #host: ReactiveControllerHost;
   readonly #getModel: () => M | undefined;
-  readonly #hooks: ModelHooks<M>;
-  #unsubscribe: (() => void) | undefined;
+  readonly #attach: ((model: M) => void | (() => void)) | undefined;
+  #release: (() => void) | undefined;
+  #connected = false;
 
-  constructor(host: ReactiveControllerHost, getModel: () => M | undefined, hooks: ModelHooks<M> = {}) {
+  constructor(host: ReactiveControllerHost, getModel: () => M | undefined, attach?: (model: M) => void | (() => void)) {
     this.#host = host;
     this.#getModel = getModel;
-    this.#hooks = hooks;
+    this.#attach = attach;
     host.addController(this);
   }
 
   hostConnected(): void {
-    this.#sync();
+    this.#connected = true;
+    // It may have changed while the component was out of the document.
+    if (this.#sync()) this.#host.requestUpdate();
   }
 
-  /** Runs before each render: picks up a model whose client was set or replaced since. */
+  /** Runs before each render: picks up a model set or replaced since. */
   hostUpdate(): void {
     this.#sync();
   }
 
   hostDisconnected(): void {
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    const model = this.model;
-    this.model = undefined;
-    if (model) this.#hooks.detached?.(model);
+    this.#connected = false;
+    this.#stop();
   }
 
-  #sync(): void {
+  /** Follows the current model; true when it started following one. */
+  #sync(): boolean {
+    // An update can still run after the component left the document: it must not subscribe again.
+    if (!this.#connected) return false;
     const model = this.#getModel();
-    if (model === this.model) return;
-    this.hostDisconnected();
-    if (!model) return;
+    if (model === this.model) return false;
+    this.#stop();
+    if (!model) return false;
     this.model = model;
-    this.#unsubscribe = model.subscribe(() => this.#host.requestUpdate());
-    this.#hooks.attached?.(model);
+    const unsubscribe = model.subscribe(() => this.#host.requestUpdate());
+    const detach = this.#attach?.(model);
+    this.#release = () => {
+      unsubscribe();
+      detach?.();
+    };
+    return true;
+  }
+
+  #stop(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    this.model = undefined;
+    release?.();
   }
 }

@@ -8,7 +8,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { PlayerView } from '../protocol/podcast.js';
-import { AgentController } from './agent-controller.js';
+import { ModelController } from './model-controller.js';
 import type { PodcastAudio } from './podcast-audio.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -65,7 +65,7 @@ export class PodcastControls extends LitElement {
 
   constructor() {
     super();
-    new AgentController(this, () => this.model);
+    new ModelController(this, () => this.model);
   }
 
   override render() {

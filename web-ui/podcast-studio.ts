@@ -7,7 +7,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ListenerEntry } from '../protocol/podcast.js';
-import { AgentController } from './agent-controller.js';
+import { ModelController } from './model-controller.js';
 import type { PodcastAudio } from './podcast-audio.js';
 import type { PodcastMicrophone } from './podcast-microphone.js';
 import { sharedStyles } from './shared-styles.js';
@@ -64,8 +64,8 @@ export class PodcastStudio extends LitElement {
 
   constructor() {
     super();
-    new AgentController(this, () => this.model);
-    new AgentController(this, () => this.mic);
+    new ModelController(this, () => this.model);
+    new ModelController(this, () => this.mic);
   }
 
   override render() {

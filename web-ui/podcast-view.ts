@@ -6,7 +6,7 @@
 import { html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { AgentElement } from './agent-context.js';
-import { AgentController } from './agent-controller.js';
+import { ModelController } from './model-controller.js';
 import { PodcastAudio } from './podcast-audio.js';
 import { PodcastMicrophone } from './podcast-microphone.js';
 import './podcast-controls.js';
@@ -20,8 +20,8 @@ export class PodcastView extends AgentElement {
 
   constructor() {
     super();
-    new AgentController(this, () => this.client);
-    new AgentController(this, () => (this.client ? this.client.model(PodcastAudio) : undefined));
+    new ModelController(this, () => this.client);
+    new ModelController(this, () => this.client?.model(PodcastAudio));
   }
 
   override render() {

@@ -7,9 +7,8 @@ import { css, html, nothing, type TemplateResult } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { CamvidError } from '../protocol/errors.js';
 import type { Phase } from '../protocol/ui.js';
-import type { AgentClient } from './agent-client.js';
 import { AgentElement } from './agent-context.js';
-import { AgentController } from './agent-controller.js';
+import { ModelController } from './model-controller.js';
 import './chat-panel.js';
 import './files-view.js';
 import { ChatModel } from './chat-model.js';
@@ -207,9 +206,12 @@ export class RoomPage extends AgentElement {
   @state() accessor leaving = false;
   @state() accessor error: string | null = null;
 
+  /** the chat's unread count shows on its tab */
+  readonly #chat = new ModelController(this, () => this.client?.model(ChatModel));
+
   constructor() {
     super();
-    new AgentController(this, () => this.client);
+    new ModelController(this, () => this.client);
   }
 
   override render() {
@@ -257,7 +259,7 @@ export class RoomPage extends AgentElement {
                 aria-selected=${v.id === this.view ? 'true' : 'false'}
                 @click=${() => (this.view = v.id)}
               >
-                ${v.label}${v.id === 'chat' ? this.#unreadBadge(client) : nothing}
+                ${v.label}${v.id === 'chat' ? this.#unreadBadge() : nothing}
               </button>`,
             )}
           </nav>
@@ -277,24 +279,8 @@ export class RoomPage extends AgentElement {
     </p>`;
   }
 
-  #chatModel: ChatModel | undefined;
-  #chatUnsubscribe: (() => void) | undefined;
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.#chatUnsubscribe?.();
-    this.#chatUnsubscribe = undefined;
-    this.#chatModel = undefined;
-  }
-
-  #unreadBadge(client: AgentClient) {
-    const model = client.model(ChatModel);
-    if (model !== this.#chatModel) {
-      this.#chatUnsubscribe?.();
-      this.#chatModel = model;
-      this.#chatUnsubscribe = model.subscribe(() => this.requestUpdate());
-    }
-    const unread = model.unread;
+  #unreadBadge() {
+    const unread = this.#chat.model?.unread;
     return unread && this.view !== 'chat' ? html` <span class="unread" data-testid="chat-unread">${unread}</span>` : nothing;
   }
 
