@@ -18,8 +18,9 @@ import { background } from './background.js';
 import { createLogger } from './log.js';
 import { LAN_MTU } from './overlay/peer-link.js';
 import type { MemberState } from './overlay/room-member.js';
-import { HostedRoom, type HostRequest } from './room/hosted-room.js';
+import { HostedRoom, type HostedRoomOptions, type HostRequest } from './room/hosted-room.js';
 import { JoinedRoom } from './room/joined-room.js';
+import { RoomRecordFile } from './room/room-record.js';
 import { RoomDirectory, type JoinWhere } from './room/room-directory.js';
 import { closeInOrder } from './room/scope.js';
 import { formatHostPort } from './signalling/signal-client.js';
@@ -75,10 +76,13 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
   /** the room this agent is in */
   #room: Room | null = null;
   /** a host or join in progress: aborted by leave() or close(), which wait for it to settle */
-  #entering: { abort: AbortController; settled: Promise<void> } | null = null;
+  #entering: { kind: 'host' | 'join'; abort: AbortController; settled: Promise<void> } | null = null;
   #roster: RosterEntry[] = [];
   #lastError: AgentState['lastError'] = null;
   #closing: Promise<void> | null = null;
+  /** the hosted room's record (node-agent/room/room-record.ts); `#resumable` is what it held at start */
+  readonly #record: RoomRecordFile;
+  #resumable: AgentState['resumable'] = null;
 
   private constructor(
     readonly opts: AgentOptions,
@@ -86,6 +90,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
     readonly peerId: string,
   ) {
     super();
+    this.#record = new RoomRecordFile(opts.dataDir);
     this.directory = new RoomDirectory(opts.mdns ? new RoomBrowser() : null, !!opts.swarm);
     this.directory.on('rooms', (rooms) => this.ui.push({ type: 'rooms', rooms }));
     this.swarm = opts.swarm ? new RoomSwarm(opts.swarm) : null;
@@ -100,6 +105,9 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
       await this.join(req);
     });
     this.ui.handle('leave', () => this.leave());
+    this.ui.handle('host-resume', async () => {
+      await this.resume();
+    });
   }
 
   /**
@@ -111,6 +119,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
     let agent: Agent | null = null;
     try {
       agent = new Agent(opts, store, await store.peerId());
+      const saved = await agent.#record.read().catch((err: Error) => (log.warn(err.message), null));
+      agent.#resumable = saved && { id: saved.roomId, name: saved.name };
       const { features, order } = await compose(agent);
       agent.#features = features;
       agent.#order = order;
@@ -152,6 +162,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
       room: room?.info ?? null,
       joinAddresses: this.joinAddresses(),
       lastError: this.#lastError,
+      resumable: this.#room ? null : this.#resumable,
       ...(this.swarm ? { swarm: this.swarm.status() } : {}),
     };
   }
@@ -170,8 +181,23 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
 
   /** Hosts a room; rejects with ALREADY_IN_ROOM while in (or entering) one, CLOSED when left meanwhile. */
   host(req: AgentHostRequest): Promise<HostedRoom> {
-    return this.#entry(async (signal) => {
-      const room = await HostedRoom.open({ ...req, fanout: req.fanout ?? DEFAULT_FANOUT }, {
+    return this.#hostWith((opts, signal) => HostedRoom.open({ ...req, fanout: req.fanout ?? DEFAULT_FANOUT }, opts, signal));
+  }
+
+  /**
+   * Hosts again the room this agent hosted before it stopped without ending the class: same room
+   * id, password, identity and port, so students' agents (which keep dialling it) come back by
+   * themselves and the chat history continues. ROOM_NOT_FOUND when there is none.
+   */
+  async resume(): Promise<HostedRoom> {
+    const record = await this.#record.read();
+    if (!record) throw new CamvidError('ROOM_NOT_FOUND', 'There is no room to resume in this data folder; host a new one.');
+    return this.#hostWith((opts, signal) => HostedRoom.resume(record, opts, signal));
+  }
+
+  #hostWith(open: (opts: HostedRoomOptions, signal: AbortSignal) => Promise<HostedRoom>): Promise<HostedRoom> {
+    return this.#entry('host', async (signal) => {
+      const room = await open({
         peerId: this.peerId,
         port: this.opts.port,
         listenHost: this.opts.listenHost,
@@ -182,6 +208,9 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
         swarm: this.swarm,
       }, signal);
       room.on('roster', (members) => this.#setRoster(members));
+      // Kept until the class is ended, so a crash or a reboot can bring the room back.
+      await this.#record.write(room.record()).catch((err: Error) => log.warn('the room could not be saved for a resume:', err.message));
+      this.#resumable = null;
       return { room, phase: 'hosting' };
     });
   }
@@ -189,7 +218,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
   /** Joins a room by address, LAN id or name, or room code on the swarm. */
   join(req: JoinRequest): Promise<JoinedRoom> {
     const onState = (s: MemberState) => this.#setPhase(s);
-    return this.#entry(async (signal) => {
+    return this.#entry('join', async (signal) => {
       this.#setPhase('joining');
       try {
         const target = await this.directory.resolve(req, signal);
@@ -223,10 +252,18 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
   }
 
   /**
-   * Leaves the room, or stops entering one. Resolves once everything the room owned is closed,
-   * including what a host or join in progress had opened.
+   * Leaves the room (for a host: ends the class, which can then not be resumed), or stops entering
+   * one. Resolves once everything the room owned is closed, including what a host or join in
+   * progress had opened.
    */
   async leave(): Promise<void> {
+    const ended = this.#room instanceof HostedRoom || this.#entering?.kind === 'host';
+    await this.#leave();
+    if (ended) await this.#record.remove();
+  }
+
+  /** Leaves without ending: the agent is stopping, and a hosted room stays resumable. */
+  async #leave(): Promise<void> {
     const entering = this.#entering;
     this.#entering = null;
     entering?.abort.abort();
@@ -242,7 +279,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await closeInOrder(log, [
-        ['room', () => this.leave()],
+        ['room', () => this.#leave()],
         ...[...this.#order].reverse().map(([name, f]): [string, () => unknown] => [name, () => f.close()]),
         ['swarm', () => this.swarm?.close()],
         ['room directory', () => this.directory.close()],
@@ -273,7 +310,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
    * both run; `leave()` aborts `open`'s signal and waits for it to unwind. Once `open` gives a
    * room, it becomes the agent's and every feature enters it, in the declared order.
    */
-  async #entry<R extends Room>(open: (signal: AbortSignal) => Promise<{ room: R; phase: Phase }>): Promise<R> {
+  async #entry<R extends Room>(kind: 'host' | 'join', open: (signal: AbortSignal) => Promise<{ room: R; phase: Phase }>): Promise<R> {
     if (this.#closing) throw new CamvidError('CLOSED', 'The agent is shutting down.');
     if (this.#room || this.#entering) throw new CamvidError('ALREADY_IN_ROOM');
     const abort = new AbortController();
@@ -295,7 +332,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
       await Promise.all(entries);
       return room;
     })();
-    this.#entering = { abort, settled: work.then(() => {}, () => {}) };
+    this.#entering = { kind, abort, settled: work.then(() => {}, () => {}) };
     try {
       return await work;
     } finally {

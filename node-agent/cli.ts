@@ -20,6 +20,7 @@ import { formatRoomCode, parseRoomCode } from '../protocol/swarm.js';
 import { runDhtNode, SWARM_OPTIONS, SWARM_USAGE, swarmAgentOptions, wireSwarmLines } from './cli/swarm-cli.js';
 import { ensureUiBundle } from './ui-server/ui-bundle.js';
 import { UiServer } from './ui-server/ui-server.js';
+import { uiToken } from './ui-server/ui-token.js';
 
 export const DEFAULT_UI_PORT = 7700;
 export const DEFAULT_SIGNAL_PORT = 7710;
@@ -29,6 +30,7 @@ const USAGE = `Usage:
   camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
               [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
   camvid host ... --share DIR               share a folder with the class
+  camvid host --resume [--data DIR]         host again the room this folder hosted before it stopped
   ${PODCAST_USAGE}
   camvid join (--room NAME | --address HOST:PORT | --room-id CODE) --name N --password PW [--events] [--say TEXT] [--stdin]
               [--get PATH]... [--out DIR]   download files from the instructor's share
@@ -38,13 +40,14 @@ const USAGE = `Usage:
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
   camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
   camvid mail --to A --subject S --body B [--attach FILE]  send through the outbox (camvid mail --help)
-Agent options: --data DIR  --port P (0 = any)  --ui-port P  --no-mdns  --bind ADDR
+Agent options: --data DIR  --port P (0 = any)  --ui-port P  --new-token  --no-mdns  --bind ADDR
 ${SWARM_USAGE}`;
 
 const COMMON: ParseArgsConfig['options'] = {
   data: { type: 'string' },
   port: { type: 'string' },
   'ui-port': { type: 'string' },
+  'new-token': { type: 'boolean' },
   'no-mdns': { type: 'boolean' },
   bind: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -136,7 +139,8 @@ async function startAgent(v: Record<string, string | boolean | undefined>): Prom
 
 async function startUi(agent: Agent, v: Record<string, string | boolean | undefined>): Promise<UiServer> {
   await ensureUiBundle();
-  const ui = new UiServer({ backend: agent, port: portArg(v['ui-port'], DEFAULT_UI_PORT, '--ui-port') });
+  const token = await uiToken(agent.opts.dataDir, !!v['new-token']);
+  const ui = new UiServer({ backend: agent, port: portArg(v['ui-port'], DEFAULT_UI_PORT, '--ui-port'), token });
   await ui.listen();
   console.log(`CAMVID UI: ${ui.url}`);
   return ui;
@@ -179,6 +183,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       fanout: { type: 'string' },
       'root-fanout': { type: 'string' },
       'no-ui': { type: 'boolean' },
+      resume: { type: 'boolean' },
       ...HEADLESS_OPTIONS,
       ...MEDIA_HOST_OPTIONS,
       ...PODCAST_HOST_OPTIONS,
@@ -191,20 +196,23 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     for (const [flag, n] of [['--fanout', fanout], ['--root-fanout', rootFanout ?? 1]] as const) {
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} must be a whole number from 1 to 64`);
     }
-    if (v.password === undefined) {
+    if (v.password === undefined && !v.resume) {
       console.warn(`warning: no --password given; using the default password "${DEFAULT_ROOM_PASSWORD}". Anyone who knows it can join.`);
     }
     const agent = await startAgent(v);
     let ui: UiServer | null = null;
     try {
       wireShare(agent, v, printEvent);
-      const host = await agent.host({
-        room: (v.room as string | undefined) ?? DEFAULT_ROOM_NAME,
-        password: (v.password as string | undefined) ?? DEFAULT_ROOM_PASSWORD,
-        name: (v.name as string | undefined) ?? 'Instructor',
-        fanout,
-        rootFanout,
-      });
+      // --resume: the room this data folder hosted before it stopped (same id, password, port).
+      const host = v.resume
+        ? await agent.resume()
+        : await agent.host({
+            room: (v.room as string | undefined) ?? DEFAULT_ROOM_NAME,
+            password: (v.password as string | undefined) ?? DEFAULT_ROOM_PASSWORD,
+            name: (v.name as string | undefined) ?? 'Instructor',
+            fanout,
+            rootFanout,
+          });
       if (v.events) host.on('roster', (members) => printEvent('roster', members));
       wireHeadless(agent, v);
       await startHostSource(agent, v);
@@ -273,6 +281,17 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       const parent = member.roster.find((m) => m.id === member.edges.parent?.peerId);
       const took = Math.round(performance.now() - joinStarted);
       console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''} in ${took} ms`);
+      // The host went away (a crash, a restart): keep waiting, and say so; say `joined` again when back.
+      let away = false;
+      member.on('state', (s) => {
+        if (s === 'reconnecting' && !away && !member.online) {
+          away = true;
+          console.log('the instructor is not answering; waiting for the room to come back');
+        } else if (s === 'joined' && away) {
+          away = false;
+          console.log(`joined "${member.info!.roomName}" as ${v.name} again`);
+        }
+      });
       wireShare(agent, v, printEvent);
       void runGets(agent, v, printEvent).then(() => runPuts(agent, v));
       member.on('error', (err) => {

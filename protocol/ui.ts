@@ -28,6 +28,8 @@ export const uiRequest = union({
     address: optional(str({ min: 3, max: 300 })),
   },
   leave: { id: reqId },
+  /** host the room this agent hosted before it stopped (`AgentState.resumable`) */
+  'host-resume': { id: reqId },
 });
 export type UiRequest = ReturnType<typeof uiRequest>;
 
@@ -40,6 +42,7 @@ export interface UiReplies extends FeatureUiReplies {
   host: void;
   join: void;
   leave: void;
+  'host-resume': void;
 }
 /** The reply to one request type. */
 export type UiReply<K extends UiRequest['type']> = UiReplies[K];
@@ -86,6 +89,8 @@ export interface AgentState {
   lastError: UiError | null;
   /** the swarm's state when the agent was started with `--swarm`; absent otherwise */
   swarm?: SwarmStatus;
+  /** a room this agent hosted and did not end (it stopped or crashed): `host-resume` opens it again */
+  resumable: { id: string; name: string } | null;
 }
 
 export type UiEvent =

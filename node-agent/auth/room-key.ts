@@ -30,3 +30,14 @@ export function deriveRoomKey(password: string, roomId: string): Promise<RoomKey
   }
   return key;
 }
+
+/** The room key as text, for the hosted room's 0600 record (so a resumed room needs no password). */
+export function exportRoomKey(key: RoomKey): string {
+  return Buffer.from(key.secretKey.subarray(0, 32)).toString('base64');
+}
+
+export function importRoomKey(text: string): RoomKey {
+  const seed = new Uint8Array(Buffer.from(text, 'base64'));
+  if (seed.length !== 32) throw new TypeError('a room key is 32 bytes');
+  return nacl.sign.keyPair.fromSeed(seed);
+}

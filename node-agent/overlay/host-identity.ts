@@ -3,7 +3,7 @@
  * holds): what the host signs, no member can forge. Node's native Ed25519 signs in ~50 µs and
  * verifies in ~100 µs, cheap enough to sign every chat record.
  */
-import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 
 const b64FromUrl = (s: string) => Buffer.from(s, 'base64url').toString('base64');
 
@@ -12,10 +12,17 @@ export class HostIdentity {
   /** raw 32-byte public key, base64 */
   readonly publicKey: string;
 
-  constructor() {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    this.#privateKey = privateKey;
-    this.publicKey = b64FromUrl(publicKey.export({ format: 'jwk' }).x!);
+  /** A new key, or the one `exported` (a resumed room keeps its identity, so students keep trusting it). */
+  constructor(exported?: string) {
+    this.#privateKey = exported
+      ? createPrivateKey({ key: Buffer.from(exported, 'base64'), format: 'der', type: 'pkcs8' })
+      : generateKeyPairSync('ed25519').privateKey;
+    this.publicKey = b64FromUrl(createPublicKey(this.#privateKey).export({ format: 'jwk' }).x!);
+  }
+
+  /** The private key (PKCS#8 DER, base64), for the hosted room's 0600 record only. */
+  export(): string {
+    return this.#privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
   }
 
   sign(data: Buffer): string {

@@ -44,6 +44,8 @@ export interface RoomHostOptions {
   iceServers?: string[];
   /** the IP path MTU SCTP may fill (LAN_MTU on a LAN); absent = libdatachannel's safe 1280 */
   mtu?: number;
+  /** the room's signing identity; a resumed room passes its own, otherwise a new one is made */
+  identity?: HostIdentity;
 }
 
 interface Member {
@@ -70,7 +72,7 @@ export type RoomHostEvents = {
 export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly server: SignalServer;
   /** the host's own signing key for this room (not the room key): members verify records with it */
-  readonly identity = new HostIdentity();
+  readonly identity: HostIdentity;
   readonly edges: EdgeTable;
   readonly #members = new Map<string, Member>();
   /** member id → until when it gets no children (SUSPECT_MS) */
@@ -86,6 +88,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   constructor(private readonly opts: RoomHostOptions) {
     super();
+    this.identity = opts.identity ?? new HostIdentity();
     this.#plan = new TreePlanner({ rootId: opts.hostId, rootFanout: opts.rootFanout, fanout: opts.fanout });
     this.server = new SignalServer({ roomId: opts.roomId, roomKey: opts.roomKey, port: opts.port, host: opts.listenHost });
     this.server.on('session', (session) => this.#onSession(session));

@@ -7,13 +7,15 @@ import { randomBytes } from 'node:crypto';
 import type { RosterEntry } from '../../protocol/common.js';
 import { ROOM_ID_LENGTH } from '../../protocol/common.js';
 import { CamvidError } from '../../protocol/errors.js';
-import { deriveRoomKey } from '../auth/room-key.js';
+import { deriveRoomKey, exportRoomKey, importRoomKey, type RoomKey } from '../auth/room-key.js';
 import { RoomPublisher } from '../discovery/room-publisher.js';
 import type { RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
+import { HostIdentity } from '../overlay/host-identity.js';
 import { RoomHost } from '../overlay/room-host.js';
 import type { RoomSwarm } from '../swarm/room-swarm.js';
 import { TypedEmitter } from '../typed-emitter.js';
+import type { RoomRecord } from './room-record.js';
 import { closeInOrder, throwIfAborted } from './scope.js';
 
 const log = createLogger('agent');
@@ -54,8 +56,9 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
     private readonly publisher: RoomPublisher | null,
     private readonly swarm: RoomSwarm | null,
     roomId: string,
-    req: HostRequest,
+    private readonly req: HostRequest,
     peerId: string,
+    private readonly roomKey: RoomKey,
   ) {
     super();
     this.info = { id: roomId, name: req.room, hostName: req.name };
@@ -81,6 +84,20 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
     const roomId = randomBytes(ROOM_ID_LENGTH / 2).toString('hex');
     const roomKey = await deriveRoomKey(req.password, roomId);
     throwIfAborted(signal);
+    return HostedRoom.#listen(roomId, roomKey, new HostIdentity(), req, opts, signal);
+  }
+
+  /**
+   * The room of `record` again: same id, key, identity and signalling port, so students' agents,
+   * which keep dialling it, come back by themselves. Rejects with UNREACHABLE when the port is taken.
+   */
+  static resume(record: RoomRecord, opts: HostedRoomOptions, signal: AbortSignal): Promise<HostedRoom> {
+    const req: HostRequest = { room: record.name, name: record.hostName, password: '', fanout: record.fanout, rootFanout: record.rootFanout };
+    const identity = new HostIdentity(record.identity);
+    return HostedRoom.#listen(record.roomId, importRoomKey(record.roomKey), identity, req, { ...opts, port: record.port }, signal);
+  }
+
+  static async #listen(roomId: string, roomKey: RoomKey, identity: HostIdentity, req: HostRequest, opts: HostedRoomOptions, signal: AbortSignal): Promise<HostedRoom> {
     const host = new RoomHost({
       roomId,
       roomName: req.room,
@@ -94,6 +111,7 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
       bindAddress: opts.bindAddress,
       iceServers: opts.iceServers,
       mtu: opts.mtu,
+      identity,
     });
     try {
       await host.listen();
@@ -107,11 +125,25 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
     }
     const publisher = opts.mdns ? new RoomPublisher({ room: { id: roomId, name: req.room, hostName: req.name, port: host.server.port } }) : null;
     opts.swarm?.announce(roomId, roomKey, host.server);
-    return new HostedRoom(host, publisher, opts.swarm, roomId, req, opts.peerId);
+    return new HostedRoom(host, publisher, opts.swarm, roomId, req, opts.peerId, roomKey);
   }
 
   roster(): RosterEntry[] {
     return this.host.roster();
+  }
+
+  /** What `resume` needs to open this room again (secret: the caller keeps it 0600). */
+  record(): RoomRecord {
+    return {
+      roomId: this.info.id,
+      name: this.info.name,
+      hostName: this.info.hostName,
+      fanout: this.req.fanout,
+      rootFanout: this.req.rootFanout,
+      port: this.host.server.port,
+      roomKey: exportRoomKey(this.roomKey),
+      identity: this.host.identity.export(),
+    };
   }
 
   /** Leaves: features detach (the signal), then the swarm topic, mDNS goodbye, the listener. */

@@ -13,7 +13,7 @@ const SCREENSHOT = '/tmp/camvid-ui.png';
 const CHROMIUM_LABEL = `Chromium (${CHROMIUM_PATH})`;
 const ROOM: DiscoveredRoom = { id: 'a1b2c3d4e5f60718', name: 'Computer Networks', hostName: 'Dr. Ada Lovelace', address: '192.168.1.20', port: 7700 };
 const OTHER_ROOM: DiscoveredRoom = { id: '0f1e2d3c4b5a6978', name: 'Operating Systems', hostName: 'Prof. Tanenbaum', address: '192.168.1.31', port: 7700 };
-const IDLE: AgentState = { phase: 'idle', me: null, room: null, joinAddresses: [], lastError: null };
+const IDLE: AgentState = { phase: 'idle', me: null, room: null, joinAddresses: [], lastError: null, resumable: null };
 const ME = '00112233445566ff';
 
 /** The class an instructor sees after hosting: two students under the host, one relayed below. */
@@ -56,6 +56,7 @@ class ScriptedBackend implements UiBackend {
         room: { id: 'feedfacecafebeef', name: req.room, hostName: req.name },
         joinAddresses: ['192.168.1.20:7700', '10.0.0.5:7700'],
         lastError: null,
+        resumable: null,
       };
       this.setRoster(rosterAfterHosting(req.name));
     } else {

@@ -12,7 +12,7 @@ import type { AgentState, DiscoveredRoom, UiEvent, UiRequest } from '../../proto
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 
 const ROOM: DiscoveredRoom = { id: 'a1b2c3d4e5f60718', name: 'Computer Networks', hostName: 'Dr. Ada', address: '10.0.0.5', port: 7700 };
-const IDLE: AgentState = { phase: 'idle', me: null, room: null, joinAddresses: [], lastError: null };
+const IDLE: AgentState = { phase: 'idle', me: null, room: null, joinAddresses: [], lastError: null, resumable: null };
 const HOST: RosterEntry = { id: '00112233445566ff', name: 'Dr. Ada', role: 'host', parentId: null, state: 'connected' };
 
 /** A backend that records requests, fails `join` with BAD_PASSWORD and `leave` with a plain Error. */
