@@ -20,7 +20,7 @@ export function pingResponse(roomId: string): string {
 }
 
 /**
- * Resolves true when `http://address:port/camvid/ping` answers 200 with `{"v":1,"roomId":roomId}`
+ * Resolves true when `http://address:port/camvid/ping` answers 200 with `{"v":<PROTOCOL_VERSION>,"roomId":roomId}`
  * within `timeoutMs`; false on anything else (refused, timeout, other status, other body). Never
  * rejects. Each probe uses a fresh connection (no keep-alive), so it tests that the host still
  * accepts connections rather than that an old socket is still open.

@@ -90,7 +90,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     super();
     this.identity = opts.identity ?? new HostIdentity();
     this.#plan = new TreePlanner({ rootId: opts.hostId, rootFanout: opts.rootFanout, fanout: opts.fanout });
-    this.server = new SignalServer({ roomId: opts.roomId, roomKey: opts.roomKey, port: opts.port, host: opts.listenHost });
+    this.server = new SignalServer({ roomId: opts.roomId, roomKey: opts.roomKey, identity: this.identity, port: opts.port, host: opts.listenHost });
     this.server.on('session', (session) => this.#onSession(session));
     this.edges = new EdgeTable({
       bindAddress: opts.bindAddress,

@@ -9,7 +9,7 @@ import { deriveRoomKey } from '../auth/room-key.js';
 import type { RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
 import { RoomMember, type MemberState } from '../overlay/room-member.js';
-import { connectSession, type MemberSession } from '../signalling/signal-client.js';
+import { connectSession, type HostPin, type MemberSession } from '../signalling/signal-client.js';
 import type { RoomSwarm } from '../swarm/room-swarm.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import type { JoinTarget } from './room-directory.js';
@@ -72,14 +72,16 @@ export class JoinedRoom extends TypedEmitter<JoinedRoomEvents> {
   static async open(target: JoinTarget, opts: JoinedRoomOptions, signal: AbortSignal, onState: (s: MemberState) => void): Promise<JoinedRoom> {
     const roomKey = await deriveRoomKey(opts.password, target.roomId);
     throwIfAborted(signal);
+    // Every reconnect must reach the host the first handshake reached (its identity key).
+    const pin: HostPin = {};
     let dial: () => Promise<MemberSession>;
     if (target.swarm) {
       if (!opts.swarm) throw new CamvidError('ROOM_NOT_FOUND', 'This agent runs without the swarm.');
-      const dialer = opts.swarm.search(target.roomId, roomKey);
+      const dialer = opts.swarm.search(target.roomId, roomKey, pin);
       dial = () => dialer.dial();
     } else {
       const { address, port, roomId } = target;
-      dial = () => connectSession({ address, port, roomId, roomKey });
+      dial = () => connectSession({ address, port, roomId, roomKey, pin });
     }
     const member = new RoomMember({
       roomId: target.roomId,

@@ -20,10 +20,20 @@ import { WsTransport } from './ws-transport.js';
 
 export type MemberSession = SecureSession<MemberMessage, HostMessage>;
 
+/**
+ * The host identity a room's joins expect: empty until the first handshake (trust on first use),
+ * then every later handshake for the room (reconnects, other ways in) must show the same key.
+ */
+export interface HostPin {
+  hostKey?: string;
+}
+
 export interface HandshakeOptions {
   roomId: string;
   roomKey: RoomKey;
   timeoutMs?: number;
+  /** shared by every dial of one room; filled by the first handshake */
+  pin?: HostPin;
 }
 
 export interface ConnectOptions extends HandshakeOptions {
@@ -62,13 +72,14 @@ export function connectSession(opts: ConnectOptions): Promise<MemberSession> {
 }
 
 /**
- * The joiner's handshake over a connected transport: hello → verify the host's challenge → proof.
+ * The joiner's handshake over a connected transport: hello → verify the host's challenge (its
+ * key confirmation, identity signature and, when `pin` holds one, identity) → proof.
  * Resolves with the session once the proof is sent; if the host refuses the proof, its `error`
  * frame closes the session with that code. The transport is closed on any failure.
  */
 export function joinOver(transport: FrameTransport, opts: HandshakeOptions): Promise<MemberSession> {
   return new Promise((resolve, reject) => {
-    const state = new JoinerHandshakeState(opts.roomKey, opts.roomId);
+    const state = new JoinerHandshakeState(opts.roomKey, opts.roomId, 'join', opts.pin?.hostKey);
     let settled = false;
     const timer = setTimeout(
       () => fail(new CamvidError('TIMEOUT', `No handshake answer from ${transport.remoteAddress}.`)),
@@ -89,7 +100,8 @@ export function joinOver(transport: FrameTransport, opts: HandshakeOptions): Pro
         if (!text) throw new CamvidError('BAD_MESSAGE', 'sealed frame before the handshake ended');
         const msg = hostHandshake(parseJson(data.toString('utf8'), MAX_SIGNAL_FRAME_BYTES));
         if (msg.type === 'error') throw errorFromWire(msg);
-        const { proof, keys } = state.onChallenge(msg);
+        const { proof, keys, hostKey } = state.onChallenge(msg);
+        if (opts.pin) opts.pin.hostKey ??= hostKey;
         transport.sendText(JSON.stringify(proof));
         // From here on, frames are sealed; the session takes over the transport. If the host refuses
         // the proof it answers with a text `error` frame, which the session treats as a broken stream.

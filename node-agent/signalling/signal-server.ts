@@ -3,7 +3,9 @@
  * WebSocket `/camvid/signal`, where each connection runs the password handshake and then becomes a
  * SecureSession. Other transports (a hyperswarm stream) hand their connections to `accept()` and
  * get the very same handshake. Anything else, or any malformed byte, closes that one connection; the server and
- * the agent go on. Failed password attempts are throttled per source address.
+ * the agent go on. Password attempts are throttled per source address: every hello the host answers
+ * is counted as a failed attempt before any CPace work (the answer is what lets a peer test its one
+ * guess), and only a correct key confirmation takes it back.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,7 @@ import { memberMessage, type HostMessage, type MemberMessage } from '../../proto
 import { parseJson } from '../../protocol/validate.js';
 import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
 import { FailureThrottle } from '../auth/failure-throttle.js';
-import { HostHandshakeState } from '../auth/handshake.js';
+import { HostHandshakeState, type HostSigner } from '../auth/handshake.js';
 import type { RoomKey } from '../auth/room-key.js';
 import { SealedChannel } from '../auth/sealed-channel.js';
 import { PING_PATH, pingResponse } from '../discovery/probe.js';
@@ -34,6 +36,8 @@ export type HostSession = SecureSession<HostMessage, MemberMessage>;
 export interface SignalServerOptions {
   roomId: string;
   roomKey: RoomKey;
+  /** the host's room identity: it signs every handshake, so students can pin the host */
+  identity: HostSigner;
   port: number;
   /** interface to listen on; default all (the LAN must reach it) */
   host?: string;
@@ -119,7 +123,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
     if (this.#closing) return transport.terminate();
     const address = transport.remoteAddress;
     this.#pending.add(transport);
-    const state = new HostHandshakeState(this.opts.roomKey, this.opts.roomId);
+    const state = new HostHandshakeState(this.opts.roomKey, this.opts.roomId, this.opts.identity);
     let step: 'hello' | 'proof' | 'done' = 'hello';
     const timer = setTimeout(() => fail(new CamvidError('TIMEOUT', 'handshake timed out')), HANDSHAKE_TIMEOUT_MS);
     const reply = (m: HostHandshake) => transport.sendText(JSON.stringify(m));
@@ -127,7 +131,6 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
       clearTimeout(timer);
       this.#pending.delete(transport);
       this.#count(err.code);
-      if (err.code === 'BAD_PASSWORD') this.#throttle.recordFailure(address);
       const retryAfterMs = err.code === 'THROTTLED' ? this.#throttle.retryAfter(address) : undefined;
       try {
         reply({ type: 'error', code: err.code, message: err.message.slice(0, 300), retryAfterMs });
@@ -142,11 +145,10 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
       clearTimeout(timer);
       this.#pending.delete(transport);
       // A joiner with the wrong password cannot verify our challenge and hangs up without a proof:
-      // that is a failed attempt too, or the throttle would never see honest wrong passwords.
+      // a failed attempt (already counted by the throttle when we answered its hello).
       if (step === 'proof') {
         step = 'done';
         this.#count('BAD_PASSWORD');
-        this.#throttle.recordFailure(address);
       }
     });
     const onFrame = (data: Buffer, text: boolean) => {
@@ -156,7 +158,9 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
         if (step === 'hello' && msg.type === 'hello') {
           const wait = this.#throttle.retryAfter(address);
           if (wait > 0) throw new CamvidError('THROTTLED', `Too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s.`);
-          reply(state.onHello(msg));
+          // Counted before the work: a challenge lets the peer test one guess offline, whether or
+          // not it ever sends a proof, so a thousand parallel hellos are a thousand attempts.
+          reply(state.onHello(msg, () => this.#throttle.recordFailure(address)));
           step = 'proof';
         } else if (step === 'proof' && msg.type === 'proof') {
           const keys = state.onProof(msg);

@@ -10,6 +10,7 @@ import { formatRoomCode, type SwarmRoomState, type SwarmStatus } from '../../pro
 import type { RoomKey } from '../auth/room-key.js';
 import { background } from '../background.js';
 import { createLogger } from '../log.js';
+import type { HostPin } from '../signalling/signal-client.js';
 import type { SignalServer } from '../signalling/signal-server.js';
 import { StreamTransport } from '../signalling/stream-transport.js';
 import { TypedEmitter } from '../typed-emitter.js';
@@ -71,9 +72,9 @@ export class RoomSwarm extends TypedEmitter<RoomSwarmEvents> {
   }
 
   /** Student: a dialer that finds the room's host on the swarm. */
-  search(roomId: string, roomKey: RoomKey): SwarmDialer {
+  search(roomId: string, roomKey: RoomKey, pin?: HostPin): SwarmDialer {
     this.stop();
-    const dialer = new SwarmDialer(this.node, roomTopic(roomId, roomKey), { roomId, roomKey }, () => this.#changed());
+    const dialer = new SwarmDialer(this.node, roomTopic(roomId, roomKey), { roomId, roomKey, pin }, () => this.#changed());
     this.#student = { roomId, dialer };
     this.#changed();
     return dialer;

@@ -15,9 +15,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import nacl from 'tweetnacl';
 import WebSocket from 'ws';
 import type { CamvidError } from '../../protocol/errors.js';
+import { roomKeyFromPrs } from '../../node-agent/auth/room-key.js';
 import { connectSession } from '../../node-agent/signalling/signal-client.js';
 import { roomIdAt } from '../../test/helpers/password-attack.js';
 
@@ -51,7 +51,7 @@ function settle(kind: string, work: (done: (answer: string) => void) => void): P
 const attacks: Record<string, (roomId: string, i: number) => Promise<void>> = {
   guess: (roomId) =>
     settle('guess', (done) => {
-      connectSession({ address, port, roomId, roomKey: nacl.sign.keyPair() }).then(
+      connectSession({ address, port, roomId, roomKey: roomKeyFromPrs(randomBytes(32)) }).then(
         (s) => {
           s.close();
           done('ACCEPTED');

@@ -16,12 +16,12 @@ const member = { id: ID, name: 'Prof', role: 'host', parentId: null, state: 'con
 const candidate = { kind: 'candidate', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
 
 export const JOINER_HANDSHAKE_SAMPLES = [
-  { type: 'hello', v: 1, roomId: ID, role: 'join', eph: KEY_B64, nonce: KEY_B64 },
-  { type: 'proof', sig: SIG },
+  { type: 'hello', v: 2, roomId: ID, role: 'join', sid: KEY_B64, share: KEY_B64 },
+  { type: 'proof', confirm: SIG },
 ];
 
 export const HOST_HANDSHAKE_SAMPLES = [
-  { type: 'challenge', v: 1, eph: KEY_B64, nonce: KEY_B64, sig: SIG },
+  { type: 'challenge', v: 2, share: KEY_B64, hostKey: KEY_B64, confirm: SIG, sig: SIG },
   { type: 'error', code: 'THROTTLED', message: 'wait', retryAfterMs: 1000 },
 ];
 

@@ -76,7 +76,7 @@ test('garbage on the signalling port (TCP, HTTP, WebSocket before and after the 
     await new Promise<void>((resolve) => {
       ws.on('open', () => {
         const g = garbage(i);
-        ws.send(i % 5 === 0 ? JSON.stringify({ type: 'hello', v: 1, roomId, role: 'join', eph: 'A'.repeat(43) + '=', nonce: '!!' }) : g);
+        ws.send(i % 5 === 0 ? JSON.stringify({ type: 'hello', v: 2, roomId, role: 'join', sid: 'A'.repeat(43) + '=', share: '!!' }) : g);
       });
       ws.on('close', () => resolve());
       ws.on('error', () => resolve());

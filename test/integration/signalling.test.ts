@@ -1,6 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { deriveRoomKey } from '../../node-agent/auth/room-key.js';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { JoinerHandshakeState } from '../../node-agent/auth/handshake.js';
+import { deriveRoomKey, roomKeyFromPrs } from '../../node-agent/auth/room-key.js';
+import { HostIdentity } from '../../node-agent/overlay/host-identity.js';
 import { SignalServer } from '../../node-agent/signalling/signal-server.js';
 import { connectSession } from '../../node-agent/signalling/signal-client.js';
 import { CamvidError } from '../../protocol/errors.js';
@@ -10,7 +14,7 @@ const ROOM = 'abcdefabcdef0123';
 let server: SignalServer;
 let port: number;
 test.before.each(async () => {
-  server = new SignalServer({ roomId: ROOM, roomKey: await deriveRoomKey('right', ROOM), port: 0, host: '127.0.0.1' });
+  server = new SignalServer({ roomId: ROOM, roomKey: await deriveRoomKey('right', ROOM), identity: new HostIdentity(), port: 0, host: '127.0.0.1' });
   port = await server.listen();
 });
 test.after.each(() => server.close());
@@ -50,6 +54,25 @@ test('failed attempts are throttled per address while another address still join
   assert.is(await attempt('right', '127.0.0.4'), 'ok');
   assert.ok(Date.now() - t0 < 2000);
   assert.ok((server.refused.get('THROTTLED') ?? 0) >= 1);
+});
+
+test('every answered hello is an attempt: hellos held open without a proof are throttled too', async () => {
+  // Each challenge lets its peer test the one guess its share was made with, so the host counts
+  // the attempt when it answers, not when the peer hangs up (which it need not do for a while).
+  const socks: WebSocket[] = [];
+  const answers: string[] = [];
+  for (let i = 0; i < 9; i++) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/camvid/signal`, { localAddress: '127.0.0.5' });
+    socks.push(ws);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const hello = new JoinerHandshakeState(roomKeyFromPrs(randomBytes(32)), ROOM).hello();
+    ws.send(JSON.stringify(hello));
+    const reply = JSON.parse(String(await new Promise((resolve) => ws.once('message', resolve)))) as { type: string; code?: string };
+    answers.push(reply.type === 'error' ? reply.code! : reply.type);
+  }
+  for (const ws of socks) ws.terminate();
+  assert.equal(answers.slice(0, 6), Array(6).fill('challenge'), answers.join(','));
+  assert.equal(answers.slice(6), Array(3).fill('THROTTLED'), answers.join(','));
 });
 
 test('a room id this server does not host is refused with ROOM_NOT_FOUND', async () => {

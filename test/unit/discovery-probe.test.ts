@@ -39,8 +39,8 @@ test.after(async () => {
   }
 });
 
-test('the ping body is pinned: {"v":1,"roomId":<id>}', () => {
-  assert.is(pingResponse(ID), `{"v":1,"roomId":"${ID}"}`);
+test('the ping body is pinned: {"v":2,"roomId":<id>}', () => {
+  assert.is(pingResponse(ID), `{"v":2,"roomId":"${ID}"}`);
   assert.is(PING_PATH, '/camvid/ping');
 });
 
@@ -51,8 +51,8 @@ test('a host that answers the ping with its room id is alive', async () => {
 
 const DEAD: Array<[string, () => Promise<number>, string?]> = [
   ['answers for another room', () => serveJson(pingResponse(OTHER))],
-  ['answers with another protocol version', () => serveJson(JSON.stringify({ v: 2, roomId: ID }))],
-  ['answers with the version as text', () => serveJson(JSON.stringify({ v: '1', roomId: ID }))],
+  ['answers with another protocol version', () => serveJson(JSON.stringify({ v: 1, roomId: ID }))],
+  ['answers with the version as text', () => serveJson(JSON.stringify({ v: '2', roomId: ID }))],
   ['answers 404', () => serveJson(pingResponse(ID), 404)],
   ['answers 500', () => serveJson(pingResponse(ID), 500)],
   ['answers with truncated JSON', () => serveJson(pingResponse(ID).slice(0, -3))],
@@ -65,7 +65,7 @@ const DEAD: Array<[string, () => Promise<number>, string?]> = [
   ['hangs up without a word', () => listen(net.createServer((socket) => socket.destroy()))],
   ['speaks something that is not HTTP', () => listen(net.createServer((socket) => socket.end('SSH-2.0-OpenSSH\r\n')))],
   ['sends half a body and hangs up', () => listen(net.createServer((socket) => {
-    socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"v":1,"roomId"');
+    socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"v":2,"roomId"');
   }))],
 ];
 

@@ -8,7 +8,7 @@ import { CamvidError } from '../../protocol/errors.js';
 
 // Changing any of these is a protocol change: bump PROTOCOL_VERSION and update docs/protocol.md.
 test('the protocol version and service type are pinned', () => {
-  assert.is(PROTOCOL_VERSION, 1);
+  assert.is(PROTOCOL_VERSION, 2);
   assert.is(SERVICE_TYPE, 'camvid');
 });
 
