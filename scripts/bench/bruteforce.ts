@@ -1,6 +1,8 @@
 /**
  * `npm run bench -- bruteforce`: the brute-force figures of issue 10, against a real host process.
- * The attacker (test/helpers/password-attack.ts) tries 1,000 random keys from one address, once as
+ * Since handshake v2 (CPace) there is no offline attack (test/unit/offline-guessing.test.ts), so
+ * this online one is the attack: one guess per connection, throttled per address.
+ * The attacker (test/helpers/password-attack.ts) tries 1,000 random PRSs from one address, once as
  * fast as the host answers and once spread evenly over 3 minutes; students with the right password
  * join from another address before and during the attack. Where network namespaces are available
  * the three are separate lab hosts (scripts/netns/netns-lab.ts: host h0, attacker h1, students h2);
@@ -122,11 +124,13 @@ export async function benchBruteforce(): Promise<string> {
     const slow = await attackRun(place, `evenly over ${SLOW_MS / 60_000} min`, SLOW_MS, [30_000, 90_000, 150_000]);
     const joins = [...fast.joins.map((j) => ({ ...j, run: fast.label })), ...slow.joins.map((j) => ({ ...j, run: slow.label }))];
     return [
-      `An attacker makes ${ATTEMPTS} password attempts against a host process, ${place.describe}. Each attempt is a full`,
-      'WebSocket handshake with a fresh random key (an attacker who pays nothing for scrypt). "Checked" attempts got as far as the',
-      'password check (BAD_PASSWORD); "throttled" ones were refused before it (THROTTLED). Accepted per minute counts the',
-      'checked ones in each minute from the first attempt; the schedule is what node-agent/auth/failure-throttle.ts allows',
-      '(5 free, then waits of 1, 2, 4, … s capped at 60 s: at most 11 in the first minute, then 1 a minute).',
+      `An attacker makes ${ATTEMPTS} password attempts against a host process, ${place.describe}. With the CPace handshake (v2)`,
+      'a recorded join or a conversation with the host gives nothing to test guesses against offline, so the attack is online:',
+      'each attempt is one guess, a full WebSocket handshake with a fresh random PRS (an attacker who pays nothing for scrypt).',
+      '"Checked" attempts got a challenge (the host counts the attempt before answering) and failed (BAD_PASSWORD); "throttled"',
+      'ones were refused before any group work (THROTTLED). Accepted per minute counts the checked ones in each minute from the',
+      'first attempt; the schedule is what node-agent/auth/failure-throttle.ts allows (5 free, then waits of 1, 2, 4, … s capped',
+      'at 60 s: at most 11 in the first minute, then 1 a minute).',
       '',
       '| attack | attempts | checked / throttled | accepted per minute | ms between answers p50 | host CPU % |',
       '|---|---|---|---|---|---|',

@@ -1,10 +1,12 @@
 /**
- * Brute force against a real host process: 1,000+ wrong-password handshakes from 127.0.0.2 (an
- * attacker who pays nothing for scrypt, test/helpers/password-attack.ts) while a student with the
- * right password joins from 127.0.0.1. No timing is asserted: the student must join while the
- * attacker is being refused, the attacker must get THROTTLED, and the host must have checked no
- * more guesses than its throttle schedule allows for however long the attack took (doubled, for a
- * guess that slips in while the host is still learning of the previous hang-up).
+ * Brute force against a real host process. With CPace there is no offline attack left (neither a
+ * recorded join nor a conversation with the host gives anything to test guesses against:
+ * test/unit/offline-guessing.test.ts), so this is the whole attack: online, one guess per
+ * connection. 1,000+ wrong-password handshakes from 127.0.0.2 (an attacker who pays nothing for
+ * scrypt, test/helpers/password-attack.ts) while a student with the right password joins from
+ * 127.0.0.1. No timing is asserted: the student must join while the attacker is being refused, the
+ * attacker must get THROTTLED, and the host must have answered no more hellos (each one guess)
+ * than its throttle schedule allows for however long the attack took (doubled, for slack).
  * `npm run bench -- bruteforce` measures the figures (docs/benchmarks.md).
  */
 import * as assert from 'uvu/assert';
