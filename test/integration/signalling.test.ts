@@ -6,7 +6,7 @@ import { JoinerHandshakeState } from '../../node-agent/auth/handshake.js';
 import { deriveRoomKey, roomKeyFromPrs } from '../../node-agent/auth/room-key.js';
 import { HostIdentity } from '../../node-agent/overlay/host-identity.js';
 import { SignalServer } from '../../node-agent/signalling/signal-server.js';
-import { connectSession } from '../../node-agent/signalling/signal-client.js';
+import { connectSession, type HostPin } from '../../node-agent/signalling/signal-client.js';
 import { CamvidError } from '../../protocol/errors.js';
 
 const test = suite('signalling server and client over a real WebSocket');
@@ -73,6 +73,24 @@ test('every answered hello is an attempt: hellos held open without a proof are t
   for (const ws of socks) ws.terminate();
   assert.equal(answers.slice(0, 6), Array(6).fill('challenge'), answers.join(','));
   assert.equal(answers.slice(6), Array(3).fill('THROTTLED'), answers.join(','));
+});
+
+test('a joiner pins the host identity: a second host with the same password but another identity is refused', async () => {
+  const pin: HostPin = {};
+  const roomKey = await deriveRoomKey('right', ROOM);
+  (await connectSession({ address: '127.0.0.1', port, roomId: ROOM, roomKey, pin })).close();
+  assert.ok(pin.hostKey);
+  // A classmate who knows the password runs the "same" room on another port.
+  const impostor = new SignalServer({ roomId: ROOM, roomKey, identity: new HostIdentity(), port: 0, host: '127.0.0.1' });
+  const otherPort = await impostor.listen();
+  try {
+    const err = await connectSession({ address: '127.0.0.1', port: otherPort, roomId: ROOM, roomKey, pin }).then(() => null, (e: CamvidError) => e);
+    assert.is(err?.code, 'BAD_MESSAGE');
+    (await connectSession({ address: '127.0.0.1', port: otherPort, roomId: ROOM, roomKey })).close(); // unpinned, a valid room
+    (await connectSession({ address: '127.0.0.1', port, roomId: ROOM, roomKey, pin })).close();
+  } finally {
+    await impostor.close();
+  }
 });
 
 test('a room id this server does not host is refused with ROOM_NOT_FOUND', async () => {
