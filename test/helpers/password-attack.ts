@@ -1,8 +1,8 @@
 /**
  * Password attacks on a room, for the brute-force test and benchmark and the offline-guessing test.
  *
- * Offline guessing is gone with CPace (node-agent/auth/handshake.ts): `offlineGuessCheck` is
- * everything an attacker can compute for one guess from a recorded handshake (an honest join it
+ * Offline guessing is gone with CPace (node-agent/auth/handshake.ts): `offlineGuessCheck` runs
+ * the checks an attacker can evaluate for one guess on a recorded handshake (an honest join it
  * overheard, or one it ran itself without the password), and test/unit/offline-guessing.test.ts
  * shows it answers the same for the right and a wrong password, except for the single guess an
  * attacker's own hello was made with. So the attack must be online, one guess per connection:

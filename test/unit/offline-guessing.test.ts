@@ -2,7 +2,7 @@
  * Issue "Trust": with v1's handshake, one recorded join (or one `hello` to the host, no password
  * needed) gave an offline verifier: the host's signature under a key derived from the password.
  * With CPace, an attacker who recorded an honest join, and one who talked to the host without the
- * password, compute everything they can for the right and a wrong password
+ * password, run the checks they can evaluate for the right and a wrong password
  * (test/helpers/password-attack.ts `offlineGuessCheck`) and get the same answers: the check that
  * would tell them apart needs the Diffie-Hellman point, i.e. a scalar only an end of that
  * handshake holds. The one guess an attacker's own hello was made with is the online guess, and
