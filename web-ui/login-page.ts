@@ -18,7 +18,7 @@ const NAME_KEY = 'camvid.name';
 /** host:port, the host part being a name, an IPv4 address or a bracketed IPv6 address. */
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 
-type FormId = 'join' | 'host';
+type FormId = 'join' | 'host' | 'resume';
 interface FormError {
   form: FormId;
   code: ErrorCode;
@@ -88,6 +88,14 @@ export class LoginPage extends AgentElement {
       }
       .room-name {
         font-weight: 700;
+      }
+      .resume {
+        display: flex;
+        flex-direction: column;
+        align-items: flex-start;
+        gap: 8px;
+        padding-bottom: 12px;
+        border-bottom: 1px solid var(--border);
       }
       .room-host {
         grid-column: 1;
@@ -204,6 +212,15 @@ export class LoginPage extends AgentElement {
         </form>
         <form class="card" data-testid="host-form" @submit=${this.#host}>
           <h2>Host a room</h2>
+          ${state?.resumable
+            ? html`<div class="resume" data-testid="resume">
+                <span class="hint">Your class “${state.resumable.name}” stopped without being ended: bring it back with the same password and address; students come back by themselves.</span>
+                <button type="button" data-testid="resume-button" ?disabled=${busy} @click=${this.#resume}>
+                  ${this.pending === 'resume' ? 'Resuming…' : `Resume ${state.resumable.name}`}
+                </button>
+                ${this.#renderError('resume')}
+              </div>`
+            : nothing}
           <label>
             Room name
             <input
@@ -333,6 +350,8 @@ export class LoginPage extends AgentElement {
       fanout,
     });
   };
+
+  #resume = () => void this.#send('resume', { type: 'host-resume' });
 
   async #send(form: FormId, body: UiRequestBody): Promise<void> {
     if (!this.client || this.pending) return;
