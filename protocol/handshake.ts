@@ -4,7 +4,7 @@
  * host's first sealed frame, or a plain `error` and close. See docs/protocol.md.
  */
 import { roomId } from './common.js';
-import { B64, int, literal, optional, str, union, wireErrorFields } from './validate.js';
+import { B64, int, literal, optional, union, wireErrorFields } from './validate.js';
 
 /** X25519 public keys and nonces are 32 bytes: 44 base64 chars. Signatures are 64 bytes: 88. */
 const KEY = B64(44);

@@ -9,7 +9,7 @@ import { CamvidError, type ErrorCode } from '../protocol/errors.js';
 import { parseRoomCode } from '../protocol/swarm.js';
 import type { DiscoveredRoom } from '../protocol/ui.js';
 import { DEFAULT_ROOM_NAME, MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from '../protocol/version.js';
-import type { AgentClient, UiRequestBody } from './agent-client.js';
+import type { UiRequestBody } from './agent-client.js';
 import { AgentElement } from './agent-context.js';
 import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';

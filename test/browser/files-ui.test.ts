@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { Cluster } from '../helpers/agents.js';
-import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
+import { canUseChromium, CHROMIUM_PATH, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
 import { requireCapability } from '../helpers/require.js';
 
 const test = suite('files in the browser');
