@@ -7,7 +7,7 @@ const { test, ctx } = browserSuite('chat and classroom controls in the browser')
 
 test('two pages on two agents chat through the UI; a list scrolled up to read stays put while typing; a raised hand shows in the instructor’s queue and can be lowered', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const [teacherUrl, studentUrl] = (await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')])).map((a) => a.url);
+  const [{ url: teacherUrl }, { url: studentUrl }] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
   const browser = (ctx.browser = await launchBrowser());
   const t = await openUi(browser, teacherUrl);
   await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks' });
