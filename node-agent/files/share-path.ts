@@ -97,15 +97,51 @@ export async function resolveInShare(shareRoot: string, rel: unknown, rules: Sha
   return real;
 }
 
-/** A name a student chose for an upload, made safe to create inside the uploads folder. */
+/**
+ * A name a student chose for an upload, made safe to create inside the uploads folder: one
+ * segment, no control or reserved characters, not a dot-file, and at most MAX_NAME_BYTES.
+ */
 export function sanitizeFileName(name: unknown): string {
   const raw = typeof name === 'string' ? name : '';
   const base = raw.split(/[\\/]/).pop() ?? '';
   if (/^\.*$/.test(base)) return 'upload';
-  const clean = base
-    .replace(/[\u0000-\u001f\u007f:*?"<>|]/g, '_')
-    .replace(/^\.+/, '_')
-    .slice(0, 200)
-    .trim();
+  const clean = fitFileName(
+    base
+      .replace(/[\u0000-\u001f\u007f:*?"<>|]/g, '_')
+      .replace(/^\.+/, '_')
+      .trim(),
+  );
   return clean && clean !== '.' && clean !== '..' ? clean : 'upload';
+}
+
+/**
+ * The longest file name ext4, XFS, btrfs and APFS take: 255 bytes of UTF-8 (NTFS counts 255
+ * UTF-16 units, never more than the bytes). A longer one fails to be created or renamed to with
+ * ENAMETOOLONG, which the wire's 255-character limit does not prevent.
+ */
+export const MAX_NAME_BYTES = 255;
+
+/**
+ * `name` with `suffix` (`" (1)"`) put before its extension, cut to at most `max` bytes of UTF-8
+ * on a character boundary: the stem is shortened and the extension kept, unless it is too long to
+ * be one (more than half of `max`), and then the name is cut as a whole.
+ */
+export function fitFileName(name: string, suffix = '', max = MAX_NAME_BYTES): string {
+  let ext = path.extname(name);
+  if (Buffer.byteLength(ext + suffix) > max / 2) ext = '';
+  const stem = name.slice(0, name.length - ext.length);
+  return cutUtf8(stem, max - Buffer.byteLength(suffix + ext)) + suffix + ext;
+}
+
+/** The longest start of `s` of at most `max` bytes of UTF-8, never splitting a character; a cut one without trailing spaces. */
+function cutUtf8(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > max) break;
+    end += ch.length;
+  }
+  return s.slice(0, end).trimEnd();
 }

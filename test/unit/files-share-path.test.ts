@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
 import { ShareHost } from '../../node-agent/files/share-host.js';
-import { resolveInShare, sanitizeFileName, shareSegments } from '../../node-agent/files/share-path.js';
+import { fitFileName, MAX_NAME_BYTES, resolveInShare, sanitizeFileName, shareSegments } from '../../node-agent/files/share-path.js';
 
 const test = suite('paths inside the share');
 let base: string;
@@ -95,9 +95,29 @@ test('upload names are sanitised to one safe file name', () => {
     ['a\u0000b', 'a_b'],
     ['', 'upload'],
     [undefined, 'upload'],
-    ['x'.repeat(300), 'x'.repeat(200)],
+    ['x'.repeat(300), 'x'.repeat(255)],
   ];
   for (const [input, want] of cases) assert.is(sanitizeFileName(input), want, String(input));
+});
+
+test('a name longer than 255 bytes of UTF-8 is cut on a character boundary, keeping its extension', () => {
+  const bytes = (s: string) => Buffer.byteLength(s);
+  // 196 three-byte characters and .pdf: 592 bytes in 200 UTF-16 units, which the wire allows.
+  const cjk = sanitizeFileName('課'.repeat(196) + '.pdf');
+  assert.ok(bytes(cjk) <= 255, `${bytes(cjk)} bytes`);
+  assert.is(cjk, '課'.repeat(83) + '.pdf'); // 249 + 4 bytes; one more character would make 256
+  // Four-byte characters (surrogate pairs in UTF-16) are never split.
+  const emoji = sanitizeFileName('😀'.repeat(100) + '.txt');
+  assert.is(emoji, '😀'.repeat(62) + '.txt');
+  assert.is(Buffer.from(emoji).toString(), emoji, 'no half of a surrogate pair');
+  // An "extension" too long to be one is cut with the rest.
+  const dotted = sanitizeFileName('a.' + 'é'.repeat(200));
+  assert.ok(bytes(dotted) <= 255 && dotted.startsWith('a.'), dotted);
+  // A suffix that makes a name free goes before the extension, and the whole still fits.
+  const numbered = fitFileName('課'.repeat(83) + '.pdf', ' (12)');
+  assert.is(numbered, '課'.repeat(82) + ' (12).pdf'); // 246 + 9 bytes
+  assert.ok(bytes(numbered) <= MAX_NAME_BYTES);
+  assert.is(fitFileName('report.pdf', ' (1)'), 'report (1).pdf');
 });
 
 test.run();
