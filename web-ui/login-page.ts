@@ -6,6 +6,7 @@ import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { DEFAULT_FANOUT } from '../protocol/common.js';
 import { CamvidError, type ErrorCode } from '../protocol/errors.js';
+import { isWeakRoomPassword, WEAK_ROOM_PASSWORD_WARNING } from '../protocol/room-password.js';
 import { parseRoomCode } from '../protocol/swarm.js';
 import type { DiscoveredRoom } from '../protocol/ui.js';
 import { DEFAULT_ROOM_NAME, MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from '../protocol/version.js';
@@ -117,6 +118,10 @@ export class LoginPage extends AgentElement {
         border-radius: 6px;
         color: var(--muted);
         text-align: center;
+      }
+      .weak {
+        color: var(--warn);
+        font-weight: 600;
       }
       .actions {
         display: flex;
@@ -239,6 +244,9 @@ export class LoginPage extends AgentElement {
               .value=${this.hostPassword}
               @input=${(e: InputEvent) => (this.hostPassword = inputValue(e))}
             />
+            ${this.hostPassword && isWeakRoomPassword(this.hostPassword)
+              ? html`<span class="hint weak" role="status" data-testid="host-password-weak">${WEAK_ROOM_PASSWORD_WARNING}</span>`
+              : nothing}
           </label>
           <label>
             Direct connections (fan-out)
