@@ -45,7 +45,7 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   #closed = false;
 
   constructor(
-    private readonly edges: EdgeTable,
+    edges: EdgeTable,
     private readonly dir: string,
     private readonly nameOf: (peerId: string) => string | undefined,
     readonly cap = DEFAULT_UPLOAD_CAP,

@@ -13,7 +13,7 @@ import http from 'node:http';
 import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CamvidError, toCamvidError } from '../../protocol/errors.js';
-import { hostHandshake, joinerHandshake, type HostHandshake } from '../../protocol/handshake.js';
+import { joinerHandshake, type HostHandshake } from '../../protocol/handshake.js';
 import { memberMessage, type HostMessage, type MemberMessage } from '../../protocol/session.js';
 import { parseJson } from '../../protocol/validate.js';
 import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
