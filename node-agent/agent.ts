@@ -163,6 +163,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
       joinAddresses: this.joinAddresses(),
       lastError: this.#lastError,
       resumable: this.#room ? null : this.#resumable,
+      ...(room instanceof JoinedRoom && !room.member.online ? { hostAway: true } : {}),
       ...(this.swarm ? { swarm: this.swarm.status() } : {}),
     };
   }

@@ -12,6 +12,7 @@ import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js
 import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { wireChatHeadless } from './cli/chat-cli.js';
 import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, runPuts, wireShare } from './cli/files-cli.js';
+import { PASSWORD_OPTIONS, PasswordUsageError, roomPassword, warnIfWeak } from './cli/password-cli.js';
 import { RoomBrowser } from './discovery/room-browser.js';
 import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './cli/media-cli.js';
 import { checkLabArgs, LAB_HEADLESS_OPTIONS, LAB_HEADLESS_USAGE, wireLabHeadless } from './cli/lab-cli.js';
@@ -27,12 +28,14 @@ export const DEFAULT_SIGNAL_PORT = 7710;
 
 const USAGE = `Usage:
   camvid                                 start the agent and its web UI
-  camvid host [--room NAME] [--password PW] [--name N] [--fanout K]
+  camvid host [--room NAME] [--password-stdin | --password PW] [--name N] [--fanout K]
               [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
   camvid host ... --share DIR               share a folder with the class
   camvid host --resume [--data DIR]         host again the room this folder hosted before it stopped
   ${PODCAST_USAGE}
-  camvid join (--room NAME | --address HOST:PORT | --room-id CODE) --name N --password PW [--events] [--say TEXT] [--stdin]
+  camvid join (--room NAME | --address HOST:PORT | --room-id CODE) --name N (--password-stdin | --password PW) [--events] [--say TEXT] [--stdin]
+              the password: --password-stdin reads it from the first line of standard input (then --stdin
+              reads commands after it), or set CAMVID_PASSWORD; --password PW shows it to others in ps
               [--get PATH]... [--out DIR]   download files from the instructor's share
               [--put FILE]...               hand a file in (host: --upload-cap MB, default 100)
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
@@ -98,6 +101,16 @@ function labUsage(v: Record<string, unknown>): void {
 
 /** `--events`: one machine-readable line per change, for scripts and tests. */
 const printEvent = (type: string, data: unknown) => console.log(`event ${JSON.stringify({ type, data })}`);
+
+/** The room password from --password, --password-stdin or CAMVID_PASSWORD (cli/password-cli.ts). */
+async function passwordOf(v: Record<string, unknown>): Promise<string | undefined> {
+  try {
+    return await roomPassword(v);
+  } catch (err) {
+    if (err instanceof PasswordUsageError) throw new UsageError(err.message);
+    throw err;
+  }
+}
 
 function portArg(v: unknown, fallback: number, what: string): number {
   if (v === undefined) return fallback;
@@ -178,7 +191,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   async host(args) {
     const v = parse(args, {
       room: { type: 'string' },
-      password: { type: 'string' },
+      ...PASSWORD_OPTIONS,
       name: { type: 'string' },
       fanout: { type: 'string' },
       'root-fanout': { type: 'string' },
@@ -196,8 +209,11 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     for (const [flag, n] of [['--fanout', fanout], ['--root-fanout', rootFanout ?? 1]] as const) {
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} must be a whole number from 1 to 64`);
     }
-    if (v.password === undefined && !v.resume) {
-      console.warn(`warning: no --password given; using the default password "${DEFAULT_ROOM_PASSWORD}". Anyone who knows it can join.`);
+    const password = v.resume ? undefined : await passwordOf(v);
+    if (password === undefined && !v.resume) {
+      console.warn(`warning: no room password given (--password-stdin, CAMVID_PASSWORD or --password); using the default password "${DEFAULT_ROOM_PASSWORD}". Anyone who knows it can join.`);
+    } else if (password !== undefined) {
+      warnIfWeak(password);
     }
     const agent = await startAgent(v);
     let ui: UiServer | null = null;
@@ -208,7 +224,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         ? await agent.resume()
         : await agent.host({
             room: (v.room as string | undefined) ?? DEFAULT_ROOM_NAME,
-            password: (v.password as string | undefined) ?? DEFAULT_ROOM_PASSWORD,
+            password: password ?? DEFAULT_ROOM_PASSWORD,
             name: (v.name as string | undefined) ?? 'Instructor',
             fanout,
             rootFanout,
@@ -237,13 +253,15 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       address: { type: 'string' },
       'room-id': { type: 'string' },
       name: { type: 'string' },
-      password: { type: 'string' },
+      ...PASSWORD_OPTIONS,
       ...HEADLESS_OPTIONS,
       ...FILES_JOIN_OPTIONS,
     });
-    if (!v.name || !v.password || (!v.room && !v.address && !v['room-id'])) {
-      throw new UsageError('join needs --name, --password and one of --room, --address or --room-id');
+    if (!v.name || (!v.room && !v.address && !v['room-id'])) {
+      throw new UsageError('join needs --name, the password and one of --room, --address or --room-id');
     }
+    const password = await passwordOf(v);
+    if (!password) throw new UsageError('join needs the room password: --password-stdin, CAMVID_PASSWORD or --password');
     let roomId: string | undefined;
     try {
       roomId = v['room-id'] === undefined ? undefined : parseRoomCode(String(v['room-id']));
@@ -257,7 +275,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     try {
       const { member } = await agent.join({
         name: v.name as string,
-        password: v.password as string,
+        password,
         roomName: v.room as string | undefined,
         roomId,
         address: v.address as string | undefined,

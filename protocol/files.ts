@@ -85,8 +85,8 @@ export function decodeChunk(msg: Buffer): { file: string; index: number; data: B
 export const filesUiRequests = {
   'files-list': { path: sharePath },
   'files-get': { path: sharePath },
-  /** the host picks the folder to share (an absolute path on its own machine) */
-  'files-share': { dir: str({ min: 1, max: 4096 }) },
+  /** the host picks the folder to share (an absolute path on its own machine); dot-files only with `dotFiles` */
+  'files-share': { dir: str({ min: 1, max: 4096 }), dotFiles: optional(bool) },
   /** a file picked in the browser, handed to the agent in pieces, then sent to the host */
   'files-put-begin': { name: str({ min: 1, max: 255 }), size: int(0, MAX_UPLOAD_BYTES) },
   'files-put-chunk': { upload: str({ min: 16, max: 16, pattern: /^[0-9a-f]+$/ }), offset: int(0, MAX_UPLOAD_BYTES), data: str({ max: 60_000 }) },

@@ -43,10 +43,12 @@ export interface LiveUiReplies {
 
 /**
  * What this agent knows of the live class. `waiting`: the instructor has not gone live since this
- * agent came into the room; `live`: the instructor's camera is on (its picture may freeze for a
- * moment while a relay is replaced); `ended`: it was live and the instructor stopped.
+ * agent came into the room; `live`: the instructor's camera is on; `paused`: it was live and this
+ * agent lost its way to the instructor (its relay died, or the instructor's computer stopped
+ * answering): the picture is not live until the tree says so again; `ended`: it was live and the
+ * instructor stopped.
  */
-export type LiveState = 'waiting' | 'live' | 'ended';
+export type LiveState = 'waiting' | 'live' | 'paused' | 'ended';
 
 export interface LiveStatus {
   state: LiveState;

@@ -91,6 +91,8 @@ export interface AgentState {
   swarm?: SwarmStatus;
   /** a room this agent hosted and did not end (it stopped or crashed): `host-resume` opens it again */
   resumable: { id: string; name: string } | null;
+  /** a student whose session with the host is down: the instructor's computer is not answering */
+  hostAway?: boolean;
 }
 
 export type UiEvent =

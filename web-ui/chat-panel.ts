@@ -14,6 +14,8 @@ import { sharedStyles } from './shared-styles.js';
 
 const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const bytes = (s: string) => new TextEncoder().encode(s).length;
+/** Scrolled up less than this (px) still counts as reading the newest messages. */
+const NEAR_BOTTOM_PX = 48;
 
 @customElement('chat-panel')
 export class ChatPanel extends AgentElement {
@@ -106,8 +108,27 @@ export class ChatPanel extends AgentElement {
     return () => void (m.visible = false);
   });
 
+  /** messages (records and pending) in the list as last rendered */
+  #shown = 0;
+  /** the list was at (or near) its bottom before this update */
+  #atBottom = true;
+
+  override willUpdate(): void {
+    const l = this.list;
+    this.#atBottom = !l || l.scrollHeight - l.scrollTop - l.clientHeight <= NEAR_BOTTOM_PX;
+  }
+
   override updated(): void {
-    // Keep the newest message in view.
+    // New messages keep the newest in view, unless the person scrolled up to read older ones;
+    // typing (an update too) never moves the list.
+    const m = this.#chat.model;
+    const count = m ? m.records.length + m.pending.length : 0;
+    if (count === this.#shown) return;
+    this.#shown = count;
+    if (this.#atBottom) this.#toBottom();
+  }
+
+  #toBottom(): void {
     if (this.list) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -120,6 +141,8 @@ export class ChatPanel extends AgentElement {
       return;
     }
     this.error = '';
+    // Sending shows the newest: the message appears at the bottom, and the list follows it there.
+    this.#toBottom();
     try {
       await this.#chat.model.send(text);
       this.draft = '';

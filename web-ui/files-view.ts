@@ -91,6 +91,8 @@ export class FilesView extends AgentElement {
   @state() accessor error = '';
   @state() accessor transfers: Record<string, FilesUiEvent> = {};
   @state() accessor shareDir = '';
+  /** serve the folder's dot-files (.ssh, .git) too; off unless the instructor ticks it */
+  @state() accessor shareDotFiles = false;
   @state() accessor uploads: HandedIn[] = [];
   @state() accessor handIn = '';
   constructor() {
@@ -154,7 +156,7 @@ export class FilesView extends AgentElement {
     ev.preventDefault();
     this.error = '';
     try {
-      await this.client!.request({ type: 'files-share', dir: this.shareDir.trim() });
+      await this.client!.request({ type: 'files-share', dir: this.shareDir.trim(), dotFiles: this.shareDotFiles });
       this.#go([]);
     } catch (err) {
       this.error = err instanceof CamvidError ? err.message : String(err);
@@ -196,6 +198,11 @@ export class FilesView extends AgentElement {
             <label for="share-dir">Folder to share:</label>
             <input id="share-dir" data-testid="share-dir" placeholder="/home/teacher/course" .value=${this.shareDir}
               @input=${(e: Event) => (this.shareDir = (e.target as HTMLInputElement).value)} />
+            <label title="Hidden files and folders such as .ssh or .git; the agent's own data folder is never shared">
+              <input type="checkbox" data-testid="share-dot-files" .checked=${this.shareDotFiles}
+                @change=${(e: Event) => (this.shareDotFiles = (e.target as HTMLInputElement).checked)} />
+              include dot-files
+            </label>
             <button type="submit" data-testid="share-button" ?disabled=${!this.shareDir.trim()}>Share</button>
           </form>`
         : nothing}

@@ -7,11 +7,19 @@
  */
 import { css, html, nothing } from 'lit';
 import { customElement, query } from 'lit/decorators.js';
+import type { LiveState } from '../protocol/live.js';
 import { AgentElement } from './agent-context.js';
 import { LiveWatch } from './live-watch.js';
 import { ModelController } from './model-controller.js';
 import { liveStyles } from './live-styles.js';
 import { sharedStyles } from './shared-styles.js';
+
+/** What the picture says when it is not live (the last frame stays behind it, dimmed). */
+const OVERLAY: Record<Exclude<LiveState, 'live'>, unknown> = {
+  waiting: html`<strong>Waiting for the instructor</strong><span>The video starts here when the instructor goes live.</span>`,
+  paused: html`<strong>Paused: reconnecting</strong><span>The way to the instructor was lost; the video comes back here by itself.</span>`,
+  ended: html`<strong>The stream ended</strong><span>The instructor stopped the camera. It comes back here if they go live again.</span>`,
+};
 
 @customElement('live-player')
 export class LivePlayer extends AgentElement {
@@ -86,12 +94,8 @@ export class LivePlayer extends AgentElement {
     `;
   }
 
-  #overlay(state: 'waiting' | 'ended') {
-    return html`<div class="overlay" data-testid="live-message">
-      ${state === 'ended'
-        ? html`<strong>The stream ended</strong><span>The instructor stopped the camera. It comes back here if they go live again.</span>`
-        : html`<strong>Waiting for the instructor</strong><span>The video starts here when the instructor goes live.</span>`}
-    </div>`;
+  #overlay(state: Exclude<LiveState, 'live'>) {
+    return html`<div class="overlay" data-testid="live-message">${OVERLAY[state]}</div>`;
   }
 
   #fullscreen = () => {

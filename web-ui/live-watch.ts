@@ -14,31 +14,25 @@
 import type { LiveStatus } from '../protocol/live.js';
 import type { AgentClient } from './agent-client.js';
 import { formatFigures, sampleEvery } from './live-stats.js';
-import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
+import { Listeners } from './loopback-peer.js';
+import { LoopbackWatch, type LoopbackPhase } from './loopback-watch.js';
 
-const RETRY_MS = [500, 1000, 2000, 4000];
 const STATS_MS = 1000;
 const PARKING_ID = 'camvid-video-parking';
 /** Performance marks for measuring time to first frame (`npm run bench -- media`). */
 export const MARK_WATCH_START = 'camvid-watch-start';
 export const MARK_FIRST_FRAME = 'camvid-first-frame';
 
-export type WatchPhase = 'idle' | 'connecting' | 'connected' | 'retrying';
-
 export class LiveWatch {
   readonly video: HTMLVideoElement;
-  phase: WatchPhase = 'idle';
   status: LiveStatus | null = null;
   /** the browser refused to play sound without a click */
   needsGesture = false;
   statsLine = '';
   error: string | null = null;
   readonly #listeners = new Listeners();
+  readonly #loopback: LoopbackWatch;
   #wanted = false;
-  #pc: RTCPeerConnection | null = null;
-  #link: string | null = null;
-  #retries = 0;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stopStats: (() => void) | undefined;
   #sawFrame = false;
 
@@ -54,10 +48,32 @@ export class LiveWatch {
       this.status = ev.status;
       this.#listeners.emit();
     });
-    client.onEvent('media-link-closed', (ev) => {
-      if (ev.link === this.#link) this.#lost(`the agent closed it (${ev.reason})`);
+    this.#loopback = new LoopbackWatch(client, 'media', {
+      track: (e) => {
+        const stream = e.streams[0] ?? new MediaStream([e.track]);
+        if (this.video.srcObject !== stream) this.video.srcObject = stream;
+        void this.#play();
+      },
+      connected: (pc) => {
+        this.#watchFrames();
+        this.#stopStats = sampleEvery(pc, 'inbound-rtp', STATS_MS, (f, cur) => {
+          this.statsLine = cur.packets ? formatFigures(f, this.status?.delayToHostMs ?? null) : '';
+          this.#listeners.emit();
+        });
+      },
+      closed: () => {
+        this.#stopStats?.();
+        this.statsLine = '';
+      },
+      lost: (reason) => (this.error = `Reconnecting the video: ${reason}.`),
+      retry: () => this.#sync(),
+      changed: () => this.#listeners.emit(),
     });
     client.subscribe(() => this.#sync());
+  }
+
+  get phase(): LoopbackPhase {
+    return this.#loopback.phase;
   }
 
   subscribe(listener: () => void): () => void {
@@ -100,75 +116,13 @@ export class LiveWatch {
     const inRoom = this.client.connection === 'open' && !!this.client.state?.room;
     if (!inRoom) {
       if (this.client.connection === 'open') this.#wanted = false; // left the room
-      if (this.phase !== 'idle') this.#teardown('idle');
+      if (this.phase !== 'idle') this.#loopback.teardown('idle');
       return;
     }
-    if (this.#wanted && this.phase === 'idle') void this.#connect();
-  }
-
-  async #connect(): Promise<void> {
-    this.phase = 'connecting';
+    if (!this.#wanted || this.phase !== 'idle') return;
     this.error = null;
-    this.#listeners.emit();
     performance.mark(MARK_WATCH_START);
-    const pc = new RTCPeerConnection({ iceServers: [] });
-    this.#pc = pc;
-    pc.ontrack = (e) => {
-      const stream = e.streams[0] ?? new MediaStream([e.track]);
-      if (this.video.srcObject !== stream) this.video.srcObject = stream;
-      void this.#play();
-    };
-    try {
-      const { link, sdp } = await this.client.request({ type: 'media-watch' });
-      if (this.#pc !== pc) {
-        void this.client.request({ type: 'media-unwatch', link }).catch(() => {});
-        return;
-      }
-      this.#link = link;
-      await pc.setRemoteDescription({ type: 'offer', sdp });
-      await pc.setLocalDescription();
-      await this.client.request({ type: 'media-watch-answer', link, sdp: await gatheredSdp(pc) });
-      await whenConnected(pc);
-      if (this.#pc !== pc) return;
-      this.phase = 'connected';
-      this.#retries = 0;
-      onConnectionLost(pc, () => {
-        if (this.#pc === pc) this.#lost('the connection to the agent was lost');
-      });
-      this.#watchFrames();
-      this.#stopStats = sampleEvery(pc, 'inbound-rtp', STATS_MS, (f, cur) => {
-        this.statsLine = cur.packets ? formatFigures(f, this.status?.delayToHostMs ?? null) : '';
-        this.#listeners.emit();
-      });
-      this.#listeners.emit();
-    } catch (err) {
-      if (this.#pc === pc) this.#lost(err instanceof Error ? err.message : String(err));
-    }
-  }
-
-  #lost(reason: string): void {
-    this.#teardown('retrying');
-    this.error = `Reconnecting the video: ${reason}.`;
-    const wait = RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)]!;
-    this.#retryTimer = setTimeout(() => {
-      this.phase = 'idle';
-      this.#sync();
-    }, wait);
-    this.#listeners.emit();
-  }
-
-  #teardown(phase: WatchPhase): void {
-    clearTimeout(this.#retryTimer);
-    this.#stopStats?.();
-    const pc = this.#pc;
-    const link = this.#link;
-    this.#pc = null;
-    this.#link = null;
-    pc?.close();
-    if (link && this.client.connection === 'open') void this.client.request({ type: 'media-unwatch', link }).catch(() => {});
-    this.phase = phase;
-    this.statsLine = '';
-    this.#listeners.emit();
+    void this.#loopback.connect();
   }
 
   /**

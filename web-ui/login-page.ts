@@ -6,10 +6,11 @@ import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { DEFAULT_FANOUT } from '../protocol/common.js';
 import { CamvidError, type ErrorCode } from '../protocol/errors.js';
+import { isWeakRoomPassword, WEAK_ROOM_PASSWORD_WARNING } from '../protocol/room-password.js';
 import { parseRoomCode } from '../protocol/swarm.js';
 import type { DiscoveredRoom } from '../protocol/ui.js';
 import { DEFAULT_ROOM_NAME, MAX_NAME_LENGTH, MAX_ROOM_NAME_LENGTH } from '../protocol/version.js';
-import type { AgentClient, UiRequestBody } from './agent-client.js';
+import type { UiRequestBody } from './agent-client.js';
 import { AgentElement } from './agent-context.js';
 import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
@@ -18,7 +19,7 @@ const NAME_KEY = 'camvid.name';
 /** host:port, the host part being a name, an IPv4 address or a bracketed IPv6 address. */
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
 
-type FormId = 'join' | 'host';
+type FormId = 'join' | 'host' | 'resume';
 interface FormError {
   form: FormId;
   code: ErrorCode;
@@ -89,6 +90,14 @@ export class LoginPage extends AgentElement {
       .room-name {
         font-weight: 700;
       }
+      .resume {
+        display: flex;
+        flex-direction: column;
+        align-items: flex-start;
+        gap: 8px;
+        padding-bottom: 12px;
+        border-bottom: 1px solid var(--border);
+      }
       .room-host {
         grid-column: 1;
         color: var(--muted);
@@ -109,6 +118,10 @@ export class LoginPage extends AgentElement {
         border-radius: 6px;
         color: var(--muted);
         text-align: center;
+      }
+      .weak {
+        color: var(--warn);
+        font-weight: 600;
       }
       .actions {
         display: flex;
@@ -204,6 +217,15 @@ export class LoginPage extends AgentElement {
         </form>
         <form class="card" data-testid="host-form" @submit=${this.#host}>
           <h2>Host a room</h2>
+          ${state?.resumable
+            ? html`<div class="resume" data-testid="resume">
+                <span class="hint">Your class “${state.resumable.name}” stopped without being ended: bring it back with the same password and address; students come back by themselves.</span>
+                <button type="button" data-testid="resume-button" ?disabled=${busy} @click=${this.#resume}>
+                  ${this.pending === 'resume' ? 'Resuming…' : `Resume ${state.resumable.name}`}
+                </button>
+                ${this.#renderError('resume')}
+              </div>`
+            : nothing}
           <label>
             Room name
             <input
@@ -222,6 +244,9 @@ export class LoginPage extends AgentElement {
               .value=${this.hostPassword}
               @input=${(e: InputEvent) => (this.hostPassword = inputValue(e))}
             />
+            ${this.hostPassword && isWeakRoomPassword(this.hostPassword)
+              ? html`<span class="hint weak" role="status" data-testid="host-password-weak">${WEAK_ROOM_PASSWORD_WARNING}</span>`
+              : nothing}
           </label>
           <label>
             Direct connections (fan-out)
@@ -333,6 +358,8 @@ export class LoginPage extends AgentElement {
       fanout,
     });
   };
+
+  #resume = () => void this.#send('resume', { type: 'host-resume' });
 
   async #send(form: FormId, body: UiRequestBody): Promise<void> {
     if (!this.client || this.pending) return;

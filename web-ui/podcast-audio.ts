@@ -12,12 +12,10 @@
  */
 import type { ListenerEntry, PlayerView, PodcastStatus, PodcastView } from '../protocol/podcast.js';
 import type { AgentClient, UiRequestBody } from './agent-client.js';
-import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
+import { Listeners } from './loopback-peer.js';
+import { LoopbackWatch, type LoopbackPhase } from './loopback-watch.js';
 
-const RETRY_MS = [500, 1000, 2000, 4000];
 const PARKING_ID = 'camvid-podcast-audio';
-
-export type PodcastPhase = 'idle' | 'connecting' | 'connected' | 'retrying';
 
 export class PodcastAudio {
   readonly audio: HTMLAudioElement;
@@ -27,13 +25,9 @@ export class PodcastAudio {
   listeners: ListenerEntry[] = [];
   /** host: the level of what goes out, dBFS */
   level: { rmsDb: number; peakDb: number } | null = null;
-  phase: PodcastPhase = 'idle';
   error: string | null = null;
   readonly #listeners = new Listeners();
-  #pc: RTCPeerConnection | null = null;
-  #link: string | null = null;
-  #retries = 0;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #loopback: LoopbackWatch;
   #room: string | null = null;
 
   /** Made by the client: `client.model(PodcastAudio)`. */
@@ -54,11 +48,21 @@ export class PodcastAudio {
     client.onEvent('podcast-player', (ev) => this.#set(() => (this.player = ev.player)));
     client.onEvent('podcast-listeners', (ev) => this.#set(() => (this.listeners = ev.listeners)));
     client.onEvent('podcast-level', (ev) => this.#set(() => (this.level = { rmsDb: ev.rmsDb, peakDb: ev.peakDb })));
-    client.onEvent('podcast-link-closed', (ev) => {
-      if (ev.link === this.#link) this.#lost(`the agent closed it (${ev.reason})`);
+    this.#loopback = new LoopbackWatch(client, 'podcast', {
+      track: (e) => {
+        this.audio.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+        void this.audio.play().catch(() => {});
+      },
+      lost: (reason) => (this.error = `Reconnecting the podcast: ${reason}.`),
+      retry: () => this.#sync(),
+      changed: () => this.#listeners.emit(),
     });
     client.subscribe(() => this.#sync());
     this.#sync();
+  }
+
+  get phase(): LoopbackPhase {
+    return this.#loopback.phase;
   }
 
   subscribe(listener: () => void): () => void {
@@ -79,7 +83,7 @@ export class PodcastAudio {
   /** Stops listening: the agent forgets its recording and the tree stops sending it the podcast. */
   async stop(): Promise<void> {
     await this.#request({ type: 'podcast-listen', on: false });
-    this.#teardown('idle');
+    this.#loopback.teardown('idle');
   }
 
   pause = () => this.#request({ type: 'podcast-control', action: 'pause' });
@@ -129,58 +133,10 @@ export class PodcastAudio {
       this.player = null;
       this.listeners = [];
       this.level = null;
-      if (this.phase !== 'idle') this.#teardown('idle');
+      if (this.phase !== 'idle') this.#loopback.teardown('idle');
       if (room) void this.client.request({ type: 'podcast-view' }).then((v) => this.#set(() => this.#take(v)), () => {});
       return;
     }
-    if (room && this.listening && this.phase === 'idle') void this.#connect();
-  }
-
-  async #connect(): Promise<void> {
-    this.phase = 'connecting';
-    const pc = new RTCPeerConnection({ iceServers: [] });
-    this.#pc = pc;
-    pc.ontrack = (e) => {
-      this.audio.srcObject = e.streams[0] ?? new MediaStream([e.track]);
-      void this.audio.play().catch(() => {});
-    };
-    try {
-      const { link, sdp } = await this.client.request({ type: 'podcast-watch' });
-      if (this.#pc !== pc) return void this.client.request({ type: 'podcast-unwatch', link }).catch(() => {});
-      this.#link = link;
-      await pc.setRemoteDescription({ type: 'offer', sdp });
-      await pc.setLocalDescription();
-      await this.client.request({ type: 'podcast-watch-answer', link, sdp: await gatheredSdp(pc) });
-      await whenConnected(pc);
-      if (this.#pc !== pc) return;
-      this.phase = 'connected';
-      this.#retries = 0;
-      onConnectionLost(pc, () => this.#pc === pc && this.#lost('the connection to the agent was lost'));
-    } catch (err) {
-      if (this.#pc === pc) this.#lost(err instanceof Error ? err.message : String(err));
-    }
-    this.#listeners.emit();
-  }
-
-  #lost(reason: string): void {
-    this.#teardown('retrying');
-    this.error = `Reconnecting the podcast: ${reason}.`;
-    const wait = RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)]!;
-    this.#retryTimer = setTimeout(() => {
-      this.phase = 'idle';
-      this.#sync();
-    }, wait);
-  }
-
-  #teardown(phase: PodcastPhase): void {
-    clearTimeout(this.#retryTimer);
-    const pc = this.#pc;
-    const link = this.#link;
-    this.#pc = null;
-    this.#link = null;
-    pc?.close();
-    if (link && this.client.connection === 'open') void this.client.request({ type: 'podcast-unwatch', link }).catch(() => {});
-    this.phase = phase;
-    this.#listeners.emit();
+    if (room && this.listening && this.phase === 'idle') void this.#loopback.connect();
   }
 }

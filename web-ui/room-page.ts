@@ -237,7 +237,11 @@ export class RoomPage extends AgentElement {
       </section>
       ${role === 'host' ? this.#renderJoinAddresses(s.joinAddresses) : nothing}
       ${s.phase === 'reconnecting'
-        ? html`<p class="banner" data-testid="reconnecting">Lost the connection to the room — reconnecting…</p>`
+        ? html`<p class="banner" data-testid="reconnecting">
+            ${s.hostAway
+              ? 'The instructor’s computer is not answering — waiting for it to come back.'
+              : 'Lost the connection to the room — reconnecting…'}
+          </p>`
         : nothing}
       ${this.error ? html`<p class="error" role="alert" data-testid="error-message">${this.error}</p>` : nothing}
       <div class="layout">

@@ -85,7 +85,7 @@ export class JoinerHandshakeState {
 
   /** `pinnedHostKey`: refuse a host that does not sign with this identity (base64). */
   constructor(
-    private readonly roomKey: RoomKey,
+    roomKey: RoomKey,
     private readonly roomId: string,
     private readonly role: Role = 'join',
     private readonly pinnedHostKey?: string,

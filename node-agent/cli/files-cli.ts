@@ -1,5 +1,6 @@
 /**
- * Headless file sharing for `camvid host|join`: `--share DIR` (host) shares a folder;
+ * Headless file sharing for `camvid host|join`: `--share DIR` (host) shares a folder, without its
+ * dot-files unless `--share-dot-files` (and never the agent's data folder);
  * `--get PATH --out DIR` (join) downloads one file once in the room, printing progress with speed
  * and ETA (to stderr) and a final `downloaded <path> → <file> sha256 <hash>` line; with `--events`
  * the result is also an event line.
@@ -8,7 +9,11 @@ import { CamvidError } from '../../protocol/errors.js';
 import type { ParseArgsConfig } from 'node:util';
 import type { Agent } from '../agent.js';
 
-export const FILES_HOST_OPTIONS: ParseArgsConfig['options'] = { share: { type: 'string' }, 'upload-cap': { type: 'string' } };
+export const FILES_HOST_OPTIONS: ParseArgsConfig['options'] = {
+  share: { type: 'string' },
+  'share-dot-files': { type: 'boolean' },
+  'upload-cap': { type: 'string' },
+};
 export const FILES_JOIN_OPTIONS: ParseArgsConfig['options'] = {
   get: { type: 'string', multiple: true },
   out: { type: 'string' },
@@ -18,7 +23,7 @@ export const FILES_JOIN_OPTIONS: ParseArgsConfig['options'] = {
 type Print = (type: string, data: unknown) => void;
 
 export function wireShare(agent: Agent, v: Record<string, unknown>, print: Print): void {
-  if (typeof v.share === 'string') agent.features.files.setShare(v.share);
+  if (typeof v.share === 'string') agent.features.files.setShare(v.share, v['share-dot-files'] === true);
   if (v['upload-cap'] !== undefined) {
     const mb = Number(v['upload-cap']);
     if (!Number.isFinite(mb) || mb < 0) throw new CamvidError('BAD_MESSAGE', '--upload-cap must be a number of megabytes');

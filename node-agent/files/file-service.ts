@@ -52,7 +52,7 @@ export class FileService implements Feature {
     agent.ui.handle('files-share', async (req) => {
       const s = await stat(req.dir).catch(() => null);
       if (!s?.isDirectory()) throw new CamvidError('FILE_NOT_FOUND', `No folder at ${req.dir}.`);
-      this.setShare(req.dir);
+      this.setShare(req.dir, req.dotFiles === true);
       return { dir: this.#shareDir };
     });
   }
@@ -84,10 +84,13 @@ export class FileService implements Feature {
     return { started: true };
   }
 
-  /** The folder the host shares (set before or while hosting). */
-  setShare(dir: string | null): void {
+  /**
+   * The folder the host shares (set before or while hosting). Dot-files stay unserved unless
+   * `dotFiles`; this agent's data folder is never served, wherever it sits in the share.
+   */
+  setShare(dir: string | null, dotFiles = false): void {
     this.#shareDir = dir && path.resolve(dir);
-    this.#share = this.#shareDir ? new ShareHost(this.#shareDir) : null;
+    this.#share = this.#shareDir ? new ShareHost(this.#shareDir, { dotFiles, hidden: [this.agent.store.dir] }) : null;
     const ctx = this.#ctx;
     if (ctx) {
       this.#detach();
@@ -115,11 +118,10 @@ export class FileService implements Feature {
 
   /** Sends a local file into the host's uploads folder; resolves with where the host stored it. */
   async upload(file: string, onProgress?: (sent: number, size: number) => void): Promise<string> {
-    const member = this.#ctx?.member;
-    if (!member?.info) throw new CamvidError('NOT_IN_ROOM', 'Only students upload to the instructor.');
-    const hostId = member.info.hostId;
-    const open = member.edges.directLinks().find((l) => l.peerId === hostId && l.isOpen);
-    const link = open ?? (await member.connectDirect(hostId));
+    const ctx = this.#ctx;
+    const hostId = ctx?.member?.info?.hostId;
+    if (!ctx || !hostId) throw new CamvidError('NOT_IN_ROOM', 'Only students upload to the instructor.');
+    const link = await ctx.connectDirect(hostId);
     return uploadFile(link, file, onProgress);
   }
 

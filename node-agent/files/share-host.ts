@@ -1,7 +1,8 @@
 /**
  * The host's shared folder: listings, manifests (SHA-256 per chunk and of the whole file, computed
  * once per file version and cached), and chunk reads. Every path a peer sends goes through
- * resolveInShare first.
+ * resolveInShare first, with this share's rules: no dot-files unless asked, never the data folder
+ * (share-path.ts). A chunk is read only from a file whose manifest was made that way.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -9,7 +10,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
 import { CHUNK_SIZE, MANIFEST_PAGE, MAX_LISTING, type FileEntry, type ManifestPage } from '../../protocol/files.js';
-import { resolveInShare, shareSegments } from './share-path.js';
+import { resolveInShare, shareSegments, type ShareRules } from './share-path.js';
 
 interface Manifest {
   file: string;
@@ -26,19 +27,22 @@ export class ShareHost {
   /** by file id, for chunk reads */
   readonly #byId = new Map<string, Manifest>();
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    readonly rules: ShareRules = {},
+  ) {}
 
   async list(rel: string): Promise<FileEntry[]> {
-    const dir = await resolveInShare(this.root, rel);
+    const dir = await resolveInShare(this.root, rel, this.rules);
     if (!(await stat(dir)).isDirectory()) throw new CamvidError('FILE_NOT_FOUND', 'That is a file, not a folder.');
     const entries: FileEntry[] = [];
     for (const d of (await readdir(dir, { withFileTypes: true })).slice(0, MAX_LISTING)) {
       try {
-        const real = await resolveInShare(this.root, [...shareSegments(rel), d.name].join('/'));
+        const real = await resolveInShare(this.root, [...shareSegments(rel), d.name].join('/'), this.rules);
         const s = await stat(real);
         entries.push({ name: d.name, kind: s.isDirectory() ? 'dir' : 'file', size: s.isDirectory() ? 0 : s.size, mtime: Math.floor(s.mtimeMs) });
       } catch {
-        /* a symlink out of the share, or a file that vanished: not listed */
+        /* a symlink out of the share, a file that vanished, a dot-file, the data folder: not listed */
       }
     }
     // Folders first, then by name, as file managers show them.
@@ -46,7 +50,7 @@ export class ShareHost {
   }
 
   async manifest(rel: string, from: number): Promise<ManifestPage> {
-    const real = await resolveInShare(this.root, rel);
+    const real = await resolveInShare(this.root, rel, this.rules);
     const s = await stat(real);
     if (!s.isFile()) throw new CamvidError('FILE_NOT_FOUND', 'That is a folder, not a file.');
     let m = this.#byPath.get(real);

@@ -2,8 +2,10 @@
  * Uploads from a student into the host's `<data>/uploads/<student>/`, over a direct edge to the
  * host: `upload-begin` (id = the file's SHA-256, name, size) → `upload-accept` or a refusal (too
  * large) → chunks on `bulk` (the download framing) → `upload-end` → the host checks size and hash
- * and answers `upload-result` with where it stored the file. Names are sanitised and never
- * overwrite: "report.pdf" becomes "report (1).pdf".
+ * and answers `upload-result` with where it stored the file. Names are sanitised, cut to 255
+ * bytes of UTF-8, and never overwrite: "report.pdf" becomes "report (1).pdf". Every begin and end
+ * is answered at once, also when the host's disk fails (BAD_UPLOAD, the temp file removed), so a
+ * student never waits out RESULT_TIMEOUT_MS for a host that is still there.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
@@ -18,11 +20,13 @@ import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { BulkSender } from './bulk-sender.js';
 import { sha256File } from './hash.js';
-import { sanitizeFileName } from './share-path.js';
+import { fitFileName, sanitizeFileName } from './share-path.js';
 
 const log = createLogger('agent:files');
 export const DEFAULT_UPLOAD_CAP = 100 * 1024 * 1024;
 const RESULT_TIMEOUT_MS = 60_000;
+/** what a student hears when the host's file system fails (the reason, with the host's paths, goes to its log) */
+const CANNOT_STORE = "The instructor's computer could not store the file; send it again, or tell the instructor.";
 
 interface Incoming {
   name: string;
@@ -38,9 +42,10 @@ export type UploadReceiverEvents = { uploaded: [info: { student: string; name: s
 export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   readonly #incoming = new Map<string, Incoming>();
   readonly #off: (() => void)[];
+  #closed = false;
 
   constructor(
-    private readonly edges: EdgeTable,
+    edges: EdgeTable,
     private readonly dir: string,
     private readonly nameOf: (peerId: string) => string | undefined,
     readonly cap = DEFAULT_UPLOAD_CAP,
@@ -53,8 +58,9 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   }
 
   close(): void {
+    this.#closed = true;
     for (const off of this.#off) off();
-    for (const u of this.#incoming.values()) background(u.fh.close().then(() => rm(u.temp, { force: true })), log, 'removing a partial upload');
+    for (const u of this.#incoming.values()) discard(u);
     this.#incoming.clear();
     this.removeAllListeners();
   }
@@ -62,35 +68,65 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   async #onCtl(link: PeerLink, msg: CtlMessage): Promise<void> {
     if (link.opts.kind !== 'direct') return;
     const key = `${link.edge}:${'id' in msg ? msg.id : ''}`;
-    if (msg.type === 'upload-begin') {
-      if (msg.size > this.cap) {
-        link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'TOO_LARGE', message: `The file is larger than the instructor's upload limit of ${formatMb(this.cap)}; send a smaller file.` });
-        return;
-      }
-      const tempDir = path.join(this.dir, '.partial');
-      await mkdir(tempDir, { recursive: true });
-      const temp = path.join(tempDir, randomBytes(8).toString('hex'));
-      this.#incoming.set(key, { name: msg.name, size: msg.size, received: 0, fh: await open(temp, 'w'), temp });
-      link.sendCtl({ type: 'upload-accept', id: msg.id });
-    } else if (msg.type === 'upload-end') {
-      const u = this.#incoming.get(key);
-      if (!u) return;
-      this.#incoming.delete(key);
+    if (msg.type === 'upload-begin') await this.#begin(link, key, msg);
+    else if (msg.type === 'upload-end') await this.#end(link, key, msg.id);
+  }
+
+  /** Creates the upload's temp file; a failure is answered at once, not by the student's timeout. */
+  async #begin(link: PeerLink, key: string, msg: Extract<CtlMessage, { type: 'upload-begin' }>): Promise<void> {
+    if (msg.size > this.cap) {
+      link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'TOO_LARGE', message: `The file is larger than the instructor's upload limit of ${formatMb(this.cap)}; send a smaller file.` });
+      return;
+    }
+    const temp = path.join(this.dir, '.partial', randomBytes(8).toString('hex'));
+    let fh: FileHandle;
+    try {
+      await mkdir(path.dirname(temp), { recursive: true });
+      fh = await open(temp, 'w');
+    } catch (err) {
+      log.warn('could not create the file of an upload', err);
+      link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'BAD_UPLOAD', message: CANNOT_STORE });
+      return;
+    }
+    const u: Incoming = { name: msg.name, size: msg.size, received: 0, fh, temp };
+    if (this.#closed) {
+      // The room was left while the file was being created: nothing would ever close it.
+      discard(u);
+      link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'CLOSED', message: 'The instructor left the room before the upload started.' });
+      return;
+    }
+    const earlier = this.#incoming.get(key);
+    if (earlier) discard(earlier); // the same file begun again on the same edge: the new one goes on
+    this.#incoming.set(key, u);
+    link.sendCtl({ type: 'upload-accept', id: msg.id });
+  }
+
+  /** Checks and stores a finished upload; whatever fails, the student hears at once and the temp file goes. */
+  async #end(link: PeerLink, key: string, id: string): Promise<void> {
+    const u = this.#incoming.get(key);
+    if (!u) return;
+    this.#incoming.delete(key);
+    const fail = (message: string) => {
+      background(rm(u.temp, { force: true }), log, 'removing a refused upload');
+      link.sendCtl({ type: 'upload-result', id, ok: false, code: 'BAD_UPLOAD', message });
+    };
+    let final: string;
+    let student: string;
+    try {
       await u.fh.close();
-      const fail = (message: string) => {
-        background(rm(u.temp, { force: true }), log, 'removing a refused upload');
-        link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'BAD_UPLOAD', message });
-      };
       if (u.received !== u.size) return fail('The upload arrived incomplete.');
-      if ((await sha256File(u.temp)) !== msg.id) return fail('The upload arrived damaged.');
-      const student = sanitizeFileName(this.nameOf(link.peerId) ?? 'unknown');
+      if ((await sha256File(u.temp)) !== id) return fail('The upload arrived damaged.');
+      student = sanitizeFileName(this.nameOf(link.peerId) ?? 'unknown');
       const folder = path.join(this.dir, student);
       await mkdir(folder, { recursive: true });
-      const final = await freeName(folder, sanitizeFileName(u.name));
+      final = await freeName(folder, sanitizeFileName(u.name));
       await rename(u.temp, final);
-      link.sendCtl({ type: 'upload-result', id: msg.id, ok: true, path: path.relative(this.dir, final) });
-      this.emit('uploaded', { student, name: path.basename(final), size: u.size, path: final });
+    } catch (err) {
+      log.warn('could not store an upload', err);
+      return fail(CANNOT_STORE);
     }
+    link.sendCtl({ type: 'upload-result', id, ok: true, path: path.relative(this.dir, final) });
+    this.emit('uploaded', { student, name: path.basename(final), size: u.size, path: final });
   }
 
   async #onBulk(link: PeerLink, data: Buffer): Promise<void> {
@@ -158,11 +194,15 @@ export async function uploadFile(link: PeerLink, file: string, onProgress?: (sen
 
 const formatMb = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
 
+/** Gives up an upload: closes its temp file, then removes it. */
+function discard(u: Incoming): void {
+  background(u.fh.close().finally(() => rm(u.temp, { force: true })), log, 'removing a partial upload');
+}
+
+/** `name` in `folder`, or `name (1)`, `name (2)`…: the first that is free, each within MAX_NAME_BYTES. */
 async function freeName(folder: string, name: string): Promise<string> {
-  const ext = path.extname(name);
-  const base = name.slice(0, name.length - ext.length);
   for (let n = 0; ; n++) {
-    const candidate = path.join(folder, n ? `${base} (${n})${ext}` : name);
+    const candidate = path.join(folder, fitFileName(name, n ? ` (${n})` : ''));
     if (!(await stat(candidate).catch(() => null))) return candidate;
   }
 }

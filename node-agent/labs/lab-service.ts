@@ -29,7 +29,6 @@ const MAX_INCOMING = 4;
 const MAX_OUTGOING = 4;
 const MAX_UI_EVENTS = 400;
 const MAX_DURATION_MS = 10 * 60_000;
-const CONNECT_ATTEMPTS = 3;
 
 export interface LabArqRunOptions {
   protocol: ArqProtocol;
@@ -94,7 +93,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> implements Featur
     const peerName = this.agent.roster().find((m) => m.id === peer)?.name;
     if (!peerName) throw new CamvidError('NOT_IN_ROOM', 'That member is not in the room.');
     const data = o.data ?? (await readFile(SAMPLE_SEND_FILE));
-    const link = await this.#connect(ctx, peer);
+    const link = await ctx.connectDirect(peer);
     this.#watch(link);
     let transfer = randomInt(0x10000);
     while (this.#outgoing.has(key(link, transfer))) transfer = (transfer + 1) & 0xffff;
@@ -173,35 +172,6 @@ export class LabService extends TypedEmitter<LabServiceEvents> implements Featur
       });
     }
     return this.runArq(member!.id, o);
-  }
-
-  /**
-   * An open direct edge to `peer`, reused or new. A new one is retried: libdatachannel sometimes
-   * fails a connection at once ("remote candidate without ICE transport", DESIGN.md pitfalls), and
-   * waiting out the connect timeout for it would stall the lab for seconds.
-   */
-  async #connect(ctx: RoomContext, peer: string): Promise<PeerLink> {
-    const open = ctx.edges.directLinks().find((l) => l.peerId === peer && l.isOpen);
-    if (open) return open;
-    for (let attempt = 1; ; attempt++) {
-      let off = () => {};
-      try {
-        const failed = new Promise<never>((_, reject) => {
-          off = ctx.edges.on('closed', (link) => {
-            if (link.opts.kind === 'direct' && link.peerId === peer) reject(new CamvidError('UNREACHABLE', 'The direct connection failed.'));
-          });
-        });
-        const opening = ctx.connectDirect(peer);
-        opening.catch(() => {}); // settled by the race below, or abandoned for a retry
-        return await Promise.race([opening, failed]);
-      } catch (err) {
-        const e = toCamvidError(err, 'UNREACHABLE');
-        if (attempt >= CONNECT_ATTEMPTS || (e.code !== 'UNREACHABLE' && e.code !== 'TIMEOUT')) throw e;
-        log.warn(`direct edge to ${peer} failed (${e.message}); retrying`);
-      } finally {
-        off();
-      }
-    }
   }
 
   close(): void {

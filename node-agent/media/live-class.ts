@@ -192,7 +192,7 @@ export class LiveClass implements Feature {
     if (this.#closed) return;
     const live = this.#tree.live;
     if (live) this.#state = 'live';
-    else if (this.#state === 'live') this.#state = 'ended';
+    else if (this.#state === 'live' || this.#state === 'paused') this.#state = this.#tree.connected ? 'ended' : 'paused';
     const status = this.status();
     const text = JSON.stringify(status);
     if (text === this.#lastPushed && !(tick && this.agent.room)) return;

@@ -51,6 +51,11 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
     return Math.round(this.#fromParent.delayMs + this.#rttMs / 2);
   }
 
+  /** whether this agent hears the host's status: always on the host, while it has a parent elsewhere */
+  get connected(): boolean {
+    return this.#ctx?.role === 'host' || this.#fromParent !== null;
+  }
+
   get depth(): number | null {
     if (this.#ctx?.role === 'host') return 0;
     return this.#fromParent ? this.#fromParent.depth + 1 : null;
@@ -98,6 +103,14 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
       }),
       ctx.edges.on('ctl', (link, message) => {
         if (link === ctx.edges.parent) this.#fromParentLink(message);
+      }),
+      // The parent is gone (a relay died, the host stopped answering): what it said no longer holds.
+      ctx.edges.on('closed', (link) => {
+        if ((link.opts.kind ?? 'tree') !== 'tree' || link.opts.end !== 'child' || !this.#fromParent) return;
+        if (ctx.edges.parent && ctx.edges.parent !== link) return;
+        this.#fromParent = null;
+        this.#rttMs = null;
+        this.refresh();
       }),
     );
     this.refresh();

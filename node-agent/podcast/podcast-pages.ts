@@ -22,13 +22,21 @@ export class PodcastPages {
   readonly ssrc = randomInt(1, 2 ** 32 - 1);
   readonly #links = new Map<string, BrowserLink>();
   #next = 1;
+  /** counts closeAll(): an open() that sees it change while its offer was made closes its link */
+  #closeAlls = 0;
 
   constructor(private readonly onClosed: (link: string, reason: BrowserLinkCloseReason) => void) {}
 
   /** Opens a link for `session`'s page; resolves with its id and the offer. */
   async open(session: UiSession): Promise<{ link: string; sdp: string }> {
     const id = `podcast-${this.#next++}`;
+    const closeAlls = this.#closeAlls;
     const { link, offer } = await BrowserLink.offer(id, [{ mid: 'podcast', kind: 'audio', codec: 'opus', payloadType: PAYLOAD_TYPES.podcast, ssrc: this.ssrc }]);
+    if (this.#closeAlls !== closeAlls) {
+      // closeAll() ran while the offer was made: this link was not in #links for it to close.
+      link.close();
+      throw new CamvidError('CLOSED', 'The podcast closed while its connection was being opened.');
+    }
     this.#links.set(id, link);
     const off = session.onClose(() => link.close());
     link.on('closed', (reason) => {
@@ -53,7 +61,9 @@ export class PodcastPages {
     return true;
   }
 
+  /** Closes every page link, also those still being opened (each closes as soon as it is made). */
   closeAll(): void {
+    this.#closeAlls++;
     for (const link of [...this.#links.values()]) link.close();
   }
 

@@ -11,6 +11,7 @@ import { deriveRoomKey, exportRoomKey, importRoomKey, type RoomKey } from '../au
 import { RoomPublisher } from '../discovery/room-publisher.js';
 import type { RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
+import { openDirect } from '../overlay/direct-connect.js';
 import { HostIdentity } from '../overlay/host-identity.js';
 import { RoomHost } from '../overlay/room-host.js';
 import type { RoomSwarm } from '../swarm/room-swarm.js';
@@ -70,7 +71,7 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
       host,
       member: null,
       signal: this.#abort.signal,
-      connectDirect: (peer) => host.connectDirect(peer),
+      connectDirect: (peer) => openDirect(host.edges, peer, () => host.connectDirect(peer)),
     };
     host.on('roster', (members) => this.emit('roster', members));
     publisher?.on('error', (err) => log.warn('mDNS publishing failed:', err.message));

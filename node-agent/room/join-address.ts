@@ -2,6 +2,8 @@
  * `host:port` addresses typed by people (join by address, `--bootstrap`), and asking a host at one
  * for its room id (join by address knows only host:port).
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { CamvidError } from '../../protocol/errors.js';
 import { PING_PATH } from '../discovery/probe.js';
 import { formatHostPort } from '../signalling/signal-client.js';
@@ -14,6 +16,23 @@ export function parseAddress(text: string): { address: string; port: number } {
     throw new CamvidError('BAD_MESSAGE', `"${text}" is not an address: expected host:port, e.g. 192.168.1.10:7700`);
   }
   return { address: m[1]!, port };
+}
+
+/**
+ * The address to dial for a typed host: an IP literal or a `.local` name as it is, any other name
+ * looked up here (IPv4 first, as on the LAN). A host's signalling port accepts no other `Host`
+ * header (node-agent/signalling/signal-server.ts), which keeps DNS-rebinding pages out.
+ */
+export async function dialAddress(host: string): Promise<string> {
+  if (isIP(host) || /\.local\.?$/i.test(host)) return host;
+  try {
+    const all = await lookup(host, { all: true });
+    const pick = all.find((a) => a.family === 4) ?? all[0];
+    if (pick) return pick.address;
+  } catch {
+    /* said below */
+  }
+  throw new CamvidError('UNREACHABLE', `Could not find "${host}" on this network; try its IP address.`);
 }
 
 /** Asks a host for its room id; a busy host gets three tries. `signal` gives up at once. */

@@ -8,6 +8,7 @@ import { CamvidError } from '../../protocol/errors.js';
 import { deriveRoomKey } from '../auth/room-key.js';
 import type { RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
+import { openDirect } from '../overlay/direct-connect.js';
 import { RoomMember, type MemberState } from '../overlay/room-member.js';
 import { connectSession, type HostPin, type MemberSession } from '../signalling/signal-client.js';
 import type { RoomSwarm } from '../swarm/room-swarm.js';
@@ -60,7 +61,7 @@ export class JoinedRoom extends TypedEmitter<JoinedRoomEvents> {
       host: null,
       member,
       signal: this.#abort.signal,
-      connectDirect: (peer) => member.connectDirect(peer),
+      connectDirect: (peer) => openDirect(member.edges, peer, () => member.connectDirect(peer)),
     };
   }
 

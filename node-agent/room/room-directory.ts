@@ -9,7 +9,7 @@ import type { RoomBrowser } from '../discovery/room-browser.js';
 import { mergeRooms } from '../discovery/room-list.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { fetchRoomId, parseAddress } from './join-address.js';
+import { dialAddress, fetchRoomId, parseAddress } from './join-address.js';
 
 const log = createLogger('agent');
 /** How long a join by room name waits for the room to show up on the LAN. */
@@ -64,7 +64,8 @@ export class RoomDirectory extends TypedEmitter<RoomDirectoryEvents> {
    */
   async resolve(where: JoinWhere, signal?: AbortSignal): Promise<JoinTarget> {
     if (where.address) {
-      const { address, port } = parseAddress(where.address);
+      const { address: typed, port } = parseAddress(where.address);
+      const address = await dialAddress(typed);
       const roomId = await fetchRoomId(address, port, signal);
       return { address, port, roomId };
     }

@@ -6,12 +6,16 @@
  * the agent go on. Password attempts are throttled per source address: every hello the host answers
  * is counted as a failed attempt before any CPace work (the answer is what lets a peer test its one
  * guess), and only a correct key confirmation takes it back.
+ *
+ * Only agents talk to this port, and no web page may (DNS rebinding): an HTTP or WebSocket request
+ * that carries an `Origin` header (browsers always send one, agents never do), or whose `Host` is
+ * not an IP literal or a `.local` name, is refused with a bare 403 (signallingRequestAllowed).
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { CamvidError, toCamvidError } from '../../protocol/errors.js';
-import { hostHandshake, joinerHandshake, type HostHandshake } from '../../protocol/handshake.js';
+import { joinerHandshake, type HostHandshake } from '../../protocol/handshake.js';
 import { memberMessage, type HostMessage, type MemberMessage } from '../../protocol/session.js';
 import { parseJson } from '../../protocol/validate.js';
 import { MAX_SIGNAL_FRAME_BYTES } from '../../protocol/version.js';
@@ -32,6 +36,21 @@ const HANDSHAKE_TIMEOUT_MS = 15_000;
 export const SIGNAL_PATH = '/camvid/signal';
 
 export type HostSession = SecureSession<HostMessage, MemberMessage>;
+
+const LOCAL_NAME = /^(?:[a-z0-9_](?:[a-z0-9_-]{0,62})\.)+local\.?$/i;
+
+/** `Host` values an agent sends: `192.168.1.10[:port]`, `[fe80::1][:port]`, `name.local[:port]`. */
+export function isAgentHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(host);
+  if (!m) return false;
+  if (m[1] !== undefined) return isIPv6(m[1]);
+  return isIPv4(m[2]!) || LOCAL_NAME.test(m[2]!);
+}
+
+/** No page in a browser (which always sends `Origin`), and no name a DNS-rebinding page could use. */
+export const signallingRequestAllowed = (req: http.IncomingMessage): boolean =>
+  req.headers.origin === undefined && isAgentHost(req.headers.host);
 
 export interface SignalServerOptions {
   roomId: string;
@@ -60,7 +79,8 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
   constructor(private readonly opts: SignalServerOptions) {
     super();
     this.#throttle = opts.throttle ?? new FailureThrottle();
-    this.#http = http.createServer((req, res) => this.#onRequest(req, res));
+    // No Host header at all is refused by our own check (a 403 like the others), not Node's 400.
+    this.#http = http.createServer({ requireHostHeader: false }, (req, res) => this.#onRequest(req, res));
     // Garbage on the port (not HTTP) ends that socket only.
     this.#http.on('clientError', (_err, socket) => socket.destroy());
     this.#http.headersTimeout = 5000;
@@ -68,6 +88,10 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNAL_FRAME_BYTES });
     this.#http.on('upgrade', (req, socket, head) => {
       socket.on('error', () => socket.destroy());
+      if (!signallingRequestAllowed(req)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+        return;
+      }
       if (new URL(req.url ?? '/', 'http://x').pathname !== SIGNAL_PATH) {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
@@ -103,6 +127,10 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (!signallingRequestAllowed(req)) {
+      res.writeHead(403, { 'content-length': 0, connection: 'close' }).end();
+      return;
+    }
     if (req.method === 'GET' && req.url === PING_PATH) {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(pingResponse(this.opts.roomId));

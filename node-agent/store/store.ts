@@ -2,6 +2,10 @@
  * The agent's one LevelDB (classic-level via `level`) in its data folder. Features get their own
  * sublevel. LevelDB allows one process per folder: a second agent on the same folder gets
  * DATA_IN_USE with a clear message instead of a stack trace.
+ *
+ * The data folder holds the room key, the UI token and the mail password (each 0600, written by
+ * store/durable-file.ts): a folder it creates is 0700, readable by this user only. A folder that
+ * already exists keeps its mode (`--data` may name any folder).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -14,6 +18,8 @@ import type { AbstractSublevel } from 'abstract-level';
 
 export type Sublevel = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
 
+export const DATA_DIR_MODE = 0o700;
+
 export class Store {
   #closing: Promise<void> | null = null;
 
@@ -23,7 +29,7 @@ export class Store {
   ) {}
 
   static async open(dir: string): Promise<Store> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DATA_DIR_MODE });
     const db = new Level<string, string>(path.join(dir, 'db'), { valueEncoding: 'utf8' });
     try {
       await db.open();

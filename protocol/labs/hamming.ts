@@ -221,7 +221,7 @@ export function runHammingLab(text: string, options: HammingLabOptions): Hamming
     const sent = encodeNibble(data, scheme);
     const received = flipped.reduce((w, pos) => w ^ (1 << pos), sent);
     const d = decodeCodeword(received, scheme);
-    decodedBytes[byteIndex] |= half === 'high' ? d.nibble << 4 : d.nibble;
+    decodedBytes[byteIndex] = decodedBytes[byteIndex]! | (half === 'high' ? d.nibble << 4 : d.nibble);
     counts.flippedBits += flipped.length;
     counts[d.status]++;
     return {

@@ -5,9 +5,9 @@ import { requireCapability } from '../helpers/require.js';
 
 const { test, ctx } = browserSuite('chat and classroom controls in the browser');
 
-test('two pages on two agents chat through the UI; a raised hand shows in the instructor’s queue and can be lowered', async () => {
+test('two pages on two agents chat through the UI; a list scrolled up to read stays put while typing; a raised hand shows in the instructor’s queue and can be lowered', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const [teacherUrl, studentUrl] = (await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')])).map((a) => a.url);
+  const [{ url: teacherUrl }, { url: studentUrl }] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
   const browser = (ctx.browser = await launchBrowser());
   const t = await openUi(browser, teacherUrl);
   await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks' });
@@ -36,6 +36,29 @@ test('two pages on two agents chat through the UI; a raised hand shows in the in
   assert.match((await sMessages.nth(1).textContent()) ?? '', /Prof\. Ada\s*Instructor/);
   assert.is(await sMessages.nth(1).getAttribute('class'), 'host');
   assert.is(await s.page.getByTestId('chat-pending').count(), 0, 'nothing left pending');
+
+  // Scrolled up to read: typing and others' messages leave the list where it is; sending shows the newest.
+  const tInput = t.page.getByTestId('chat-input');
+  const tall = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n');
+  for (const n of [1, 2]) {
+    await tInput.fill(`Notes ${n}\n${tall}`);
+    await tInput.press('Enter');
+    await eventually(async () => (await tInput.inputValue()) === '', 10_000);
+  }
+  await eventually(async () => (await tMessages.count()) === 4, 10_000);
+  const tList = t.page.getByTestId('chat-list');
+  const scroll = () => tList.evaluate((el) => ({ top: el.scrollTop, below: el.scrollHeight - el.scrollTop - el.clientHeight }));
+  await eventually(async () => (await scroll()).below <= 2, 5_000);
+  await tList.evaluate((el) => (el.scrollTop = 0));
+  await tInput.pressSequentially('Still typing');
+  assert.is((await scroll()).top, 0, 'typing does not move a scrolled-up list');
+  await s.page.getByTestId('chat-input').fill('A question');
+  await s.page.getByTestId('chat-input').press('Enter');
+  await eventually(async () => (await tMessages.count()) === 5, 10_000);
+  assert.is((await scroll()).top, 0, "another's message does not pull a scrolled-up list down");
+  await tInput.press('Enter');
+  await eventually(async () => (await tMessages.count()) === 6, 10_000);
+  await eventually(async () => (await scroll()).below <= 2, 5_000);
 
   // Raise hand → the instructor's queue → lowered by the instructor.
   await s.page.getByTestId('hand-button').click();

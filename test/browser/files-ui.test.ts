@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { Cluster } from '../helpers/agents.js';
-import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
+import { canUseChromium, CHROMIUM_PATH, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
 import { requireCapability } from '../helpers/require.js';
 
 const test = suite('files in the browser');
@@ -31,6 +31,8 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   const bytes = randomBytes(3 * 1024 * 1024 + 123);
   writeFileSync(path.join(share, 'week 1', 'slides.pdf'), bytes);
   writeFileSync(path.join(share, 'syllabus.txt'), 'read me');
+  mkdirSync(path.join(share, '.git'));
+  writeFileSync(path.join(share, '.git', 'config'), '[core]'); // not shared: "include dot-files" is left off
 
   const [teacher, student] = await Promise.all([cluster.startUiAgent('teacher'), cluster.startUiAgent('student')]);
   browser = await launchBrowser();
@@ -50,7 +52,7 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   await sRoom.tab('files').click();
   const rows = s.page.getByTestId('file-entry');
   await rows.first().waitFor({ timeout: 10_000 });
-  assert.equal(await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-kind')}:${e.getAttribute('data-name')}`)), ['dir:week 1', 'file:syllabus.txt'], 'folders first');
+  assert.equal(await rows.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-kind')}:${e.getAttribute('data-name')}`)), ['dir:week 1', 'file:syllabus.txt'], 'folders first, no .git');
   await s.page.locator('[data-testid="file-entry"][data-name="week 1"]').getByTestId('open-folder').click();
   const slides = s.page.locator('[data-testid="file-entry"][data-name="slides.pdf"]');
   await slides.waitFor({ timeout: 10_000 });

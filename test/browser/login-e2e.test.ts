@@ -13,7 +13,15 @@ test('an instructor hosts and a student joins through the UI; both see the roste
   const browser = (ctx.browser = await launchBrowser());
 
   const t = await openUi(browser, teacher.url);
-  await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'hunter2', room: 'Computer Networks', fanout: 2 });
+  // A weak room password is warned about under the field (not refused); a long one is not.
+  const hostForm = new LoginView(t.page);
+  const weak = t.page.getByTestId('host-password-weak');
+  await hostForm.hostPassword.fill('admin');
+  await weak.waitFor({ timeout: 5000 });
+  assert.match((await weak.textContent())!, /weak/);
+  await hostForm.hostPassword.fill('a long classroom passphrase');
+  await weak.waitFor({ state: 'detached', timeout: 5000 });
+  await hostForm.host({ name: 'Prof. Ada', password: 'hunter2', room: 'Computer Networks', fanout: 2 });
   const tRoom = new RoomView(t.page);
   await tRoom.roomName.filter({ hasText: 'Computer Networks' }).waitFor();
   const address = (await tRoom.joinAddresses.first().textContent())!.trim();

@@ -34,7 +34,7 @@ test('students in two other namespaces discover the host’s room by name and jo
 
 test('a host killed with kill -9 vanishes from a live room list within 5 s', async () => {
   if (!requireCapability('network namespaces (root + iproute2)', canUseNetns())) return;
-  const lab = await startLab(2);
+  await startLab(2);
   const watcher = ctx.cluster.start('watcher', ['rooms', '--watch'], inHost(1));
   const { agent: host } = await ctx.cluster.startHost(['--room', 'Vanishing Room'], inHost(0));
   await watcher.waitFor(() => watcher.rooms.some((r) => r.name === 'Vanishing Room'), 10_000, 'the room listed');

@@ -1,11 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import WebSocket from 'ws';
 import { JoinerHandshakeState } from '../../node-agent/auth/handshake.js';
 import { deriveRoomKey, roomKeyFromPrs } from '../../node-agent/auth/room-key.js';
 import { HostIdentity } from '../../node-agent/overlay/host-identity.js';
-import { SignalServer } from '../../node-agent/signalling/signal-server.js';
+import { dialAddress, fetchRoomId } from '../../node-agent/room/join-address.js';
+import { isAgentHost, SignalServer } from '../../node-agent/signalling/signal-server.js';
 import { connectSession, type HostPin } from '../../node-agent/signalling/signal-client.js';
 import { CamvidError } from '../../protocol/errors.js';
 
@@ -100,6 +102,77 @@ test('a room id this server does not host is refused with ROOM_NOT_FOUND', async
     assert.unreachable();
   } catch (err) {
     assert.is((err as CamvidError).code, 'ROOM_NOT_FOUND');
+  }
+});
+
+/** One raw request with exactly these headers (`host: null`: none at all); its status and body. */
+function raw(headers: Record<string, string | null>, opts: { path?: string; upgrade?: boolean } = {}): Promise<{ status: number; body: string }> {
+  const { host = `127.0.0.1:${port}`, ...rest } = headers;
+  const upgrade = opts.upgrade ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } : {};
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1', port, path: opts.path ?? (opts.upgrade ? '/camvid/signal' : '/camvid/ping'), agent: false, setHost: false,
+      headers: { ...(host === null ? {} : { host }), ...upgrade, ...(rest as Record<string, string>) },
+    });
+    req.on('error', reject);
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '' });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.end();
+  });
+}
+
+test('a request from a browser (Origin) or by a name a DNS-rebinding page could use (Host) gets a bare 403', async () => {
+  for (const upgrade of [false, true]) {
+    const what = upgrade ? 'WebSocket' : 'ping';
+    for (const [headers, why] of [
+      [{ origin: 'http://evil.example' }, 'Origin'],
+      [{ origin: 'null' }, 'Origin null'],
+      [{ origin: `http://127.0.0.1:${port}` }, 'Origin even of this very address'],
+      [{ host: 'evil.example:7710' }, 'Host evil.example'],
+      [{ host: 'evil.example' }, 'Host without a port'],
+      [{ host: 'localhost:7710' }, 'Host localhost'],
+      [{ host: '127.0.0.1.nip.io:7710' }, 'Host ending like an IP'],
+      [{ host: 'evil.local.example:7710' }, 'Host with .local inside'],
+      [{ host: null }, 'no Host'],
+    ] as [Record<string, string | null>, string][]) {
+      const got = await raw(headers, { upgrade });
+      assert.equal(got, { status: 403, body: '' }, `${what}: ${why}`);
+    }
+  }
+});
+
+test('agents’ requests are served: Host an IPv4 or IPv6 literal or a .local name, with or without a port', async () => {
+  for (const host of [`127.0.0.1:${port}`, `[::1]:${port}`, `laptop-12.local:${port}`, '192.168.1.10', '[fe80::1]']) {
+    const got = await raw({ host });
+    assert.is(got.status, 200, host);
+    assert.is(JSON.parse(got.body).roomId, ROOM, host);
+    assert.is((await raw({ host }, { upgrade: true })).status, 101, `WebSocket with Host ${host}`);
+  }
+  assert.is((await raw({ host: `127.0.0.1:${port}` }, { path: '/other' })).status, 404);
+  // The client's own requests pass: a real join (the first test) and the discovery probe.
+  const session = await connectSession({ address: '127.0.0.1', port, roomId: ROOM, roomKey: await deriveRoomKey('right', ROOM) });
+  session.close();
+});
+
+test('join by a typed name: the agent looks it up and dials the address, so the host lets it in', async () => {
+  const address = await dialAddress('localhost');
+  assert.ok(['127.0.0.1', '::1'].includes(address), address);
+  assert.is(await fetchRoomId(address, port), ROOM);
+  for (const a of ['10.1.2.3', 'fe80::1', 'laptop.local']) assert.is(await dialAddress(a), a);
+  assert.is(await dialAddress('no-such-host.invalid').catch((err: CamvidError) => err.code), 'UNREACHABLE');
+});
+
+test('isAgentHost', () => {
+  for (const h of ['10.0.0.7:7710', '[::1]:1', '[fe80::1%25eth0]:7710', 'Host-1.local', 'a.b.local.:7710']) assert.ok(isAgentHost(h), h);
+  for (const h of [undefined, '', 'example.com', '[::1', '::1', '10.0.0.7:', '10.0.0.7:123456', '999.1.1.1', 'local', '.local', 'a..local', 'x.local:7710 extra']) {
+    assert.not.ok(isAgentHost(h), String(h));
   }
 });
 

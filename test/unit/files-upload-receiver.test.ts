@@ -1,0 +1,144 @@
+/**
+ * The host's UploadReceiver, fed by a fake edge table: the student always hears how an upload
+ * ended, at once (never a 60 s wait), and nothing it opened outlives the receiver: no open file
+ * handle, no temp file in `.partial`, however a begin and `close()` interleave.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { CtlMessage } from '../../protocol/ctl.js';
+import { encodeChunk } from '../../protocol/files.js';
+import type { EdgeTable, EdgeTableEvents } from '../../node-agent/overlay/edge-table.js';
+import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
+import { UploadReceiver } from '../../node-agent/files/uploads.js';
+import { TypedEmitter } from '../../node-agent/typed-emitter.js';
+
+type Result = Extract<CtlMessage, { type: 'upload-result' }>;
+
+function rig(dir: string) {
+  const edges = new TypedEmitter<EdgeTableEvents>();
+  const sent: CtlMessage[] = [];
+  const link = { opts: { edge: 'e1', end: 'child', peerId: 'p1', kind: 'direct' }, edge: 'e1', peerId: 'p1', sendCtl: (m: CtlMessage) => (sent.push(m), true) } as unknown as PeerLink;
+  const receiver = new UploadReceiver(edges as unknown as EdgeTable, dir, () => 'Ann');
+  const ctl = (msg: CtlMessage) => edges.emit('ctl', link, msg);
+  const bulk = (data: Buffer) => edges.emit('bulk', link, data);
+  /** the first message of `type` for `id`, within `ms` */
+  const reply = async <T extends CtlMessage['type']>(type: T, id: string, ms = 2000): Promise<Extract<CtlMessage, { type: T }>> => {
+    for (const until = Date.now() + ms; Date.now() < until; await sleep(5)) {
+      const m = sent.find((s) => s.type === type && 'id' in s && s.id === id);
+      if (m) return m as Extract<CtlMessage, { type: T }>;
+    }
+    throw new Error(`no ${type} within ${ms} ms; sent: ${JSON.stringify(sent)}`);
+  };
+  return { receiver, sent, ctl, bulk, reply };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const fds = () => readdirSync('/proc/self/fd').length;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const partial = (dir: string) => (existsSync(path.join(dir, '.partial')) ? readdirSync(path.join(dir, '.partial')) : []);
+
+let base: string;
+test.before.each(() => {
+  base = mkdtempSync(path.join(os.tmpdir(), 'camvid-upload-rx-'));
+});
+test.after.each(() => rmSync(base, { recursive: true, force: true }));
+
+test('a name of 600 bytes of UTF-8 is stored under one of at most 255 bytes, keeping its extension; a second under a numbered one that fits too', async () => {
+  const dir = path.join(base, 'uploads');
+  const r = rig(dir);
+  const bytes = Buffer.from('the essay');
+  const id = sha256(bytes);
+  const name = '課'.repeat(199) + '.md'; // 600 bytes in 202 UTF-16 units, which the wire allows
+  assert.is(Buffer.byteLength(name), 600);
+  const stored: string[] = [];
+  for (let round = 0; round < 2; round++) {
+    r.sent.length = 0;
+    r.ctl({ type: 'upload-begin', id, name, size: bytes.length });
+    await r.reply('upload-accept', id);
+    r.bulk(encodeChunk(id, 0, bytes));
+    await sleep(20);
+    r.ctl({ type: 'upload-end', id });
+    const res: Result = await r.reply('upload-result', id);
+    assert.ok(res.ok, JSON.stringify(res));
+    stored.push(path.basename(res.path!));
+  }
+  for (const s of stored) {
+    assert.ok(Buffer.byteLength(s) <= 255, `${Buffer.byteLength(s)} bytes`);
+    assert.ok(readFileSync(path.join(dir, 'Ann', s)).equals(bytes));
+  }
+  assert.match(stored[0]!, /^課+\.md$/);
+  assert.match(stored[1]!, /^課+ \(1\)\.md$/);
+  assert.equal(partial(dir), []);
+  r.receiver.close();
+});
+
+test('a receiver closed while a begin is creating its file leaves no open file and no temp file', async () => {
+  const dir = path.join(base, 'uploads');
+  const before = fds();
+  const id = sha256(Buffer.from('x'));
+  // Closed at every point of the begin: before the folder is made, while the file opens, after.
+  for (let turns = 0; turns < 12; turns++) {
+    const r = rig(dir);
+    r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: 1 });
+    for (let i = 0; i < turns; i++) await new Promise((res) => setImmediate(res));
+    r.receiver.close();
+  }
+  for (let i = 0; i < 100 && (fds() > before || partial(dir).length); i++) await sleep(10);
+  assert.is(fds(), before, 'no file handle left open');
+  assert.equal(partial(dir), [], 'no temp file left');
+});
+
+test('the same file begun twice on one edge: the first temp file is closed and removed, the second goes on', async () => {
+  const dir = path.join(base, 'uploads');
+  const before = fds();
+  const r = rig(dir);
+  const id = sha256(Buffer.from('x'));
+  r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: 1 });
+  await r.reply('upload-accept', id);
+  r.sent.length = 0;
+  r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: 1 });
+  await r.reply('upload-accept', id);
+  for (let i = 0; i < 100 && partial(dir).length > 1; i++) await sleep(10);
+  assert.is(partial(dir).length, 1);
+  assert.is(fds(), before + 1, 'only the second file is open');
+  r.receiver.close();
+  for (let i = 0; i < 100 && (fds() > before || partial(dir).length); i++) await sleep(10);
+  assert.is(fds(), before);
+  assert.equal(partial(dir), []);
+});
+
+test('a temp file that cannot be created is answered at once with BAD_UPLOAD, not a 60 s wait', async () => {
+  writeFileSync(path.join(base, 'file'), 'not a folder');
+  const r = rig(path.join(base, 'file', 'uploads'));
+  const id = sha256(Buffer.from('x'));
+  r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: 1 });
+  const res: Result = await r.reply('upload-result', id, 1000);
+  assert.is(res.ok, false);
+  assert.is(res.code, 'BAD_UPLOAD');
+  assert.not.match(res.message ?? '', base, "the host's paths are not told to the student");
+  r.receiver.close();
+});
+
+test('an upload that arrived whole but cannot be stored is answered at once, and its temp file removed', async () => {
+  const dir = path.join(base, 'uploads');
+  const r = rig(dir);
+  const bytes = Buffer.from('the essay');
+  const id = sha256(bytes);
+  r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: bytes.length });
+  await r.reply('upload-accept', id);
+  writeFileSync(path.join(dir, 'Ann'), 'a file where the student folder goes');
+  r.bulk(encodeChunk(id, 0, bytes));
+  await sleep(20);
+  r.ctl({ type: 'upload-end', id });
+  const res: Result = await r.reply('upload-result', id, 1000);
+  assert.is(res.ok, false);
+  assert.is(res.code, 'BAD_UPLOAD');
+  assert.equal(partial(dir), []);
+  r.receiver.close();
+});
+
+test.run();
