@@ -34,6 +34,20 @@ const log = createLogger('agent:signal');
 /** generous: a joiner on a loaded or slow machine must not fail between challenge and proof */
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 export const SIGNAL_PATH = '/camvid/signal';
+/**
+ * Handshakes in flight at once, per source address and in all. An honest agent has one at a time
+ * (a few while a class arrives through one NAT); a flood beyond either cap is dropped unanswered,
+ * before any work or state, so a thousand parallel hellos cost the host a thousand closed sockets,
+ * not a thousand CPace computations, and never a real student's place.
+ */
+export const MAX_PENDING_PER_ADDRESS = 8;
+export const MAX_PENDING_HANDSHAKES = 128;
+/**
+ * Open TCP connections per source address, sessions included: an agent holds one (a few behind a
+ * classroom NAT). Beyond it a socket is closed as it is accepted, before HTTP or WebSocket parsing,
+ * which is what a flood of connections would otherwise make the host do for each.
+ */
+export const MAX_SOCKETS_PER_ADDRESS = 64;
 
 export type HostSession = SecureSession<HostMessage, MemberMessage>;
 
@@ -74,6 +88,8 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
   readonly #wss: WebSocketServer;
   readonly #throttle: FailureThrottle;
   readonly #pending = new Set<FrameTransport>();
+  readonly #pendingBy = new Map<string, number>();
+  readonly #socketsBy = new Map<string, number>();
   #closing: Promise<void> | null = null;
 
   constructor(private readonly opts: SignalServerOptions) {
@@ -83,6 +99,21 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
     this.#http = http.createServer({ requireHostHeader: false }, (req, res) => this.#onRequest(req, res));
     // Garbage on the port (not HTTP) ends that socket only.
     this.#http.on('clientError', (_err, socket) => socket.destroy());
+    this.#http.on('connection', (socket) => {
+      const address = socket.remoteAddress ?? '?';
+      const open = (this.#socketsBy.get(address) ?? 0) + 1;
+      if (open > MAX_SOCKETS_PER_ADDRESS) {
+        this.#count('THROTTLED');
+        socket.destroy();
+        return;
+      }
+      this.#socketsBy.set(address, open);
+      socket.once('close', () => {
+        const left = (this.#socketsBy.get(address) ?? 1) - 1;
+        if (left > 0) this.#socketsBy.set(address, left);
+        else this.#socketsBy.delete(address);
+      });
+    });
     this.#http.headersTimeout = 5000;
     this.#http.requestTimeout = 5000;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNAL_FRAME_BYTES });
@@ -98,6 +129,11 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.accept(new WsTransport(ws, req.socket.remoteAddress ?? '?')));
     });
+  }
+
+  /** handshakes in flight now (the flood tests read it) */
+  get pendingHandshakes(): number {
+    return this.#pending.size;
   }
 
   get port(): number {
@@ -150,14 +186,29 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
   accept(transport: FrameTransport): void {
     if (this.#closing) return transport.terminate();
     const address = transport.remoteAddress;
+    const fromAddress = this.#pendingBy.get(address) ?? 0;
+    if (fromAddress >= MAX_PENDING_PER_ADDRESS || this.#pending.size >= MAX_PENDING_HANDSHAKES) {
+      this.#count('THROTTLED');
+      return transport.terminate();
+    }
     this.#pending.add(transport);
+    this.#pendingBy.set(address, fromAddress + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#pending.delete(transport);
+      const left = (this.#pendingBy.get(address) ?? 1) - 1;
+      if (left > 0) this.#pendingBy.set(address, left);
+      else this.#pendingBy.delete(address);
+    };
     const state = new HostHandshakeState(this.opts.roomKey, this.opts.roomId, this.opts.identity);
     let step: 'hello' | 'proof' | 'done' = 'hello';
     const timer = setTimeout(() => fail(new CamvidError('TIMEOUT', 'handshake timed out')), HANDSHAKE_TIMEOUT_MS);
     const reply = (m: HostHandshake) => transport.sendText(JSON.stringify(m));
     const fail = (err: CamvidError) => {
       clearTimeout(timer);
-      this.#pending.delete(transport);
+      release();
       this.#count(err.code);
       const retryAfterMs = err.code === 'THROTTLED' ? this.#throttle.retryAfter(address) : undefined;
       try {
@@ -171,7 +222,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
     };
     transport.on('close', () => {
       clearTimeout(timer);
-      this.#pending.delete(transport);
+      release();
       // A joiner with the wrong password cannot verify our challenge and hangs up without a proof:
       // a failed attempt (already counted by the throttle when we answered its hello).
       if (step === 'proof') {
@@ -194,7 +245,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
           const keys = state.onProof(msg);
           step = 'done';
           clearTimeout(timer);
-          this.#pending.delete(transport);
+          release();
           transport.off('frame', onFrame);
           this.#throttle.recordSuccess(address);
           const session: HostSession = new SecureSession(transport, new SealedChannel(keys, 'host'), memberMessage);
