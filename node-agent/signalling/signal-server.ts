@@ -4,8 +4,8 @@
  * SecureSession. Other transports (a hyperswarm stream) hand their connections to `accept()` and
  * get the very same handshake. Anything else, or any malformed byte, closes that one connection; the server and
  * the agent go on. Password attempts are throttled per source address: every hello the host answers
- * is counted as a failed attempt before any CPace work (the answer is what lets a peer test its one
- * guess), and only a correct key confirmation takes it back.
+ * is an attempt (the answer is what lets a peer test its one guess), counted as failed when its
+ * handshake ends without a correct key confirmation; at most MAX_PENDING_PER_ADDRESS are in flight.
  *
  * Only agents talk to this port, and no web page may (DNS rebinding): an HTTP or WebSocket request
  * that carries an `Origin` header (browsers always send one, agents never do), or whose `Host` is
@@ -204,11 +204,23 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
     };
     const state = new HostHandshakeState(this.opts.roomKey, this.opts.roomId, this.opts.identity);
     let step: 'hello' | 'proof' | 'done' = 'hello';
+    // An answered hello is one guess its peer can test; it counts as a failed attempt unless a
+    // correct key confirmation follows, once the handshake ends either way. Counting at the end
+    // rather than at the answer lets a class arriving at once through one address (a NAT) in;
+    // the guesses in flight meanwhile are bounded by MAX_PENDING_PER_ADDRESS.
+    let attempted = false;
+    const endAttempt = (ok: boolean) => {
+      if (!attempted) return;
+      attempted = false;
+      if (ok) this.#throttle.recordSuccess(address);
+      else this.#throttle.recordFailure(address);
+    };
     const timer = setTimeout(() => fail(new CamvidError('TIMEOUT', 'handshake timed out')), HANDSHAKE_TIMEOUT_MS);
     const reply = (m: HostHandshake) => transport.sendText(JSON.stringify(m));
     const fail = (err: CamvidError) => {
       clearTimeout(timer);
       release();
+      endAttempt(false);
       this.#count(err.code);
       const retryAfterMs = err.code === 'THROTTLED' ? this.#throttle.retryAfter(address) : undefined;
       try {
@@ -224,7 +236,8 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
       clearTimeout(timer);
       release();
       // A joiner with the wrong password cannot verify our challenge and hangs up without a proof:
-      // a failed attempt (already counted by the throttle when we answered its hello).
+      // a failed attempt.
+      endAttempt(false);
       if (step === 'proof') {
         step = 'done';
         this.#count('BAD_PASSWORD');
@@ -237,9 +250,9 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
         if (step === 'hello' && msg.type === 'hello') {
           const wait = this.#throttle.retryAfter(address);
           if (wait > 0) throw new CamvidError('THROTTLED', `Too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s.`);
-          // Counted before the work: a challenge lets the peer test one guess offline, whether or
-          // not it ever sends a proof, so a thousand parallel hellos are a thousand attempts.
-          reply(state.onHello(msg, () => this.#throttle.recordFailure(address)));
+          // An attempt from before the work: a challenge lets the peer test one guess, whether or
+          // not it ever sends a proof.
+          reply(state.onHello(msg, () => (attempted = true)));
           step = 'proof';
         } else if (step === 'proof' && msg.type === 'proof') {
           const keys = state.onProof(msg);
@@ -247,7 +260,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
           clearTimeout(timer);
           release();
           transport.off('frame', onFrame);
-          this.#throttle.recordSuccess(address);
+          endAttempt(true);
           const session: HostSession = new SecureSession(transport, new SealedChannel(keys, 'host'), memberMessage);
           this.emit('session', session, state.role);
         } else {
