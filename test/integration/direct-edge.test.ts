@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { deriveRoomKey } from '../../node-agent/auth/room-key.js';
 import { RoomHost } from '../../node-agent/overlay/room-host.js';
 import { RoomMember } from '../../node-agent/overlay/room-member.js';
+import { openDirect } from '../../node-agent/overlay/direct-connect.js';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
 
 const test = suite('direct edges between members');
@@ -37,8 +38,9 @@ test('two members that are not neighbours in the tree get a direct edge with a w
   assert.ok(!a.edges.children().some((l) => l.peerId === (c as unknown as { opts: { peerId: string } }).opts.peerId));
   const cId = (c as unknown as { opts: { peerId: string } }).opts.peerId;
   const aId = (a as unknown as { opts: { peerId: string } }).opts.peerId;
+  // As the agent asks (RoomContext.connectDirect): retried when libdatachannel fails a link at once.
   const [fromA, atC] = await Promise.all([
-    a.connectDirect(cId),
+    openDirect(a.edges, cId, () => a.connectDirect(cId)),
     new Promise<PeerLink>((resolve) => c.edges.on('open', (l) => l.opts.kind === 'direct' && resolve(l))),
   ]);
   assert.is(fromA.peerId, cId);
@@ -52,7 +54,7 @@ test('two members that are not neighbours in the tree get a direct edge with a w
 test('the host can open a direct edge to a member, and a member leaving drops it at the other end', async () => {
   const b = members[1]!;
   const bId = (b as unknown as { opts: { peerId: string } }).opts.peerId;
-  const link = await host.connectDirect(bId);
+  const link = await openDirect(host.edges, bId, () => host.connectDirect(bId));
   assert.ok(link.isOpen);
   const closed = new Promise<void>((resolve) => link.on('closed', () => resolve()));
   b.close();
