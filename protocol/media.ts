@@ -152,6 +152,142 @@ export function parseRtcp(buf: Uint8Array): RtcpSummary | null {
   return out;
 }
 
+/** Bytes of an SR cut to its sender info (header, SSRC, NTP, RTP timestamp, packet and octet counts). */
+export const SENDER_REPORT_BYTES = 28;
+
+/**
+ * One sender report of an upstream (compound) RTCP packet, cut to its sender info and rewritten
+ * for one receiver (RFC 3550 §6.4.1): the SSRC this receiver was told, and the RTP timestamp moved
+ * by `tsOffset`, the same offset this hop adds to the stream's RTP timestamps, so the NTP ↔ RTP
+ * pair still names one instant. NTP time and the sender's counts pass unchanged; report blocks
+ * (about the upstream hop's reception, if any) are left out. `offset` is the SR's RTP-timestamp
+ * offset from `parseRtcp`, which has checked the SR's 28 bytes are in the packet.
+ */
+export function rewriteSenderReport(packet: Uint8Array, offset: number, ssrc: number, tsOffset: number): Buffer {
+  const sr = Buffer.from(packet.subarray(offset - 16, offset - 16 + SENDER_REPORT_BYTES));
+  sr[0] = 0x80;
+  sr[1] = RTCP.SR;
+  sr.writeUInt16BE(SENDER_REPORT_BYTES / 4 - 1, 2);
+  sr.writeUInt32BE(ssrc >>> 0, 4);
+  sr.writeUInt32BE((sr.readUInt32BE(16) + tsOffset) >>> 0, 16);
+  return sr;
+}
+
+/** The middle 32 bits of an SR's NTP timestamp (what a report block's LSR field holds). */
+export const senderReportNtpMiddle = (packet: Uint8Array, offset: number): number =>
+  ((packet[offset - 6]! << 24) | (packet[offset - 5]! << 16) | (packet[offset - 4]! << 8) | packet[offset - 3]!) >>> 0;
+
+/** One report block of a receiver report (RFC 3550 §6.4.1). */
+export interface ReportBlock {
+  ssrc: number;
+  /** fraction lost since the previous report, 0–255 (of 256) */
+  fractionLost: number;
+  cumulativeLost: number;
+  /** extended highest sequence number received (cycles << 16 | seq) */
+  highestSeq: number;
+  jitter: number;
+  /** middle 32 bits of the last SR's NTP time, 0 if none */
+  lastSr: number;
+  /** delay since that SR, in 1/65536 s */
+  delaySinceLastSr: number;
+}
+
+/** Receiver report with one block (RFC 3550 §6.4.2). */
+export function buildReceiverReport(senderSsrc: number, block: ReportBlock): Buffer {
+  const b = Buffer.alloc(32);
+  b[0] = 0x81;
+  b[1] = RTCP.RR;
+  b.writeUInt16BE(7, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(block.ssrc >>> 0, 8);
+  const lost = Math.max(-0x800000, Math.min(0x7fffff, block.cumulativeLost)) & 0xffffff;
+  b.writeUInt32BE((((block.fractionLost & 0xff) << 24) | lost) >>> 0, 12);
+  b.writeUInt32BE(block.highestSeq >>> 0, 16);
+  b.writeUInt32BE(block.jitter >>> 0, 20);
+  b.writeUInt32BE(block.lastSr >>> 0, 24);
+  b.writeUInt32BE(block.delaySinceLastSr >>> 0, 28);
+  return b;
+}
+
+/** Receiver Estimated Maximum Bitrate (draft-alvestrand-rmcat-remb): "you may send this fast". */
+export function buildRemb(senderSsrc: number, bitsPerSecond: number, mediaSsrcs: readonly number[]): Buffer {
+  let mantissa = Math.max(0, Math.floor(bitsPerSecond));
+  let exp = 0;
+  while (mantissa > 0x3ffff) {
+    mantissa = Math.floor(mantissa / 2);
+    exp++;
+  }
+  const b = Buffer.alloc(20 + 4 * mediaSsrcs.length);
+  b[0] = 0x80 | 15;
+  b[1] = RTCP.PSFB;
+  b.writeUInt16BE(b.length / 4 - 1, 2);
+  b.writeUInt32BE(senderSsrc >>> 0, 4);
+  b.writeUInt32BE(0, 8);
+  b.write('REMB', 12, 'latin1');
+  b.writeUInt32BE(((mediaSsrcs.length << 24) | (exp << 18) | mantissa) >>> 0, 16);
+  mediaSsrcs.forEach((s, i) => b.writeUInt32BE(s >>> 0, 20 + 4 * i));
+  return b;
+}
+
+/**
+ * What a receiver keeps of one RTP stream to fill its report block (RFC 3550 §A.3): the extended
+ * highest sequence number, packets received and expected, and the last SR. Interarrival jitter is
+ * not measured (0): it would cost a clock read per packet, and the receiver is on loopback.
+ */
+export class ReceptionStats {
+  ssrc: number | undefined;
+  #base = -1;
+  #max = 0;
+  #cycles = 0;
+  #received = 0;
+  #expectedPrior = 0;
+  #receivedPrior = 0;
+  #lastSr = 0;
+  #lastSrAt = 0;
+
+  /** One RTP packet of the stream. */
+  packet(ssrc: number, seq: number): void {
+    if (this.ssrc !== ssrc || this.#base < 0) {
+      this.ssrc = ssrc;
+      this.#base = seq;
+      this.#max = seq;
+      this.#cycles = this.#received = this.#expectedPrior = this.#receivedPrior = 0;
+    }
+    this.#received++;
+    const ahead = (seq - this.#max) & 0xffff;
+    if (ahead > 0 && ahead < 0x8000) {
+      if (seq < this.#max) this.#cycles += 0x10000;
+      this.#max = seq;
+    }
+  }
+
+  /** An SR of the stream arrived at `nowMs` (any clock, used only for the delay since it). */
+  senderReport(ntpMiddle: number, nowMs: number): void {
+    this.#lastSr = ntpMiddle;
+    this.#lastSrAt = nowMs;
+  }
+
+  /** The report block as of `nowMs`; undefined before the first packet. */
+  block(nowMs: number): ReportBlock | undefined {
+    if (this.ssrc === undefined || this.#base < 0) return undefined;
+    const highestSeq = this.#cycles + this.#max;
+    const expected = highestSeq - this.#base + 1;
+    const expectedInterval = expected - this.#expectedPrior;
+    const lostInterval = expectedInterval - (this.#received - this.#receivedPrior);
+    this.#expectedPrior = expected;
+    this.#receivedPrior = this.#received;
+    return {
+      ssrc: this.ssrc,
+      fractionLost: expectedInterval > 0 && lostInterval > 0 ? Math.min(255, Math.floor((lostInterval * 256) / expectedInterval)) : 0,
+      cumulativeLost: expected - this.#received,
+      highestSeq,
+      jitter: 0,
+      lastSr: this.#lastSr,
+      delaySinceLastSr: this.#lastSr ? Math.round(((nowMs - this.#lastSrAt) / 1000) * 65536) : 0,
+    };
+  }
+}
+
 /** Picture Loss Indication (RFC 4585 §6.3.1): "send me a key frame". */
 export function buildPli(senderSsrc: number, mediaSsrc: number): Buffer {
   const b = Buffer.alloc(12);
@@ -207,6 +343,8 @@ export interface MediaStats {
   dropped: { malformed: number; oversized: number; unexpected: number; queue: number; waitingForKeyframe: number };
   nack: { asked: number; resent: number; forwarded: number };
   keyframeRequests: { fromChildren: number; upstream: number };
+  /** RTCP sender reports accepted from upstream, and passed on to receivers (children and pages) */
+  senderReports: { in: number; out: number };
   /** wall clock (ms) of the last video packet and the last key frame start, if any */
   lastVideoAt: number | null;
   lastKeyframeAt: number | null;

@@ -80,17 +80,18 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
 
   /**
    * The page offers its tracks (send-only on its side): answers with a receiving track per media
-   * section, each with an RTCP receiving session, which sends the page receiver reports and lets
-   * the owner ask for key frames (PLI) and a bitrate (REMB). `offer` must already be restricted
-   * to what the owner can forward (protocol/sdp.ts). Throws BAD_MESSAGE for an offer
-   * libdatachannel refuses.
+   * section. The tracks have no media handler: RTP and RTCP from the page (its sender reports too)
+   * reach `media` as they are, and the owner sends its own RTCP (receiver reports, PLI, REMB) with
+   * `send` (BrowserSource). libdatachannel's RtcpReceivingSession would answer for it, but it
+   * consumes every RTCP packet, the sender reports lip sync needs downstream among them.
+   * `offer` must already be restricted to what the owner can forward (protocol/sdp.ts). Throws
+   * BAD_MESSAGE for an offer libdatachannel refuses.
    */
   static async accept(id: string, offer: string): Promise<{ link: BrowserLink; answer: string }> {
     for (let attempt = 1; ; attempt++) {
       const link = new BrowserLink(id);
       link.#pc.onTrack((track) => {
         if (link.#closed || link.#tracks.has(track.mid())) return void track.close();
-        track.setMediaHandler(new nodeDataChannel.RtcpReceivingSession());
         link.#watch(track.mid(), track);
       });
       try {
@@ -146,7 +147,10 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
     this.#apply(() => this.#pc.setRemoteDescription(checked, 'answer' as never));
   }
 
-  /** One raw RTP/RTCP packet on the track `mid`; false when it cannot go out now. */
+  /**
+   * One raw RTP/RTCP packet on the track `mid`; false when it cannot go out now. RTCP may go on a
+   * track of either direction (a track without a media handler takes it as control).
+   */
   send(mid: string, packet: Buffer): boolean {
     const track = this.#tracks.get(mid);
     if (!track || !this.#open || this.#closed) return false;
@@ -155,16 +159,6 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
     } catch {
       return false; // closing
     }
-  }
-
-  /** Asks the page for a key frame on a track it sends (PLI). */
-  requestKeyframe(mid: string): boolean {
-    return this.#call(mid, (t) => t.requestKeyframe());
-  }
-
-  /** Tells the page how fast it may send on `mid` (REMB). */
-  requestBitrate(mid: string, bitsPerSecond: number): boolean {
-    return this.#call(mid, (t) => t.requestBitrate(Math.round(bitsPerSecond)));
   }
 
   close(reason: BrowserLinkCloseReason = 'closed'): void {
@@ -203,16 +197,6 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
     this.#open = true;
     clearTimeout(this.#connectTimer);
     this.emit('open');
-  }
-
-  #call(mid: string, f: (t: Track) => boolean): boolean {
-    const track = this.#tracks.get(mid);
-    if (!track || !this.#open || this.#closed) return false;
-    try {
-      return f(track);
-    } catch {
-      return false;
-    }
   }
 
   /** Applies a remote description; libdatachannel throws on anything it cannot use. */

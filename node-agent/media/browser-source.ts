@@ -1,14 +1,21 @@
 /**
  * The instructor's page as the room's camera: a `MediaSource` over a BrowserLink that accepted the
  * page's offer. RTP arrives by mid and goes to the relay by kind, with the payload type rewritten
- * to the tree's (the page chose its own numbers); anything else is passed on as is for the relay
- * to count and drop. A key frame request from the tree becomes a PLI to the page.
+ * to the tree's (the page chose its own numbers); the page's RTCP (its sender reports, which map
+ * its RTP time to its NTP wall clock: what every receiver below needs for lip sync) goes to the
+ * relay as it is, to be validated there and passed down like RTP. Anything else is passed on as
+ * is for the relay to count and drop.
+ *
+ * The link's tracks have no libdatachannel media handler (it would swallow the sender reports), so
+ * this source is the page's RTCP receiver itself: it answers each sender report with a receiver
+ * report (loss from the sequence numbers it saw, LSR/DLSR so the page can measure the round trip),
+ * turns the relay's key frame requests into PLIs, which Chromium answers at once, and sends a REMB.
  *
  * Bitrate: without transport-cc (protocol/sdp.ts) Chromium's sender estimates from receiver
- * reports alone and starts low; a REMB every REMB_INTERVAL_MS tells it how much it may use
- * (Chromium forgets a REMB it has not heard again for a while).
+ * reports alone and starts low; a REMB every REMB_INTERVAL_MS (and with every receiver report)
+ * tells it how much it may use (Chromium forgets a REMB it has not heard again for a while).
  */
-import { PAYLOAD_TYPES, isRtcpPacket, type MediaKind } from '../../protocol/media.js';
+import { PAYLOAD_TYPES, ReceptionStats, buildPli, buildReceiverReport, buildRemb, isRtcpPacket, parseRtcp, senderReportNtpMiddle, type MediaKind } from '../../protocol/media.js';
 import type { SdpMedia } from '../../protocol/sdp.js';
 import type { BrowserLink } from './browser-link.js';
 import type { MediaSource } from './media-relay.js';
@@ -16,9 +23,16 @@ import type { MediaSource } from './media-relay.js';
 /** Up to 720p at 30 fps in VP8; also what one relay was measured forwarding to 4 children. */
 export const PUBLISH_BITRATE_BPS = 2_500_000;
 const REMB_INTERVAL_MS = 1000;
+/** The SSRC our RTCP to the page is signed with (the page reads only the media SSRCs in it). */
+const RECEIVER_SSRC = 1;
+
+interface Received {
+  media: SdpMedia;
+  stats: ReceptionStats;
+}
 
 export class BrowserSource implements MediaSource {
-  readonly #byMid = new Map<string, SdpMedia>();
+  readonly #byMid = new Map<string, Received>();
   readonly #videoMid: string | undefined;
   #remb: NodeJS.Timeout | null = null;
   #closed = false;
@@ -29,10 +43,10 @@ export class BrowserSource implements MediaSource {
     media: readonly SdpMedia[],
     private readonly bitrateBps = PUBLISH_BITRATE_BPS,
   ) {
-    for (const m of media) this.#byMid.set(m.mid, m);
+    for (const m of media) this.#byMid.set(m.mid, { media: m, stats: new ReceptionStats() });
     this.#videoMid = media.find((m) => m.kind === 'video')?.mid;
     if (this.#videoMid !== undefined) {
-      const remb = () => this.link.requestBitrate(this.#videoMid!, this.bitrateBps);
+      const remb = () => this.#sendRemb();
       link.on('open', remb);
       this.#remb = setInterval(remb, REMB_INTERVAL_MS);
       this.#remb.unref();
@@ -46,16 +60,24 @@ export class BrowserSource implements MediaSource {
 
   attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
     this.link.on('media', (mid, packet) => {
-      const m = this.#byMid.get(mid);
-      // RTCP from the page (sender reports) stays on this hop: the RTCP session consumes it.
-      if (!m || this.#closed || isRtcpPacket(packet)) return;
+      const r = this.#byMid.get(mid);
+      if (!r || this.#closed) return;
+      const m = r.media;
+      if (isRtcpPacket(packet)) {
+        this.#answerSenderReports(mid, r, packet);
+        deliver(m.kind, packet); // the relay validates it and passes the sender reports down
+        return;
+      }
+      if (packet.length >= 12) r.stats.packet(packet.readUInt32BE(8), packet.readUInt16BE(2));
       if (packet.length >= 2 && (packet[1]! & 0x7f) === m.payloadType) packet[1] = (packet[1]! & 0x80) | PAYLOAD_TYPES[m.kind];
       deliver(m.kind, packet);
     });
   }
 
   requestKeyframe(): void {
-    if (this.#videoMid !== undefined) this.link.requestKeyframe(this.#videoMid);
+    const ssrc = this.#videoMid === undefined ? undefined : this.#byMid.get(this.#videoMid)?.stats.ssrc;
+    // Before the first video packet there is nothing to address; the page starts with a key frame.
+    if (ssrc !== undefined) this.link.send(this.#videoMid!, buildPli(RECEIVER_SSRC, ssrc));
   }
 
   close(): void {
@@ -63,6 +85,27 @@ export class BrowserSource implements MediaSource {
     this.#closed = true;
     this.#stopRemb();
     this.link.close();
+  }
+
+  /** A receiver report for each sender report about the stream on `mid` (and a REMB with video's). */
+  #answerSenderReports(mid: string, r: Received, packet: Buffer): void {
+    const rtcp = parseRtcp(packet);
+    if (!rtcp) return; // the relay counts it
+    for (const sr of rtcp.senderReports) {
+      if (sr.ssrc !== r.stats.ssrc) continue;
+      const now = performance.now();
+      r.stats.senderReport(senderReportNtpMiddle(packet, sr.offset), now);
+      const block = r.stats.block(now);
+      if (block) this.link.send(mid, buildReceiverReport(RECEIVER_SSRC, block));
+      if (mid === this.#videoMid) this.#sendRemb();
+    }
+  }
+
+  #sendRemb(): void {
+    const mid = this.#videoMid;
+    if (mid === undefined) return;
+    const ssrc = this.#byMid.get(mid)?.stats.ssrc;
+    this.link.send(mid, buildRemb(RECEIVER_SSRC, this.bitrateBps, ssrc === undefined ? [] : [ssrc]));
   }
 
   #stopRemb(): void {

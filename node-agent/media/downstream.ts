@@ -13,10 +13,10 @@ import {
   CLOCK_RATES,
   MEDIA_KINDS,
   PAYLOAD_TYPES,
-  RTCP,
   isRtcpPacket,
   parseRtcp,
   rewriteRtp,
+  rewriteSenderReport,
   type MediaKind,
   type RtpInfo,
 } from '../../protocol/media.js';
@@ -46,6 +46,8 @@ export interface DownstreamCounters {
   nackResent: number;
   keyframeRequests: number;
   malformedRtcp: number;
+  /** sender reports passed on to this receiver */
+  senderReports: number;
 }
 
 /** ~1 s of 720p video at 2.5 Mbit/s: beyond this a receiver is too slow to catch up smoothly. */
@@ -76,7 +78,7 @@ interface StreamState {
 
 export class Downstream {
   readonly counters: DownstreamCounters = {
-    packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, malformedRtcp: 0,
+    packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, malformedRtcp: 0, senderReports: 0,
   };
   readonly #streams = new Map<MediaKind, StreamState>();
   readonly #cache: (Buffer | undefined)[] = new Array(CACHE_SIZE);
@@ -163,19 +165,18 @@ export class Downstream {
     this.#send(kind, out);
   }
 
-  /** Passes an upstream sender report on (for lip sync), in this receiver's SSRC and clock. */
+  /**
+   * Passes an upstream sender report on (for lip sync), in this receiver's SSRC and clock: its RTP
+   * timestamp gets the same offset as the stream's packets, so it maps the receiver's RTP time to
+   * the source's NTP time exactly. Nothing goes before the first RTP packet (no offset yet) or
+   * while the kind is off. `offset`: from `parseRtcp`'s senderReports (the caller validated).
+   */
   forwardSenderReport(kind: MediaKind, packet: Buffer, offset: number): void {
     const ssrc = this.sink.ssrc(kind);
     const st = this.#streams.get(kind)!;
     if (this.#closed || ssrc === undefined || !st.lastOut || !st.enabled) return;
-    // Keep only the 28-byte sender info: the report blocks were about the upstream hop.
-    const sr = Buffer.from(packet.subarray(offset - 16, offset + 12));
-    sr[0] = 0x80;
-    sr[1] = RTCP.SR;
-    sr.writeUInt16BE(6, 2);
-    sr.writeUInt32BE(ssrc >>> 0, 4);
-    sr.writeUInt32BE((sr.readUInt32BE(16) + st.tsOffset) >>> 0, 16);
-    this.#send(kind, sr);
+    this.counters.senderReports++;
+    this.#send(kind, rewriteSenderReport(packet, offset, ssrc, st.tsOffset));
   }
 
   /** RTCP from the receiver: key frame requests go to the relay, NACKs are answered from the cache. */

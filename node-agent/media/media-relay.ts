@@ -9,6 +9,7 @@
  * still holds. Anything malformed or oversized from a peer is dropped and counted, never thrown.
  */
 import {
+  MAX_RTCP_BYTES,
   MAX_RTP_BYTES,
   MEDIA_KINDS,
   PAYLOAD_TYPES,
@@ -76,7 +77,10 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #in = Object.fromEntries(MEDIA_KINDS.map((k) => [k, zero()])) as Record<MediaKind, MediaCounters>;
   readonly #dropped = { malformed: 0, oversized: 0, unexpected: 0 };
   /** counters of downstreams that are gone, so totals never go backwards */
-  readonly #gone = { packets: 0, bytes: 0, queue: 0, gate: 0, asked: 0, resent: 0, fromChildren: 0 };
+  readonly #gone = { packets: 0, bytes: 0, queue: 0, gate: 0, asked: 0, resent: 0, fromChildren: 0, senderReports: 0 };
+  /** the SSRC of the RTP accepted from upstream, per kind: a sender report must be about that stream */
+  readonly #upstreamSsrc: Partial<Record<MediaKind, number>> = {};
+  #senderReportsIn = 0;
   #nackForwarded = 0;
   #keyframeUpstream = 0;
   #lastVideoAt: number | null = null;
@@ -189,6 +193,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       },
       nack: { asked: this.#gone.asked + sum((c) => c.nackAsked), resent: this.#gone.resent + sum((c) => c.nackResent), forwarded: this.#nackForwarded },
       keyframeRequests: { fromChildren: this.#gone.fromChildren + sum((c) => c.keyframeRequests), upstream: this.#keyframeUpstream },
+      senderReports: { in: this.#senderReportsIn, out: this.#gone.senderReports + sum((c) => c.senderReports) },
       lastVideoAt: this.#lastVideoAt,
       lastKeyframeAt: this.#lastKeyframeAt,
       videoResumedAt: this.#videoResumedAt,
@@ -214,6 +219,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
 
   #attach(source: MediaSource, slot: SourceSlot): void {
     const kinds: readonly MediaKind[] = SOURCE_SLOTS[slot];
+    for (const kind of kinds) this.#upstreamSsrc[kind] = undefined;
     // A new source numbers its packets its own way: every receiver continues from where it was.
     for (const ds of this.#downstreams.values()) for (const kind of kinds) ds.resync(kind);
     source.attach((kind, packet) => {
@@ -271,6 +277,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#parentOff?.();
     this.#parentOff = null;
     this.#parent = link;
+    for (const kind of MEDIA_KINDS) this.#upstreamSsrc[kind] = undefined;
     if (!link) return;
     this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet));
     // A new parent: what we forward from now on starts mid-stream; ask for a picture at once.
@@ -305,6 +312,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#gone.asked += c.nackAsked;
     this.#gone.resent += c.nackResent;
     this.#gone.fromChildren += c.keyframeRequests;
+    this.#gone.senderReports += c.senderReports;
     this.#dropped.malformed += c.malformedRtcp;
   }
 
@@ -312,12 +320,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #ingest(kind: MediaKind, packet: Buffer): void {
     if (this.#closed) return;
     if (isRtcpPacket(packet)) {
-      const rtcp = parseRtcp(packet);
-      if (!rtcp) {
-        this.#dropped.malformed++;
-        return;
-      }
-      for (const sr of rtcp.senderReports) for (const ds of this.#downstreams.values()) ds.forwardSenderReport(kind, packet, sr.offset);
+      this.#ingestRtcp(kind, packet);
       return;
     }
     if (packet.length > MAX_RTP_BYTES) {
@@ -334,6 +337,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       this.#dropped.unexpected++;
       return;
     }
+    this.#upstreamSsrc[kind] = rtp.ssrc;
     const keyframe = kind === 'video' && isVp8KeyframeStart(packet, rtp);
     const c = this.#in[kind];
     c.packets++;
@@ -361,6 +365,35 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
           log.warn(`a ${kind} packet tap failed`, err);
         }
       }
+    }
+  }
+
+  /**
+   * RTCP from upstream: validated like RTP (size, structure: nothing malformed is acted on or
+   * passed on); each sender report about the stream this kind forwards goes to every receiver, in
+   * its SSRC and clock (Downstream.forwardSenderReport). An SR of another SSRC (a stream not
+   * forwarded, a stale source) is dropped: it would map this kind's RTP time wrongly.
+   */
+  #ingestRtcp(kind: MediaKind, packet: Buffer): void {
+    if (packet.length > MAX_RTCP_BYTES) {
+      this.#dropped.oversized++;
+      return;
+    }
+    const rtcp = parseRtcp(packet);
+    if (!rtcp) {
+      this.#dropped.malformed++;
+      return;
+    }
+    const expected = this.#upstreamSsrc[kind];
+    // Before its first RTP packet a stream's SR maps nothing any receiver has (ffmpeg sends one first).
+    if (expected === undefined) return;
+    for (const sr of rtcp.senderReports) {
+      if (sr.ssrc !== expected) {
+        this.#dropped.unexpected++;
+        continue;
+      }
+      this.#senderReportsIn++;
+      for (const ds of this.#downstreams.values()) ds.forwardSenderReport(kind, packet, sr.offset);
     }
   }
 

@@ -1,0 +1,58 @@
+/**
+ * What a watching page's getStats() says about lip sync: per kind, the RTCP sender reports it has
+ * received (`remote-outbound-rtp`: reportsSent) and its jitter buffer (`inbound-rtp`:
+ * jitterBufferDelay in seconds, summed over jitterBufferEmittedCount samples or frames).
+ * The page's RTCPeerConnections are found through RECORD_PEER_CONNECTIONS (an init script).
+ */
+import type { Page } from 'playwright-core';
+
+/** Init script: keeps every RTCPeerConnection the page makes in `window.__camvidPcs`. */
+export const RECORD_PEER_CONNECTIONS = `(() => {
+  const Original = window.RTCPeerConnection;
+  const pcs = [];
+  window.__camvidPcs = pcs;
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) { super(...args); pcs.push(this); }
+  };
+})()`;
+
+export interface KindSyncStats {
+  /** sender reports received (0 when the page has no remote-outbound-rtp for this kind) */
+  reportsSent: number;
+  /** seconds, summed over `emitted` */
+  jitterBufferDelay: number;
+  emitted: number;
+  /**
+   * when the sample now playing was captured, in the sender's NTP time (ms): known only once
+   * sender reports map its RTP time to NTP time; audio's minus video's is the A/V offset
+   */
+  estimatedPlayoutTimestamp: number | null;
+}
+
+export type SyncStats = Record<'video' | 'audio', KindSyncStats> & { /** Date.now() when read */ at: number };
+
+/** Sums over the page's connected RTCPeerConnections that receive media. */
+export function readSyncStats(page: Page): Promise<SyncStats> {
+  return page.evaluate(async () => {
+    const out = {
+      at: Date.now(),
+      video: { reportsSent: 0, jitterBufferDelay: 0, emitted: 0, estimatedPlayoutTimestamp: null as number | null },
+      audio: { reportsSent: 0, jitterBufferDelay: 0, emitted: 0, estimatedPlayoutTimestamp: null as number | null },
+    };
+    const pcs = ((window as unknown as { __camvidPcs?: RTCPeerConnection[] }).__camvidPcs ?? []).filter((pc) => pc.connectionState === 'connected');
+    for (const pc of pcs) {
+      const report = await pc.getStats();
+      report.forEach((s: Record<string, unknown>) => {
+        const kind = s.kind as 'video' | 'audio' | undefined;
+        if (kind !== 'video' && kind !== 'audio') return;
+        if (s.type === 'remote-outbound-rtp') out[kind].reportsSent += Number(s.reportsSent ?? 0);
+        if (s.type === 'inbound-rtp') {
+          out[kind].jitterBufferDelay += Number(s.jitterBufferDelay ?? 0);
+          out[kind].emitted += Number(s.jitterBufferEmittedCount ?? 0);
+          if (typeof s.estimatedPlayoutTimestamp === 'number') out[kind].estimatedPlayoutTimestamp = s.estimatedPlayoutTimestamp;
+        }
+      });
+    }
+    return out;
+  });
+}
