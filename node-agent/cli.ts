@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CamvidError, toCamvidError } from '../protocol/errors.js';
-import { shortId } from '../protocol/common.js';
+import { MAX_MAX_MEMBERS, shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { wireChatHeadless } from './cli/chat-cli.js';
@@ -29,6 +29,7 @@ export const DEFAULT_SIGNAL_PORT = 7710;
 const USAGE = `Usage:
   camvid                                 start the agent and its web UI
   camvid host [--room NAME] [--password-stdin | --password PW] [--name N] [--fanout K]
+              [--max-members N]             students admitted at once (default 250); the next gets ROOM_FULL
               [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
   camvid host ... --share DIR               share a folder with the class
   camvid host --resume [--data DIR]         host again the room this folder hosted before it stopped
@@ -195,6 +196,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       name: { type: 'string' },
       fanout: { type: 'string' },
       'root-fanout': { type: 'string' },
+      'max-members': { type: 'string' },
       'no-ui': { type: 'boolean' },
       resume: { type: 'boolean' },
       ...HEADLESS_OPTIONS,
@@ -208,6 +210,10 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const rootFanout = v['root-fanout'] === undefined ? undefined : Number(v['root-fanout']);
     for (const [flag, n] of [['--fanout', fanout], ['--root-fanout', rootFanout ?? 1]] as const) {
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`${flag} must be a whole number from 1 to 64`);
+    }
+    const maxMembers = v['max-members'] === undefined ? undefined : Number(v['max-members']);
+    if (maxMembers !== undefined && (!Number.isInteger(maxMembers) || maxMembers < 1 || maxMembers > MAX_MAX_MEMBERS)) {
+      throw new UsageError(`--max-members must be a whole number from 1 to ${MAX_MAX_MEMBERS}`);
     }
     const password = v.resume ? undefined : await passwordOf(v);
     if (password === undefined && !v.resume) {
@@ -228,6 +234,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
             name: (v.name as string | undefined) ?? 'Instructor',
             fanout,
             rootFanout,
+            maxMembers,
           });
       if (v.events) host.on('roster', (members) => printEvent('roster', members));
       wireHeadless(agent, v);

@@ -10,9 +10,12 @@ import { array, B64, int, literal, object, optional, str, wireErrorFields, type 
 
 /** 4 KiB of UTF-8 per message. */
 export const MAX_CHAT_BYTES = 4096;
-/** per member: sustained messages per second and burst */
-export const CHAT_RATE_PER_SEC = 20;
-export const CHAT_BURST = 60;
+/**
+ * per member: sustained messages per second and burst (the host also holds each source address to
+ * twice this: node-agent/overlay/host-limits.ts); past it, `chat-refused` THROTTLED
+ */
+export const CHAT_RATE_PER_SEC = 5;
+export const CHAT_BURST = 10;
 /** history batches stay well under the 64 KiB frame limit */
 export const CHAT_BATCH_BYTES = 40_000;
 

@@ -39,5 +39,12 @@ export const shortId = (id: string): string => id.slice(0, SHORT_ID_LENGTH);
 /** The DNS-SD instance name: unique per room, since equal instance names collapse into one. */
 export const instanceName = (name: string, id: string): string => `${name} (${shortId(id)})`;
 
+/**
+ * Students a host admits unless told otherwise (`camvid host --max-members N`); the next joiner is
+ * refused with ROOM_FULL. A class of 250 is what the roster, chat and tree were measured with.
+ */
+export const DEFAULT_MAX_MEMBERS = 250;
+export const MAX_MAX_MEMBERS = 1000;
+
 /** Children per member in the relay tree unless the host chooses otherwise (agent, CLI and start page). */
 export const DEFAULT_FANOUT = 4;

@@ -36,7 +36,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   VERSION_MISMATCH: 'The other side speaks a different CAMVID protocol version.',
   BAD_MESSAGE: 'Malformed message.',
   ROOM_NOT_FOUND: 'No such room on this network.',
-  ROOM_FULL: 'The room has no free place in its tree.',
+  ROOM_FULL: 'The room is full: it has as many students as the instructor allows.',
   UNREACHABLE: 'Could not reach the room host.',
   TIMEOUT: 'The other side did not answer in time; try again.',
   CLOSED: 'The connection closed before this finished; try again.',

@@ -4,13 +4,20 @@
  * (`attach`) and whom to adopt (`adopt`), and relays WebRTC signalling between the two ends of
  * an edge. Split by direction; each side validates what it receives.
  */
-import { displayName, edgeId, peerId, roomId, roomName, rosterEntry } from './common.js';
+import { displayName, edgeId, MAX_MAX_MEMBERS, peerId, roomId, roomName, rosterEntry } from './common.js';
 import { chatHostShapes, chatMemberShapes } from './chat.js';
 import { filesHostShapes, filesMemberShapes } from './files.js';
 import { podcastHostShapes, podcastMemberShapes } from './podcast.js';
 import { array, B64, bool, int, literal, object, optional, str, union, wireErrorFields } from './validate.js';
 
-const MAX_ROSTER = 1000;
+/** the host's entry and every member it may admit */
+const MAX_ROSTER = MAX_MAX_MEMBERS + 1;
+/**
+ * A roster message (snapshot or delta) is cut into parts of at most this many bytes of JSON, so a
+ * full class with the longest names (64 UTF-16 units, up to 192 bytes of UTF-8, or 384 escaped)
+ * stays far below the 64 KiB frame limit (docs/protocol.md, "Roster").
+ */
+export const ROSTER_PART_BYTES = 24_000;
 const signalData = object({
   kind: literal('offer', 'answer', 'candidate'),
   sdp: optional(str({ max: 32_000 })),
@@ -43,7 +50,21 @@ export const hostMessage = union({
   ...podcastHostShapes,
   /** `hostKey`: the host's own Ed25519 public key (raw, base64), which signs sequenced records */
   welcome: { roomId, roomName, hostId: peerId, hostName: displayName, hostKey: B64(44) },
-  roster: { rev: int(0, Number.MAX_SAFE_INTEGER), members: array(rosterEntry, MAX_ROSTER) },
+  /**
+   * The whole roster, sent once per session (after `welcome`); `more`: parts of the same snapshot
+   * follow as `roster-delta`s, and the roster is shown once the part without `more` arrived.
+   */
+  roster: { rev: int(0, Number.MAX_SAFE_INTEGER), members: array(rosterEntry, MAX_ROSTER), more: optional(bool) },
+  /**
+   * What changed since the last roster message on this session: entries `remove`d (by id) first,
+   * then `upsert`s (a known id is replaced in place, a new one is appended). `more` as in `roster`.
+   */
+  'roster-delta': {
+    rev: int(0, Number.MAX_SAFE_INTEGER),
+    upsert: array(rosterEntry, MAX_ROSTER),
+    remove: array(peerId, MAX_ROSTER),
+    more: optional(bool),
+  },
   attach: { edge: edgeId, parentId: peerId },
   adopt: { edge: edgeId, childId: peerId },
   /** a direct edge to `peer`: the `parent` end offers; either end may be the host */

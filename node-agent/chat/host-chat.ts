@@ -6,7 +6,7 @@
  * sequenced twice, so an outbox resent after a reconnect delivers exactly once.
  */
 import { randomBytes } from 'node:crypto';
-import { CHAT_BATCH_BYTES, CHAT_BURST, CHAT_RATE_PER_SEC, chatSigningBytes, type ChatRecord, type SignedChat } from '../../protocol/chat.js';
+import { CHAT_BATCH_BYTES, chatSigningBytes, type ChatRecord, type SignedChat } from '../../protocol/chat.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { HostMessage } from '../../protocol/session.js';
 import { background } from '../background.js';
@@ -17,18 +17,22 @@ import type { ChatStore } from './chat-store.js';
 
 /** not `log`: that is the chat log this class is given */
 const logger = createLogger('agent:chat');
-const HISTORY_LIMIT = 20_000;
+/**
+ * records read for one history answer, which is one batch (≤ CHAT_BATCH_BYTES): a member still
+ * behind asks again (paging), so one request never holds more than this in the host's memory
+ */
+const HISTORY_READ = 200;
+/** history answers being read at once, over all members; one per member, later asks coalesced */
+const HISTORY_AT_ONCE = 4;
 /** how soon after a new record every member hears the latest seq (trailing, at most once per period) */
 const HEAD_PERIOD_MS = 1000;
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 export class HostChat {
   readonly #seqOfId = new Map<string, number>();
-  readonly #buckets = new Map<string, Bucket>();
+  /** member → the lowest `after` it asked for, waiting for its turn */
+  readonly #historyWanted = new Map<string, number>();
+  /** members whose history answer is being read */
+  readonly #historyBusy = new Set<string>();
   readonly #off: () => void;
   #headTimer: NodeJS.Timeout | null = null;
 
@@ -63,7 +67,7 @@ export class HostChat {
   }
 
   async #onMessage(memberId: string, msg: FeatureMemberMessage): Promise<void> {
-    if (msg.type === 'chat-history') return this.#sendHistory(memberId, msg.after);
+    if (msg.type === 'chat-history') return this.#askedHistory(memberId, msg.after);
     if (msg.type !== 'chat-send') return;
     const result = this.#sequence(memberId, msg.id, msg.text);
     const reply: HostMessage = 'code' in result ? { type: 'chat-refused', id: msg.id, ...result } : { type: 'chat-ack', id: msg.id, seq: result.seq };
@@ -75,7 +79,7 @@ export class HostChat {
     const seen = this.#seqOfId.get(id);
     if (seen !== undefined) return { ...this.#recordOf(seen, id, from, text) };
     if (this.host.isMuted(from)) return { code: 'CHAT_MUTED', message: 'The instructor has muted your chat.' };
-    const wait = from === this.hostId ? 0 : this.#take(from); // the instructor is never throttled
+    const wait = this.host.admit('chat', from); // per member and per address; never the instructor
     if (wait > 0) return { code: 'THROTTLED', message: 'Sending too fast; the message will be retried.', retryAfterMs: wait };
     const rec = this.#recordOf(this.log.lastSeq + 1, id, from, text);
     this.#seqOfId.set(id, rec.seq);
@@ -90,34 +94,44 @@ export class HostChat {
     return { seq, id, from, name, role: from === this.hostId ? 'host' : 'student', text, ts: Date.now() };
   }
 
-  /** Token bucket per member; returns ms to wait, 0 when a token was taken. */
-  #take(from: string): number {
-    const now = Date.now();
-    const b = this.#buckets.get(from) ?? { tokens: CHAT_BURST, at: now };
-    b.tokens = Math.min(CHAT_BURST, b.tokens + ((now - b.at) / 1000) * CHAT_RATE_PER_SEC);
-    b.at = now;
-    this.#buckets.set(from, b);
-    if (b.tokens < 1) return Math.ceil(((1 - b.tokens) / CHAT_RATE_PER_SEC) * 1000);
-    b.tokens -= 1;
-    return 0;
+  /**
+   * A member's history request: past its budget it is dropped (the member asks again on its next
+   * gap or chat-head); otherwise queued, one per member (a later ask while one waits lowers its
+   * `after`), and read at most HISTORY_AT_ONCE at a time.
+   */
+  #askedHistory(memberId: string, after: number): void {
+    if (this.host.admit('history', memberId) > 0) return;
+    const earlier = this.#historyWanted.get(memberId);
+    this.#historyWanted.set(memberId, earlier === undefined ? after : Math.min(earlier, after));
+    this.#pumpHistory();
   }
 
+  #pumpHistory(): void {
+    for (const [memberId, after] of this.#historyWanted) {
+      if (this.#historyBusy.size >= HISTORY_AT_ONCE) return;
+      if (this.#historyBusy.has(memberId)) continue;
+      this.#historyWanted.delete(memberId);
+      this.#historyBusy.add(memberId);
+      const done = () => {
+        this.#historyBusy.delete(memberId);
+        this.#pumpHistory();
+      };
+      background(this.#sendHistory(memberId, after).finally(done), logger, 'answering a history request');
+    }
+  }
+
+  /** One batch of records after `after` (≤ CHAT_BATCH_BYTES, at least one record when there is any). */
   async #sendHistory(memberId: string, after: number): Promise<void> {
     await this.log.flushed();
-    const items = await this.store.range(this.log.roomId, after, HISTORY_LIMIT);
-    let batch: SignedChat[] = [];
+    const items = await this.store.range(this.log.roomId, after, HISTORY_READ);
+    const batch: SignedChat[] = [];
     let bytes = 0;
-    const flush = () => {
-      this.host.sendTo(memberId, { type: 'chat-batch', items: batch, last: this.log.lastSeq });
-      batch = [];
-      bytes = 0;
-    };
     for (const item of items) {
-      const size = JSON.stringify(item).length;
-      if (bytes + size > CHAT_BATCH_BYTES && batch.length) flush();
+      const size = Buffer.byteLength(JSON.stringify(item), 'utf8');
+      if (bytes + size > CHAT_BATCH_BYTES && batch.length) break;
       batch.push(item);
       bytes += size;
     }
-    flush();
+    this.host.sendTo(memberId, { type: 'chat-batch', items: batch, last: this.log.lastSeq });
   }
 }

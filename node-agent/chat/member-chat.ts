@@ -34,6 +34,9 @@ export class MemberChat extends TypedEmitter<MemberChatEvents> {
   readonly #pending = new Map<string, OutboxEntry>();
   readonly #disposables: (() => void)[] = [];
   #historyAsked = 0;
+  /** messages the host refused THROTTLED: sent again one at a time, in the order they were typed */
+  readonly #throttled = new Set<string>();
+  #throttleTimer: NodeJS.Timeout | null = null;
   #counter = 0;
   #closed = false;
 
@@ -73,6 +76,7 @@ export class MemberChat extends TypedEmitter<MemberChatEvents> {
 
   close(): void {
     this.#closed = true;
+    if (this.#throttleTimer) clearTimeout(this.#throttleTimer);
     for (const d of this.#disposables.splice(0)) d();
     this.removeAllListeners();
   }
@@ -121,7 +125,11 @@ export class MemberChat extends TypedEmitter<MemberChatEvents> {
       const entry = this.#pending.get(msg.id);
       if (!entry) return;
       if (msg.code === 'THROTTLED') {
-        setTimeout(() => !this.#closed && this.member.send({ type: 'chat-send', id: entry.id, text: entry.text }), msg.retryAfterMs ?? 1000).unref();
+        // Sending too fast: the message stays in the outbox and goes again when the host has room;
+        // the person hears it once per run of refusals.
+        if (!this.#throttled.size && !this.#throttleTimer) this.emit('refused', msg.id, msg.code, msg.message);
+        this.#throttled.add(msg.id);
+        this.#resendLater(msg.retryAfterMs ?? 1000);
         return;
       }
       this.#settle(msg.id);
@@ -129,7 +137,28 @@ export class MemberChat extends TypedEmitter<MemberChatEvents> {
     }
   }
 
+  #resendLater(ms: number): void {
+    if (this.#throttleTimer || this.#closed) return;
+    this.#throttleTimer = setTimeout(() => {
+      this.#throttleTimer = null;
+      this.#resendNext();
+    }, ms);
+    this.#throttleTimer.unref();
+  }
+
+  /** The oldest throttled message still waiting goes again; its ack sends the next one. */
+  #resendNext(): void {
+    if (this.#closed) return;
+    for (const id of this.#throttled) if (!this.#pending.has(id)) this.#throttled.delete(id);
+    const next = [...this.#throttled].map((id) => this.#pending.get(id)!).sort((a, b) => a.n - b.n)[0];
+    if (!next) return;
+    this.#throttled.delete(next.id);
+    this.member.send({ type: 'chat-send', id: next.id, text: next.text });
+  }
+
   #settle(id: string): void {
+    this.#throttled.delete(id);
+    if (this.#throttled.size && !this.#throttleTimer) this.#resendNext();
     if (!this.#pending.delete(id)) return;
     background(this.store.removeFromOutbox(this.log.roomId, id), log, 'removing a delivered message from the outbox');
     this.emit('outbox', this.pending);

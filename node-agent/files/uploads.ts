@@ -25,10 +25,21 @@ import { fitFileName, sanitizeFileName } from './share-path.js';
 const log = createLogger('agent:files');
 export const DEFAULT_UPLOAD_CAP = 100 * 1024 * 1024;
 const RESULT_TIMEOUT_MS = 60_000;
+/**
+ * Uploads one member may have open at once (each holds a file open on the host), and all members
+ * together; past either, `upload-begin` is refused THROTTLED at once. A member's open uploads end
+ * with its direct edge.
+ */
+export const MAX_OPEN_UPLOADS_PER_MEMBER = 4;
+export const MAX_OPEN_UPLOADS = 64;
 /** what a student hears when the host's file system fails (the reason, with the host's paths, goes to its log) */
 const CANNOT_STORE = "The instructor's computer could not store the file; send it again, or tell the instructor.";
 
 interface Incoming {
+  /** the member sending it */
+  peerId: string;
+  /** the direct edge it arrives on */
+  edge: string;
   name: string;
   size: number;
   received: number;
@@ -41,7 +52,11 @@ export type UploadReceiverEvents = { uploaded: [info: { student: string; name: s
 /** The host's side: accepts uploads on direct edges from members. */
 export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   readonly #incoming = new Map<string, Incoming>();
+  /** uploads whose file is being created: key → member */
+  readonly #opening = new Map<string, string>();
   readonly #off: (() => void)[];
+  /** upload-begins refused for too many open uploads */
+  refusedOpen = 0;
   #closed = false;
 
   constructor(
@@ -54,6 +69,14 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
     this.#off = [
       edges.on('ctl', (link, msg) => background(this.#onCtl(link, msg), log, `handling ${msg.type}`)),
       edges.on('bulk', (link, data) => background(this.#onBulk(link, data), log, 'writing an upload chunk')),
+      // The edge is gone (the member left, or closed it): nothing more can arrive on it.
+      edges.on('closed', (link) => {
+        for (const [key, u] of this.#incoming) {
+          if (u.edge !== link.edge) continue;
+          this.#incoming.delete(key);
+          discard(u);
+        }
+      }),
     ];
   }
 
@@ -78,8 +101,17 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
       link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'TOO_LARGE', message: `The file is larger than the instructor's upload limit of ${formatMb(this.cap)}; send a smaller file.` });
       return;
     }
+    const busy = this.#openFor(link.peerId, key);
+    if (busy) {
+      this.refusedOpen++;
+      link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'THROTTLED', message: busy });
+      return;
+    }
     const temp = path.join(this.dir, '.partial', randomBytes(8).toString('hex'));
     let fh: FileHandle;
+    // Its place is held while the file is created, so begins arriving together cannot pass the cap.
+    const slot = `${key}#opening`;
+    this.#opening.set(slot, link.peerId);
     try {
       await mkdir(path.dirname(temp), { recursive: true });
       fh = await open(temp, 'w');
@@ -87,12 +119,14 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
       log.warn('could not create the file of an upload', err);
       link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'BAD_UPLOAD', message: CANNOT_STORE });
       return;
+    } finally {
+      this.#opening.delete(slot);
     }
-    const u: Incoming = { name: msg.name, size: msg.size, received: 0, fh, temp };
-    if (this.#closed) {
+    const u: Incoming = { peerId: link.peerId, edge: link.edge, name: msg.name, size: msg.size, received: 0, fh, temp };
+    if (this.#closed || link.closed) {
       // The room was left while the file was being created: nothing would ever close it.
       discard(u);
-      link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'CLOSED', message: 'The instructor left the room before the upload started.' });
+      link.sendCtl({ type: 'upload-result', id: msg.id, ok: false, code: 'CLOSED', message: 'The upload ended before it started (the room or the connection closed).' });
       return;
     }
     const earlier = this.#incoming.get(key);
@@ -138,6 +172,25 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
     if (at + chunk.data.length > u.size) return; // more than announced: dropped, then refused at the end
     u.received += chunk.data.length;
     await u.fh.write(Buffer.from(chunk.data), 0, chunk.data.length, at);
+  }
+
+  /** Why one more open upload from `peerId` is refused, or null (`key` begun again replaces itself). */
+  #openFor(peerId: string, key: string): string | null {
+    let mine = 0;
+    let all = 0;
+    for (const [k, u] of this.#incoming) {
+      if (k === key) continue;
+      all++;
+      if (u.peerId === peerId) mine++;
+    }
+    for (const [k, from] of this.#opening) {
+      if (k === `${key}#opening`) continue;
+      all++;
+      if (from === peerId) mine++;
+    }
+    if (mine >= MAX_OPEN_UPLOADS_PER_MEMBER) return `You are sending ${MAX_OPEN_UPLOADS_PER_MEMBER} files already; send this one when one of them is done.`;
+    if (all >= MAX_OPEN_UPLOADS) return 'The instructor is receiving many files right now; send this one again in a moment.';
+    return null;
   }
 }
 

@@ -4,7 +4,7 @@
  * session closing (its process died: TCP closes at once, or its heartbeat stops) removes it; its
  * children are placed again at once, which is how a subtree recovers from a dead relay.
  */
-import type { RosterEntry, LinkState } from '../../protocol/common.js';
+import { DEFAULT_MAX_MEMBERS, type RosterEntry, type LinkState } from '../../protocol/common.js';
 import type { HostMessage, MemberMessage, SignalData } from '../../protocol/session.js';
 import type { RoomKey } from '../auth/room-key.js';
 import { createLogger } from '../log.js';
@@ -12,8 +12,10 @@ import { SignalServer, type HostSession } from '../signalling/signal-server.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { EdgeTable, whenDirectOpen } from './edge-table.js';
+import { HostLimits, MAX_DIRECT_EDGES_PER_MEMBER, type LimitKind } from './host-limits.js';
 import type { PeerLink } from './peer-link.js';
 import { HostIdentity } from './host-identity.js';
+import { deltaMessages, RosterDiff, snapshotMessages } from './roster-sync.js';
 import { TreePlanner } from './tree-planner.js';
 
 const log = createLogger('agent:host');
@@ -46,12 +48,18 @@ export interface RoomHostOptions {
   mtu?: number;
   /** the room's signing identity; a resumed room passes its own, otherwise a new one is made */
   identity?: HostIdentity;
+  /** students admitted at once (default DEFAULT_MAX_MEMBERS); the next is refused ROOM_FULL */
+  maxMembers?: number;
 }
 
 interface Member {
   id: string;
   name: string;
   session: HostSession;
+  /** where its session comes from: the per-address budgets (host-limits.ts) */
+  address: string;
+  /** it has had the whole roster; from then on it gets deltas */
+  synced: boolean;
   state: LinkState;
   /** current edge to its parent, or null while waiting for a place */
   edge: string | null;
@@ -74,7 +82,13 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   /** the host's own signing key for this room (not the room key): members verify records with it */
   readonly identity: HostIdentity;
   readonly edges: EdgeTable;
+  /** what each student may ask per second (host-limits.ts) */
+  readonly limits = new HostLimits();
+  readonly maxMembers: number;
+  /** joins refused because the room was full */
+  refusedFull = 0;
   readonly #members = new Map<string, Member>();
+  readonly #rosterDiff = new RosterDiff();
   /** member id → until when it gets no children (SUSPECT_MS) */
   readonly #suspects = new Map<string, number>();
   readonly #plan: TreePlanner;
@@ -89,6 +103,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   constructor(private readonly opts: RoomHostOptions) {
     super();
     this.identity = opts.identity ?? new HostIdentity();
+    this.maxMembers = opts.maxMembers ?? DEFAULT_MAX_MEMBERS;
     this.#plan = new TreePlanner({ rootId: opts.hostId, rootFanout: opts.rootFanout, fanout: opts.fanout });
     this.server = new SignalServer({ roomId: opts.roomId, roomKey: opts.roomKey, identity: this.identity, port: opts.port, host: opts.listenHost });
     this.server.on('session', (session) => this.#onSession(session));
@@ -98,6 +113,20 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       mtu: opts.mtu,
       sendSignal: (edge, peer, data) => this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: opts.hostId, data }),
     });
+    // A direct edge of ours that closed frees its place in both ends' count (MAX_DIRECT_EDGES_PER_MEMBER).
+    this.edges.on('closed', (link) => {
+      if (link.opts.kind === 'direct') this.#forgetDirect(link.edge, this.opts.hostId);
+    });
+  }
+
+  /**
+   * One request of `kind` from a member against its budgets (host-limits.ts): 0 when allowed, else
+   * the ms until it would be. The instructor's own requests are never limited.
+   */
+  admit(kind: LimitKind, memberId: string): number {
+    if (memberId === this.opts.hostId) return 0;
+    const m = this.#members.get(memberId);
+    return m ? this.limits.take(kind, memberId, m.address) : 0;
   }
 
   async listen(): Promise<number> {
@@ -190,6 +219,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
         if (msg.type !== 'join') return session.close();
         clearTimeout(timer);
         member = this.#addMember(session, msg.peerId, msg.name);
+        if (!member) session.close();
         return;
       }
       this.#handlers[msg.type]?.(member, msg as never);
@@ -200,8 +230,11 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     join: (m) => m.session.close(), // a second join on one session is a protocol error
     signal: (m, msg) => this.#relaySignal(m, msg.edge, msg.peer, msg.data),
     edge: (m, msg) => this.#onEdgeReport(m, msg.edge, msg.state),
-    connect: (m, msg) => this.#startDirect(m.id, msg.peer),
-    hand: (m, msg) => this.setHand(m.id, msg.up),
+    connect: (m, msg) => this.#connectFor(m, msg.peer),
+    hand: (m, msg) => {
+      // Excess toggles are dropped: each is a roster change for the whole class.
+      if (!this.admit('hand', m.id)) this.setHand(m.id, msg.up);
+    },
     'chat-send': (m, msg) => this.emit('feature', m.id, msg),
     'chat-history': (m, msg) => this.emit('feature', m.id, msg),
     'files-list': (m, msg) => this.emit('feature', m.id, msg),
@@ -210,15 +243,23 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     leave: (m) => m.session.close(),
   };
 
-  #addMember(session: HostSession, id: string, name: string): Member {
+  /** The member a `join` makes, or null when it is refused (the caller closes the session). */
+  #addMember(session: HostSession, id: string, name: string): Member | null {
     if (id === this.opts.hostId) {
       session.send({ type: 'error', code: 'BAD_MESSAGE', message: 'peer id collides with the host' });
-      session.close();
-      return { id, name, session, state: 'connecting', edge: null, parentId: null };
+      return null;
     }
     const stale = this.#members.get(id);
-    if (stale) this.#removeMember(stale); // the same agent reconnecting: its old session is dead
-    const member: Member = { id, name, session, state: 'connecting', edge: null, parentId: null };
+    if (!stale && this.#members.size >= this.maxMembers) {
+      this.refusedFull++;
+      log.debug(`${name} (${id}) refused: the room is full (${this.maxMembers})`);
+      session.send({ type: 'error', code: 'ROOM_FULL', message: `The room is full: the instructor admits ${this.maxMembers} students.` });
+      return null;
+    }
+    // The same id again (the agent reconnecting, or anyone using its id): the newer session takes
+    // its place, and the old one is closed; one member id never has two sessions.
+    if (stale) this.#removeMember(stale);
+    const member: Member = { id, name, session, address: session.remoteAddress, synced: false, state: 'connecting', edge: null, parentId: null };
     this.#members.set(id, member);
     log.debug(`${name} (${id}) joined from ${session.remoteAddress}`);
     session.send({
@@ -239,6 +280,35 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     // The link opens asynchronously, so listening after creating it is still in time.
     this.#startDirect(this.opts.hostId, peerId);
     return whenDirectOpen(this.edges, peerId, timeoutMs);
+  }
+
+  /** A member's `connect`: within its budget and both ends' edge counts, else refused THROTTLED. */
+  #connectFor(m: Member, peer: string): void {
+    const refuse = (message: string) => m.session.send({ type: 'error', code: 'THROTTLED', message });
+    const wait = this.admit('connect', m.id);
+    if (wait > 0) return refuse(`Too many direct connections asked for; try again in ${Math.ceil(wait / 1000)} s.`);
+    for (const id of [m.id, peer]) {
+      if (id !== this.opts.hostId && this.#directCount(id) >= MAX_DIRECT_EDGES_PER_MEMBER) {
+        return refuse(`${id === m.id ? 'You have' : 'That member has'} ${MAX_DIRECT_EDGES_PER_MEMBER} direct connections open already; close one first.`);
+      }
+    }
+    this.#startDirect(m.id, peer);
+  }
+
+  #directCount(id: string): number {
+    let n = 0;
+    for (const ends of this.#direct.values()) if (ends.includes(id)) n++;
+    return n;
+  }
+
+  /** A direct edge closed at one end (`by`): forgotten, and the other end told to drop it. */
+  #forgetDirect(edge: string, by: string): void {
+    const ends = this.#direct.get(edge);
+    if (!ends || !ends.includes(by)) return;
+    this.#direct.delete(edge);
+    const other = ends[0] === by ? ends[1] : ends[0];
+    if (other === this.opts.hostId) this.edges.drop(edge);
+    else this.#members.get(other)?.session.send({ type: 'drop', edge });
   }
 
   #startDirect(from: string, to: string): string | null {
@@ -332,6 +402,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   }
 
   #onEdgeReport(member: Member, edge: string, state: 'connected' | 'failed' | 'lost'): void {
+    if (state !== 'connected' && this.#direct.has(edge)) return this.#forgetDirect(edge, member.id);
     if (member.edge !== edge) return; // about an edge already replaced
     if (state === 'connected') {
       member.state = 'connected';
@@ -352,11 +423,26 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   #rosterChanged(): void {
     if (this.#rosterTimer || this.#closing) return;
     // Coalesced: when a relay dies, every re-placed child changes the roster in the same tick.
+    // Members that have the roster get what changed; a newcomer gets the whole roster once.
     this.#rosterTimer = setTimeout(() => {
       this.#rosterTimer = null;
       const members = this.roster();
-      const msg: HostMessage = { type: 'roster', rev: ++this.#rev, members };
-      for (const m of this.#members.values()) m.session.send(msg);
+      const owners: unknown[] = [this, ...this.#members.values()];
+      const change = this.#rosterDiff.next(members.map((e, i) => [e, owners[i]] as const));
+      const fresh = [...this.#members.values()].filter((m) => !m.synced);
+      if (!change.upsert.length && !change.remove.length && !fresh.length) return;
+      const rev = ++this.#rev;
+      const delta = deltaMessages(rev, change);
+      let snapshot: HostMessage[] | null = null;
+      for (const m of this.#members.values()) {
+        if (m.synced) {
+          for (const msg of delta) m.session.send(msg);
+        } else {
+          snapshot ??= snapshotMessages(rev, members);
+          for (const msg of snapshot) m.session.send(msg);
+          m.synced = true;
+        }
+      }
       this.emit('roster', members);
     }, ROSTER_DEBOUNCE_MS);
   }

@@ -13,6 +13,7 @@ import { connectSession, type MemberSession } from '../signalling/signal-client.
 import { TypedEmitter } from '../typed-emitter.js';
 import { EdgeTable, whenDirectOpen } from './edge-table.js';
 import type { PeerLink } from './peer-link.js';
+import { RosterBook } from './roster-sync.js';
 
 const log = createLogger('agent:member');
 const WELCOME_TIMEOUT_MS = 5000;
@@ -72,6 +73,10 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
   #parentEdge: string | null = null;
   #closed = false;
   #reconnectTimer: NodeJS.Timeout | null = null;
+  /** this session's roster: the host's snapshot, then its deltas */
+  #book = new RosterBook();
+  /** `connectDirect` calls waiting: a refusal from the host (THROTTLED, NOT_IN_ROOM) ends them */
+  readonly #connecting = new Set<(err: CamvidError) => void>();
 
   constructor(private readonly opts: RoomMemberOptions) {
     super();
@@ -87,6 +92,8 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       this.#setState('joined');
     });
     this.edges.on('closed', (link, reason) => {
+      // A direct edge that closed frees its place in the host's count of our direct edges.
+      if (link.opts.kind === 'direct') this.#session?.send({ type: 'edge', edge: link.edge, state: reason === 'lost' ? 'lost' : 'failed' });
       if (link.opts.end !== 'child' || link.edge !== this.#parentEdge) return;
       this.#parentEdge = null;
       this.#setState('reconnecting');
@@ -162,7 +169,11 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
   connectDirect(peerId: string, timeoutMs = 10_000): Promise<PeerLink> {
     if (!this.#session) return Promise.reject(new CamvidError('NOT_IN_ROOM', 'Not connected to the room.'));
     this.#session.send({ type: 'connect', peer: peerId });
-    return whenDirectOpen(this.edges, peerId, timeoutMs);
+    let refused = (_err: CamvidError) => {};
+    const refusal = new Promise<never>((_, reject) => (refused = reject));
+    this.#connecting.add(refused);
+    const opening = Promise.race([whenDirectOpen(this.edges, peerId, timeoutMs), refusal]);
+    return opening.finally(() => this.#connecting.delete(refused));
   }
 
   close(): void {
@@ -184,6 +195,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
 
   #begin(session: MemberSession): Promise<RoomInfo> {
     this.#session = session;
+    this.#book = new RosterBook();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         session.close();
@@ -231,14 +243,22 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
         this.edges.onSignal(msg.edge, msg.peer, msg.data);
         break;
       case 'roster':
-        this.roster = msg.members;
-        this.emit('roster', msg.members);
+      case 'roster-delta': {
+        const shown = this.#book.apply(msg);
+        if (!shown) break; // more parts of this change follow
+        this.roster = shown;
+        this.emit('roster', shown);
         break;
+      }
       case 'error':
         if (msg.code === 'REMOVED') {
           // Removed by the instructor: never rejoin by ourselves; the person must type the password.
           this.emit('error', errorFromWire(msg));
           this.close();
+        } else if (msg.code === 'THROTTLED' || msg.code === 'NOT_IN_ROOM') {
+          // The answer to a `connect` (the only request refused this way): its caller hears it now.
+          const err = errorFromWire(msg);
+          for (const refuse of [...this.#connecting]) refuse(err);
         }
         break;
       case 'chat-ack':

@@ -28,6 +28,8 @@ export interface HostRequest {
   /** children per member; the root uses it too unless rootFanout is given */
   fanout: number;
   rootFanout?: number;
+  /** students admitted at once (RoomHost's default when absent) */
+  maxMembers?: number;
 }
 
 export interface HostedRoomOptions {
@@ -93,7 +95,7 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
    * which keep dialling it, come back by themselves. Rejects with UNREACHABLE when the port is taken.
    */
   static resume(record: RoomRecord, opts: HostedRoomOptions, signal: AbortSignal): Promise<HostedRoom> {
-    const req: HostRequest = { room: record.name, name: record.hostName, password: '', fanout: record.fanout, rootFanout: record.rootFanout };
+    const req: HostRequest = { room: record.name, name: record.hostName, password: '', fanout: record.fanout, rootFanout: record.rootFanout, maxMembers: record.maxMembers };
     const identity = new HostIdentity(record.identity);
     return HostedRoom.#listen(record.roomId, importRoomKey(record.roomKey), identity, req, { ...opts, port: record.port }, signal);
   }
@@ -113,6 +115,7 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
       iceServers: opts.iceServers,
       mtu: opts.mtu,
       identity,
+      maxMembers: req.maxMembers,
     });
     try {
       await host.listen();
@@ -141,6 +144,7 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
       hostName: this.info.hostName,
       fanout: this.req.fanout,
       rootFanout: this.req.rootFanout,
+      maxMembers: this.req.maxMembers,
       port: this.host.server.port,
       roomKey: exportRoomKey(this.roomKey),
       identity: this.host.identity.export(),

@@ -24,6 +24,8 @@ export interface RoomRecord {
   hostName: string;
   fanout: number;
   rootFanout?: number;
+  /** `--max-members`, when it was given */
+  maxMembers?: number;
   /** the signalling port the room listened on */
   port: number;
   /** exportRoomKey (node-agent/auth/room-key.ts) */
@@ -42,6 +44,7 @@ const isRecord = (v: unknown): v is RoomRecord & { v: number } => {
     typeof r.hostName === 'string' &&
     Number.isInteger(r.fanout) &&
     (r.rootFanout === undefined || Number.isInteger(r.rootFanout)) &&
+    (r.maxMembers === undefined || Number.isInteger(r.maxMembers)) &&
     Number.isInteger(r.port) &&
     typeof r.roomKey === 'string' &&
     typeof r.identity === 'string'

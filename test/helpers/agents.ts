@@ -39,16 +39,17 @@ export class AgentProcess {
     readonly child: ChildProcess,
   ) {
     let buf = '';
-    const onData = (chunk: Buffer) => {
-      buf += chunk.toString();
+    const onData = (chunk: string) => {
+      buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
         this.#onLine(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
       }
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
+    // Decoded as a stream: a character split between two chunks is not mangled (long non-ASCII names).
+    child.stdout?.setEncoding('utf8').on('data', onData);
+    child.stderr?.setEncoding('utf8').on('data', onData);
     this.exited = new Promise((resolve) =>
       child.on('exit', (code) => {
         // Our end of the child's stdin pipe would otherwise keep this process alive.

@@ -42,7 +42,8 @@ export const MEMBER_SAMPLES = [
 
 export const HOST_SAMPLES = [
   { type: 'welcome', roomId: ID, roomName: 'CN', hostId: ID, hostName: 'Prof', hostKey: KEY_B64 },
-  { type: 'roster', rev: 3, members: [member] },
+  { type: 'roster', rev: 3, members: [member], more: true },
+  { type: 'roster-delta', rev: 4, upsert: [member], remove: [ID], more: false },
   { type: 'attach', edge: EDGE, parentId: ID },
   { type: 'adopt', edge: EDGE, childId: ID },
   { type: 'direct', edge: EDGE, peer: ID, end: 'parent' },

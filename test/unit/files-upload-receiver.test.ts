@@ -13,7 +13,7 @@ import type { CtlMessage } from '../../protocol/ctl.js';
 import { encodeChunk } from '../../protocol/files.js';
 import type { EdgeTable, EdgeTableEvents } from '../../node-agent/overlay/edge-table.js';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
-import { UploadReceiver } from '../../node-agent/files/uploads.js';
+import { MAX_OPEN_UPLOADS_PER_MEMBER, UploadReceiver } from '../../node-agent/files/uploads.js';
 import { TypedEmitter } from '../../node-agent/typed-emitter.js';
 
 type Result = Extract<CtlMessage, { type: 'upload-result' }>;
@@ -33,7 +33,8 @@ function rig(dir: string) {
     }
     throw new Error(`no ${type} within ${ms} ms; sent: ${JSON.stringify(sent)}`);
   };
-  return { receiver, sent, ctl, bulk, reply };
+  const closeEdge = () => edges.emit('closed', link, 'closed');
+  return { receiver, sent, ctl, bulk, reply, closeEdge };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -137,6 +138,25 @@ test('an upload that arrived whole but cannot be stored is answered at once, and
   const res: Result = await r.reply('upload-result', id, 1000);
   assert.is(res.ok, false);
   assert.is(res.code, 'BAD_UPLOAD');
+  assert.equal(partial(dir), []);
+  r.receiver.close();
+});
+
+test('past the open uploads of one member, upload-begin is refused THROTTLED at once; the edge closing frees every file it held', async () => {
+  const dir = path.join(base, 'uploads');
+  const r = rig(dir);
+  const before = fds();
+  const ids = Array.from({ length: 50 }, (_, i) => sha256(Buffer.from(`file ${i}`)));
+  for (const id of ids) r.ctl({ type: 'upload-begin', id, name: 'f.bin', size: 10 }); // all at once
+  for (let i = 0; i < 200 && r.sent.length < ids.length; i++) await sleep(10);
+  const accepted = r.sent.filter((m) => m.type === 'upload-accept').length;
+  const throttled = r.sent.filter((m) => m.type === 'upload-result' && m.code === 'THROTTLED').length;
+  assert.is(accepted, MAX_OPEN_UPLOADS_PER_MEMBER);
+  assert.is(throttled, ids.length - MAX_OPEN_UPLOADS_PER_MEMBER);
+  assert.is(fds(), before + MAX_OPEN_UPLOADS_PER_MEMBER);
+  r.closeEdge();
+  for (let i = 0; i < 100 && (fds() > before || partial(dir).length); i++) await sleep(10);
+  assert.is(fds(), before, 'no file left open');
   assert.equal(partial(dir), []);
   r.receiver.close();
 });
