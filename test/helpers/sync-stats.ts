@@ -56,3 +56,26 @@ export function readSyncStats(page: Page): Promise<SyncStats> {
     return out;
   });
 }
+
+/** What the sending page learnt from its receiver's reports (`remote-inbound-rtp`), per kind. */
+export type ReceiverFeedback = Record<'video' | 'audio', { rttMeasurements: number; roundTripTime: number | null; fractionLost: number | null }>;
+
+export function readReceiverFeedback(page: Page): Promise<ReceiverFeedback> {
+  return page.evaluate(async () => {
+    const out = {
+      video: { rttMeasurements: 0, roundTripTime: null as number | null, fractionLost: null as number | null },
+      audio: { rttMeasurements: 0, roundTripTime: null as number | null, fractionLost: null as number | null },
+    };
+    const pcs = ((window as unknown as { __camvidPcs?: RTCPeerConnection[] }).__camvidPcs ?? []).filter((pc) => pc.connectionState === 'connected');
+    for (const pc of pcs) {
+      (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+        const kind = s.kind as 'video' | 'audio' | undefined;
+        if (s.type !== 'remote-inbound-rtp' || (kind !== 'video' && kind !== 'audio')) return;
+        out[kind].rttMeasurements += Number(s.roundTripTimeMeasurements ?? 0);
+        if (typeof s.roundTripTime === 'number') out[kind].roundTripTime = s.roundTripTime;
+        if (typeof s.fractionLost === 'number') out[kind].fractionLost = s.fractionLost;
+      });
+    }
+    return out;
+  });
+}
