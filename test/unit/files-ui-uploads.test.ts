@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -27,7 +27,15 @@ function rig() {
     sent.push({ file, bytes: readFileSync(file, 'utf8') });
     return `Ann/${path.basename(file)}`;
   });
-  const fds = () => readdirSync('/proc/self/fd').length;
+  // Descriptors of files inside this rig's folder: unrelated ones (the runtime's) come and go.
+  const fds = () =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    }).length;
   const staged = () => (existsSync(path.join(dir, 'outgoing')) ? readdirSync(path.join(dir, 'outgoing')) : []);
   return { dir, ui, sent, uploads, fds, staged, done: async () => (await uploads.close(), rmSync(dir, { recursive: true, force: true })) };
 }
