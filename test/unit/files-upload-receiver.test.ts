@@ -4,7 +4,7 @@
  * handle, no temp file in `.partial`, however a begin and `close()` interleave.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -38,7 +38,15 @@ function rig(dir: string) {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const fds = () => readdirSync('/proc/self/fd').length;
+/** Descriptors of this test's own files (under the temp folder): the runtime's own come and go. */
+const fds = () =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path.join(os.tmpdir(), 'camvid-'));
+    } catch {
+      return false;
+    }
+  }).length;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const partial = (dir: string) => (existsSync(path.join(dir, '.partial')) ? readdirSync(path.join(dir, '.partial')) : []);
 
