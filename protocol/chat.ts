@@ -6,7 +6,7 @@
  * what it forwards down the tree.
  */
 import { displayName, peerId } from './common.js';
-import { array, B64, int, literal, object, optional, str, wireErrorFields, type Validator } from './validate.js';
+import { array, B64, bool, int, literal, object, optional, str, wireErrorFields, type Validator } from './validate.js';
 
 /** 4 KiB of UTF-8 per message. */
 export const MAX_CHAT_BYTES = 4096;
@@ -55,7 +55,8 @@ export const chatMemberShapes = {
 export const chatHostShapes = {
   'chat-ack': { id: chatId, seq: int(1, Number.MAX_SAFE_INTEGER) },
   'chat-refused': { id: chatId, ...wireErrorFields, retryAfterMs: optional(int(0, 3_600_000)) },
-  'chat-batch': { items: array(signedChat, 10_000), last: int(0, Number.MAX_SAFE_INTEGER) },
+  /** `more`: further batches of the same answer follow (the member asks for the next page only after the last) */
+  'chat-batch': { items: array(signedChat, 10_000), last: int(0, Number.MAX_SAFE_INTEGER), more: optional(bool) },
   /** the latest sequence number, sent to every member shortly after a change: a member whose
    * relay does not forward (dead, slow or hostile) notices it is behind and fetches history */
   'chat-head': { last: int(0, Number.MAX_SAFE_INTEGER) },

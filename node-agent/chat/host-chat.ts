@@ -18,9 +18,11 @@ import type { ChatStore } from './chat-store.js';
 /** not `log`: that is the chat log this class is given */
 const logger = createLogger('agent:chat');
 /**
- * records read for one history answer, which is one batch (≤ CHAT_BATCH_BYTES): a member still
- * behind asks again (paging), so one request never holds more than this in the host's memory
+ * One history answer is at most this many batches (each ≤ CHAT_BATCH_BYTES, ~320 KB in all); a
+ * member still behind asks again after the last (paging). Records are read HISTORY_READ at a time,
+ * so an answer never holds more than that in the host's memory.
  */
+const HISTORY_BATCHES = 8;
 const HISTORY_READ = 200;
 /** history answers being read at once, over all members; one per member, later asks coalesced */
 const HISTORY_AT_ONCE = 4;
@@ -120,18 +122,34 @@ export class HostChat {
     }
   }
 
-  /** One batch of records after `after` (≤ CHAT_BATCH_BYTES, at least one record when there is any). */
+  /**
+   * Records after `after` in up to HISTORY_BATCHES batches (each ≤ CHAT_BATCH_BYTES, at least one
+   * record when there is any); every batch but the answer's last carries `more`.
+   */
   async #sendHistory(memberId: string, after: number): Promise<void> {
     await this.log.flushed();
-    const items = await this.store.range(this.log.roomId, after, HISTORY_READ);
-    const batch: SignedChat[] = [];
+    let batch: SignedChat[] = [];
     let bytes = 0;
-    for (const item of items) {
-      const size = Buffer.byteLength(JSON.stringify(item), 'utf8');
-      if (bytes + size > CHAT_BATCH_BYTES && batch.length) break;
-      batch.push(item);
-      bytes += size;
+    let sent = 0;
+    const flush = (more: boolean) => {
+      this.host.sendTo(memberId, { type: 'chat-batch', items: batch, last: this.log.lastSeq, ...(more ? { more } : {}) });
+      batch = [];
+      bytes = 0;
+      sent++;
+    };
+    for (let from = after; ; ) {
+      const items = await this.store.range(this.log.roomId, from, HISTORY_READ);
+      for (const item of items) {
+        const size = Buffer.byteLength(JSON.stringify(item), 'utf8');
+        if (bytes + size > CHAT_BATCH_BYTES && batch.length) {
+          if (sent + 1 >= HISTORY_BATCHES) return flush(false);
+          flush(true);
+        }
+        batch.push(item);
+        bytes += size;
+        from = item.rec.seq;
+      }
+      if (items.length < HISTORY_READ) return flush(false);
     }
-    this.host.sendTo(memberId, { type: 'chat-batch', items: batch, last: this.log.lastSeq });
   }
 }

@@ -116,7 +116,8 @@ export class MemberChat extends TypedEmitter<MemberChatEvents> {
       // History comes over the sealed session with the host itself: already authenticated, so the
       // per-record signatures (there for records relayed through other members) need no check.
       this.log.offer(msg.items);
-      if (msg.last > this.log.lastSeq && msg.items.length) this.#askHistory(true); // paged history
+      // paged history: the next page once this answer's last batch is in
+      if (!msg.more && msg.last > this.log.lastSeq && msg.items.length) this.#askHistory(true);
     } else if (msg.type === 'chat-head') {
       if (msg.last > this.log.lastSeq) this.#askHistory(false);
     } else if (msg.type === 'chat-ack') {

@@ -52,7 +52,7 @@ export const HOST_SAMPLES = [
   { type: 'error', code: 'REMOVED', message: 'bye' },
   { type: 'chat-ack', id: ID, seq: 7 },
   { type: 'chat-refused', id: ID, code: 'CHAT_MUTED', message: 'muted', retryAfterMs: 10 },
-  { type: 'chat-batch', items: [{ rec: record, sig: SIG }], last: 4 },
+  { type: 'chat-batch', items: [{ rec: record, sig: SIG }], last: 4, more: true },
   { type: 'chat-head', last: 9 },
   // a listing and a manifest page: the file manifests a student trusts to fetch chunks
   { type: 'files-reply', req: 1, entries: [{ name: 'week1.pdf', kind: 'file', size: 10, mtime: 1 }] },
