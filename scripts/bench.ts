@@ -15,6 +15,7 @@ import { benchLabs } from './bench/labs.js';
 import { benchMedia } from './bench/media.js';
 import { benchPodcast } from './bench/podcast.js';
 import { benchFirstFrame } from './bench/media-join.js';
+import { benchLipsync } from './bench/lipsync.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -69,6 +70,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   files: benchFiles,
   bruteforce: benchBruteforce,
   podcast: benchPodcast,
+  /** sound against picture at a student two hops down (Chromium pages, a flashing and beeping source) */
+  lipsync: benchLipsync,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -11,10 +11,10 @@
  */
 import * as assert from 'uvu/assert';
 import { browserSuite } from '../helpers/browser-suite.js';
-import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
-import { PlayerView, PublisherView } from '../helpers/live-page.js';
+import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser } from '../helpers/browser.js';
+import { startDepth2Class } from '../helpers/depth2-class.js';
 import { requireCapability } from '../helpers/require.js';
-import { readReceiverFeedback, readSyncStats, RECORD_PEER_CONNECTIONS } from '../helpers/sync-stats.js';
+import { readReceiverFeedback, readSyncStats, waitForSync } from '../helpers/sync-stats.js';
 
 const { test, ctx } = browserSuite('lip sync through a relay');
 
@@ -29,35 +29,17 @@ const MAX_AUDIO_LEAD_MS = 45;
 
 test('a student page at depth 2 receives sender reports for video and audio, and its audio buffer is close to its video buffer', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const teacher = await ctx.cluster.startUiAgent('teacher');
   ctx.browser = await launchBrowser();
-  const t = await openUi(ctx.browser, teacher.url, { initScript: RECORD_PEER_CONNECTIONS });
-  t.page.setDefaultTimeout(15_000);
-  await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Lip sync', fanout: 1 });
-  const address = (await new RoomView(t.page).joinAddresses.first().textContent())!.trim();
-  const publisher = new PublisherView(t.page);
-  await publisher.start();
-
-  // Fan-out 1: the relay is the host's child and the student its child.
-  const relay = ctx.cluster.start('relay', ['join', '--address', address, '--name', 'Relay', '--password', 'pw', '--port', '0', '--events']);
-  await relay.waitForLine(/^joined /, 40_000);
-  const student = await ctx.cluster.startUiAgent('student');
-  const s = await openUi(ctx.browser, student.url, { initScript: RECORD_PEER_CONNECTIONS });
-  s.page.setDefaultTimeout(15_000);
-  await new LoginView(s.page).join({ name: 'Alan', password: 'pw', address });
-  await new RoomView(s.page).rosterEntry('Alan').waitFor({ timeout: 20_000 });
-  const player = new PlayerView(s.page);
-  await player.state('live').waitFor({ timeout: 15_000 });
-  await player.waitForPicture();
+  const { teacher, publisher, student, player } = await startDepth2Class(ctx.cluster, ctx.browser);
 
   // Sender reports come: video's about every second, audio's every 2.5–7.5 s (Chromium's 5 s,
   // randomised). The receiver needs two of each to map RTP time to NTP time before it can sync.
-  const first = await readSyncStats(s.page);
+  const first = await readSyncStats(student);
   const synced = await eventually(async () => {
-    const st = await readSyncStats(s.page);
+    const st = await readSyncStats(student);
     return st.video.reportsSent >= 2 && st.audio.reportsSent >= 2 ? st : undefined;
   }, 25_000).catch(() => undefined);
-  const a0 = synced ?? (await readSyncStats(s.page));
+  const a0 = synced ?? (await readSyncStats(student));
   console.log(`    sender reports at the student page: video ${first.video.reportsSent}→${a0.video.reportsSent}, audio ${first.audio.reportsSent}→${a0.audio.reportsSent} in ${((a0.at - first.at) / 1000).toFixed(1)} s`);
   for (const kind of ['video', 'audio'] as const) {
     assert.ok(a0[kind].reportsSent >= 2, `${kind}: the page received sender reports (remote-outbound-rtp reportsSent ${a0[kind].reportsSent})`);
@@ -67,26 +49,18 @@ test('a student page at depth 2 receives sender reports for video and audio, and
   // Wait until three samples a second apart are within the range, 60 s at most: that is the check
   // (it cannot happen without sender reports). Afterwards the offset keeps moving with the jitter
   // buffers (on a loaded machine it overshot to +95 ms median once), so the window is reported only.
-  const within = (o: number) => o >= -MAX_AUDIO_LAG_MS && o <= MAX_AUDIO_LEAD_MS;
-  const recent: number[] = [];
-  const syncStart = Date.now();
-  const converged = () => recent.length >= 3 && recent.slice(-3).every(within);
-  while (Date.now() - syncStart < 60_000 && !converged()) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const st = await readSyncStats(s.page);
-    if (st.audio.estimatedPlayoutTimestamp !== null && st.video.estimatedPlayoutTimestamp !== null) recent.push(st.audio.estimatedPlayoutTimestamp - st.video.estimatedPlayoutTimestamp);
-  }
-  console.log(`    A/V offset a second apart while syncing (ms): ${recent.map((o) => o.toFixed(0)).join(' ')}`);
-  assert.ok(converged(), `audio and video came within −${MAX_AUDIO_LAG_MS}…+${MAX_AUDIO_LEAD_MS} ms of each other (last offsets ${recent.slice(-3).map((o) => o.toFixed(0))})`);
+  const sync = await waitForSync(student, MAX_AUDIO_LAG_MS, MAX_AUDIO_LEAD_MS, 60_000);
+  console.log(`    A/V offset a second apart while syncing (ms): ${sync.offsets.map((o) => o.toFixed(0)).join(' ')}`);
+  assert.ok(sync.converged, `audio and video came within −${MAX_AUDIO_LAG_MS}…+${MAX_AUDIO_LEAD_MS} ms of each other (last offsets ${sync.offsets.slice(-3).map((o) => o.toFixed(0))})`);
 
   // Over 6 s: the mean jitter-buffer delay of each kind, and the A/V offset (audio's playout
   // position minus video's, in the sender's time) sampled every 300 ms.
-  const a = await readSyncStats(s.page);
+  const a = await readSyncStats(student);
   const offsets: number[] = [];
   let b = a;
   while (b.at - a.at < 6000) {
     await new Promise((r) => setTimeout(r, 300));
-    b = await readSyncStats(s.page);
+    b = await readSyncStats(student);
     if (b.audio.estimatedPlayoutTimestamp !== null && b.video.estimatedPlayoutTimestamp !== null) offsets.push(b.audio.estimatedPlayoutTimestamp - b.video.estimatedPlayoutTimestamp);
   }
   const mean = (k: 'video' | 'audio') => ((b[k].jitterBufferDelay - a[k].jitterBufferDelay) / Math.max(1, b[k].emitted - a[k].emitted)) * 1000;
@@ -101,7 +75,7 @@ test('a student page at depth 2 receives sender reports for video and audio, and
   );
   console.log(`    the instructor's page sends: ${(await publisher.stats.textContent())?.trim()}; the student sees: ${(await player.stats.textContent())?.trim()}`);
   // The host's agent answers each of the instructor page's SRs with a receiver report (LSR/DLSR).
-  const fb = await readReceiverFeedback(t.page);
+  const fb = await readReceiverFeedback(teacher);
   console.log(`    the instructor's page from its agent's receiver reports: ${JSON.stringify(fb)}`);
   for (const kind of ['video', 'audio'] as const) assert.ok(fb[kind].rttMeasurements > 0, `${kind}: the instructor's page measured round trips from receiver reports`);
   assert.ok(b.video.reportsSent > a0.video.reportsSent, 'video sender reports keep coming');

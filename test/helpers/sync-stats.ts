@@ -79,3 +79,25 @@ export function readReceiverFeedback(page: Page): Promise<ReceiverFeedback> {
     return out;
   });
 }
+
+/** The A/V offset now (audio's estimatedPlayoutTimestamp minus video's, ms), or null before sender reports. */
+export async function avOffset(page: Page): Promise<number | null> {
+  const st = await readSyncStats(page);
+  return st.audio.estimatedPlayoutTimestamp !== null && st.video.estimatedPlayoutTimestamp !== null ? st.audio.estimatedPlayoutTimestamp - st.video.estimatedPlayoutTimestamp : null;
+}
+
+/**
+ * Samples the A/V offset once a second until three in a row are within −maxLagMs…+maxLeadMs or
+ * `timeoutMs` passed; returns every sample (ms) and whether it got there.
+ */
+export async function waitForSync(page: Page, maxLagMs: number, maxLeadMs: number, timeoutMs: number): Promise<{ offsets: number[]; converged: boolean }> {
+  const within = (o: number) => o >= -maxLagMs && o <= maxLeadMs;
+  const offsets: number[] = [];
+  const converged = () => offsets.length >= 3 && offsets.slice(-3).every(within);
+  for (const end = Date.now() + timeoutMs; Date.now() < end && !converged(); ) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const o = await avOffset(page);
+    if (o !== null) offsets.push(o);
+  }
+  return { offsets, converged: converged() };
+}
