@@ -343,8 +343,8 @@ export interface MediaStats {
   dropped: { malformed: number; oversized: number; unexpected: number; queue: number; waitingForKeyframe: number };
   nack: { asked: number; resent: number; forwarded: number };
   keyframeRequests: { fromChildren: number; upstream: number };
-  /** RTCP sender reports accepted from upstream, and passed on to receivers (children and pages) */
-  senderReports: { in: number; out: number };
+  /** RTCP sender reports accepted from upstream per kind, and passed on to receivers (children and pages) */
+  senderReports: { in: Record<MediaKind, number>; out: number };
   /** wall clock (ms) of the last video packet and the last key frame start, if any */
   lastVideoAt: number | null;
   lastKeyframeAt: number | null;

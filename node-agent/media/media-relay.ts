@@ -80,7 +80,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #gone = { packets: 0, bytes: 0, queue: 0, gate: 0, asked: 0, resent: 0, fromChildren: 0, senderReports: 0 };
   /** the SSRC of the RTP accepted from upstream, per kind: a sender report must be about that stream */
   readonly #upstreamSsrc: Partial<Record<MediaKind, number>> = {};
-  #senderReportsIn = 0;
+  readonly #senderReportsIn = Object.fromEntries(MEDIA_KINDS.map((k) => [k, 0])) as Record<MediaKind, number>;
   #nackForwarded = 0;
   #keyframeUpstream = 0;
   #lastVideoAt: number | null = null;
@@ -193,7 +193,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       },
       nack: { asked: this.#gone.asked + sum((c) => c.nackAsked), resent: this.#gone.resent + sum((c) => c.nackResent), forwarded: this.#nackForwarded },
       keyframeRequests: { fromChildren: this.#gone.fromChildren + sum((c) => c.keyframeRequests), upstream: this.#keyframeUpstream },
-      senderReports: { in: this.#senderReportsIn, out: this.#gone.senderReports + sum((c) => c.senderReports) },
+      senderReports: { in: { ...this.#senderReportsIn }, out: this.#gone.senderReports + sum((c) => c.senderReports) },
       lastVideoAt: this.#lastVideoAt,
       lastKeyframeAt: this.#lastKeyframeAt,
       videoResumedAt: this.#videoResumedAt,
@@ -392,7 +392,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
         this.#dropped.unexpected++;
         continue;
       }
-      this.#senderReportsIn++;
+      this.#senderReportsIn[kind]++;
       for (const ds of this.#downstreams.values()) ds.forwardSenderReport(kind, packet, sr.offset);
     }
   }

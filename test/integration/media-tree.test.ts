@@ -55,6 +55,8 @@ test('1 host with testsrc + 8 students at fan-out 2: each receives ≥ 95% of th
   for (const s of [host, ...students]) {
     const st = latestStats(s)!;
     assert.is(st.dropped.malformed + st.dropped.oversized + st.dropped.unexpected, 0, `${s.name} dropped nothing as bad`);
+    // ffmpeg's sender reports reach every depth, for lip sync (docs/media.md).
+    assert.ok(st.senderReports.in.video > 0 && st.senderReports.in.audio > 0, `${s.name} got sender reports: ${JSON.stringify(st.senderReports)}`);
   }
 
   // Kill a relay one level below the host; everyone under it must get video again within 2 s.

@@ -71,6 +71,8 @@ test('testsrc podcast, 1 host + 6 listeners at fan-out 2: each listener receives
     const st = latestStats(a)!;
     assert.is(st.dropped.malformed + st.dropped.oversized + st.dropped.unexpected, 0, `${a.name} dropped nothing as bad`);
   }
+  // The podcast source's sender reports travel the tree with it (docs/media.md, lip sync).
+  for (const l of listeners) assert.ok(latestStats(l)!.senderReports.in.podcast > 0, `${l.name} got the podcast's sender reports`);
   const heard = listeners.map((l) => {
     const players = l.lines.filter((x) => x.startsWith('event {"type":"podcast-player"'));
     return JSON.parse(players.at(-1)!.slice(6)).data as { state: string; behindMs: number; bufferedMs: number };
