@@ -26,6 +26,8 @@ const MAX_AUDIO_MINUS_VIDEO_MS = 80;
 /** The issue's acceptance range for sound against picture (ITU-R BT.1359): sound at most 125 ms late, 45 ms early. */
 const MAX_AUDIO_LAG_MS = 125;
 const MAX_AUDIO_LEAD_MS = 45;
+/** How close the wait for sync aims (audio late by at most this) before the buffers are compared. */
+const SETTLED_LAG_MS = 80;
 
 test('a student page at depth 2 receives sender reports for video and audio, and its audio buffer is close to its video buffer', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
@@ -49,9 +51,12 @@ test('a student page at depth 2 receives sender reports for video and audio, and
   // Wait until three samples a second apart are within the range, 60 s at most: that is the check
   // (it cannot happen without sender reports). Afterwards the offset keeps moving with the jitter
   // buffers (on a loaded machine it overshot to +95 ms median once), so the window is reported only.
-  const sync = await waitForSync(student, MAX_AUDIO_LAG_MS, MAX_AUDIO_LEAD_MS, 60_000);
+  // The wait aims closer than the issue's range (−80 ms), so the jitter buffers compared below
+  // start from a settled state; the assertion is the issue's range.
+  const sync = await waitForSync(student, SETTLED_LAG_MS, MAX_AUDIO_LEAD_MS, 60_000);
   console.log(`    A/V offset a second apart while syncing (ms): ${sync.offsets.map((o) => o.toFixed(0)).join(' ')}`);
-  assert.ok(sync.converged, `audio and video came within −${MAX_AUDIO_LAG_MS}…+${MAX_AUDIO_LEAD_MS} ms of each other (last offsets ${sync.offsets.slice(-3).map((o) => o.toFixed(0))})`);
+  const last = sync.offsets.slice(-3);
+  assert.ok(last.length === 3 && last.every((o) => o >= -MAX_AUDIO_LAG_MS && o <= MAX_AUDIO_LEAD_MS), `audio and video came within −${MAX_AUDIO_LAG_MS}…+${MAX_AUDIO_LEAD_MS} ms of each other (last offsets ${last.map((o) => o.toFixed(0))})`);
 
   // Over 6 s: the mean jitter-buffer delay of each kind, and the A/V offset (audio's playout
   // position minus video's, in the sender's time) sampled every 300 ms.
