@@ -71,7 +71,15 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   writeFileSync(homework, handed);
   await s.page.getByTestId('hand-in-file').setInputFiles(homework);
   await s.page.getByTestId('hand-in-button').click();
-  await s.page.getByTestId('hand-in-status').filter({ hasText: 'Handed in: Grace/homework.txt' }).waitFor({ timeout: 30_000 });
+  // As long as the download's wait: the hand-in opens a direct edge to the host first (retried when
+  // libdatachannel fails one), which a loaded machine slows down. On failure, say what the page said.
+  const status = s.page.getByTestId('hand-in-status');
+  await status
+    .filter({ hasText: 'Handed in: Grace/homework.txt' })
+    .waitFor({ timeout: 60_000 })
+    .catch(async (err: Error) => {
+      throw new Error(`${err.message.split('\n')[0]}; the page says: ${await status.textContent().catch(() => '(nothing)')}`);
+    });
   await t.page.getByTestId('upload-entry').filter({ hasText: 'Grace: homework.txt' }).waitFor({ timeout: 10_000 });
   const teacherData = teacher.agent.child.spawnargs[teacher.agent.child.spawnargs.indexOf('--data') + 1]!;
   assert.ok(readFileSync(path.join(teacherData, 'uploads', 'Grace', 'homework.txt')).equals(handed), 'the handed-in bytes');
