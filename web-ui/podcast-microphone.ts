@@ -36,6 +36,10 @@ export class PodcastMicrophone {
     this.starting = true;
     this.error = null;
     this.#listeners.emit();
+    // Made now, inside the click: an AudioContext made after the awaits below (the agent's answer,
+    // ICE) can miss the click's user activation (about 5 s) and stay suspended, a meter stuck at
+    // silence although the microphone is on air.
+    this.#audio = new AudioContext();
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: AUDIO });
       this.#stream = stream;
@@ -63,11 +67,12 @@ export class PodcastMicrophone {
   }
 
   #startMeter(stream: MediaStream): void {
-    const ctx = new AudioContext();
+    const ctx = this.#audio ?? new AudioContext();
+    this.#audio = ctx;
+    if (ctx.state === 'suspended') void ctx.resume().catch(() => {});
     const an = ctx.createAnalyser();
     an.fftSize = 2048;
     ctx.createMediaStreamSource(stream).connect(an);
-    this.#audio = ctx;
     const samples = new Float32Array(an.fftSize);
     this.#meter = setInterval(() => {
       an.getFloatTimeDomainData(samples);
