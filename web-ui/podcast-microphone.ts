@@ -9,6 +9,8 @@ import type { AgentClient } from './agent-client.js';
 import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
 
 const LEVEL_MS = 100;
+/** readings the meter holds its peak over (one second) */
+const HOLD_READINGS = 10;
 /** Speech as it is: the voice-call processing would pump a music or lecture recording. */
 const AUDIO: MediaTrackConstraints = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
 
@@ -74,12 +76,17 @@ export class PodcastMicrophone {
     an.fftSize = 2048;
     ctx.createMediaStreamSource(stream).connect(an);
     const samples = new Float32Array(an.fftSize);
+    // The meter shows the loudest of the last second's readings, as a peak-hold meter does: one
+    // 43 ms window every 100 ms flickers and misses short sounds (a syllable, a beep).
+    const recent: number[] = [];
     this.#meter = setInterval(() => {
       an.getFloatTimeDomainData(samples);
       let sum = 0;
       for (const x of samples) sum += x * x;
       const rms = Math.sqrt(sum / samples.length);
-      this.levelDb = rms > 0 ? Math.max(-100, Math.round(20 * Math.log10(rms))) : -100;
+      recent.push(rms > 0 ? Math.max(-100, Math.round(20 * Math.log10(rms))) : -100);
+      if (recent.length > HOLD_READINGS) recent.shift();
+      this.levelDb = Math.max(...recent);
       this.#listeners.emit();
     }, LEVEL_MS);
   }
