@@ -11,7 +11,7 @@ import { MAX_MAX_MEMBERS, shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { wireChatHeadless } from './cli/chat-cli.js';
-import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runGets, runPuts, wireShare } from './cli/files-cli.js';
+import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runTransfers, wireShare } from './cli/files-cli.js';
 import { PASSWORD_OPTIONS, PasswordUsageError, roomPassword, warnIfWeak } from './cli/password-cli.js';
 import { RoomBrowser } from './discovery/room-browser.js';
 import { checkMediaArgs, MEDIA_EVENT_OPTIONS, MEDIA_HOST_OPTIONS, startHostSource, wireMediaEvents } from './cli/media-cli.js';
@@ -39,6 +39,7 @@ const USAGE = `Usage:
               reads commands after it), or set CAMVID_PASSWORD; --password PW shows it to others in ps
               [--get PATH]... [--out DIR]   download files from the instructor's share
               [--put FILE]...               hand a file in (host: --upload-cap MB, default 100)
+              [--stay]                      stay in the room after --get/--put (default: exit when done)
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
@@ -151,25 +152,58 @@ async function startAgent(v: Record<string, string | boolean | undefined>): Prom
   return agent;
 }
 
+/** Ports tried after the default UI port when it is taken (a second agent on this computer). */
+const UI_PORT_TRIES = 20;
+
+/**
+ * The web UI on `--ui-port`; a port someone else has is named in the error, with the way out. With
+ * no `--ui-port` the next free port after the default is taken instead, and said.
+ */
 async function startUi(agent: Agent, v: Record<string, string | boolean | undefined>): Promise<UiServer> {
   await ensureUiBundle();
   const token = await uiToken(agent.opts.dataDir, !!v['new-token']);
-  const ui = new UiServer({ backend: agent, port: portArg(v['ui-port'], DEFAULT_UI_PORT, '--ui-port'), token });
-  await ui.listen();
-  console.log(`CAMVID UI: ${ui.url}`);
-  return ui;
+  const asked = portArg(v['ui-port'], DEFAULT_UI_PORT, '--ui-port');
+  const tries = v['ui-port'] === undefined ? UI_PORT_TRIES : 1;
+  for (let port = asked; ; port++) {
+    const ui = new UiServer({ backend: agent, port, token });
+    try {
+      await ui.listen();
+    } catch (err) {
+      await ui.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      if (port + 1 < asked + tries) continue;
+      throw new CamvidError(
+        'UNREACHABLE',
+        tries > 1
+          ? `The UI ports ${asked}–${port} are all in use; start with --ui-port P for another one, or --ui-port 0 for any free port.`
+          : `The UI port ${asked} is already in use (another camvid, or another program); start with --ui-port P for another one, or --ui-port 0 for any free port.`,
+      );
+    }
+    if (port !== asked) console.log(`The UI port ${asked} is in use (another camvid?); using ${port} instead.`);
+    console.log(`CAMVID UI: ${ui.url}`);
+    return ui;
+  }
 }
 
-/** Keeps the process up until SIGINT/SIGTERM, then closes everything (mDNS goodbye included). */
-function runUntilSignal(close: () => Promise<void>): Promise<number> {
+/**
+ * Keeps the process up until SIGINT/SIGTERM, or until `done` resolves with an exit code (null: keep
+ * running), then closes everything (mDNS goodbye included).
+ */
+function runUntilSignal(close: () => Promise<void>, done?: Promise<number | null>): Promise<number> {
   return new Promise((resolve) => {
+    let code = 0;
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      close().then(() => resolve(0), () => resolve(1));
+      close().then(() => resolve(code), () => resolve(1));
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    void done?.then((c) => {
+      if (c === null) return;
+      code = c;
+      stop();
+    });
   });
 }
 
@@ -279,6 +313,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     labUsage(v);
     const agent = await startAgent(v);
     const joinStarted = performance.now();
+    let transfers: Promise<number | null> | undefined;
     try {
       const { member } = await agent.join({
         name: v.name as string,
@@ -318,7 +353,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         }
       });
       wireShare(agent, v, printEvent);
-      void runGets(agent, v, printEvent).then(() => runPuts(agent, v));
+      transfers = runTransfers(agent, v, printEvent);
       member.on('error', (err) => {
         console.error(`error: ${err.code}: ${err.message}`);
         process.exitCode = 1;
@@ -328,7 +363,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       await agent.close();
       throw err;
     }
-    return runUntilSignal(() => agent.close());
+    return runUntilSignal(() => agent.close(), transfers);
   },
 
   async rooms(args) {

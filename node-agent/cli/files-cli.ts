@@ -3,7 +3,8 @@
  * dot-files unless `--share-dot-files` (and never the agent's data folder);
  * `--get PATH --out DIR` (join) downloads one file once in the room, printing progress with speed
  * and ETA (to stderr) and a final `downloaded <path> → <file> sha256 <hash>` line; with `--events`
- * the result is also an event line.
+ * the result is also an event line. `--put FILE` hands a file in. Once they are done the command
+ * leaves and exits (0 when all succeeded, 1 otherwise) unless `--stay`.
  */
 import { CamvidError } from '../../protocol/errors.js';
 import type { ParseArgsConfig } from 'node:util';
@@ -18,6 +19,8 @@ export const FILES_JOIN_OPTIONS: ParseArgsConfig['options'] = {
   get: { type: 'string', multiple: true },
   out: { type: 'string' },
   put: { type: 'string', multiple: true },
+  /** stay in the room after the --get and --put transfers (a relay for classmates); default: exit */
+  stay: { type: 'boolean' },
 };
 
 type Print = (type: string, data: unknown) => void;
@@ -85,4 +88,17 @@ export async function runGets(agent: Agent, v: Record<string, unknown>, print: P
     }
   }
   return ok;
+}
+
+/**
+ * Runs the `--get` then the `--put` transfers. Resolves with the exit code to leave with once they
+ * are done (0 all succeeded, 1 otherwise), or null when the command stays in the room: no
+ * transfers were asked for, or `--stay`.
+ */
+export async function runTransfers(agent: Agent, v: Record<string, unknown>, print: Print): Promise<number | null> {
+  const asked = ((v.get as string[] | undefined)?.length ?? 0) + ((v.put as string[] | undefined)?.length ?? 0) > 0;
+  const gets = await runGets(agent, v, print);
+  const puts = await runPuts(agent, v);
+  if (!asked || v.stay) return null;
+  return gets && puts ? 0 : 1;
 }

@@ -56,7 +56,7 @@ async function classDownload(share: string, rel: string, students: number, star:
     const t0 = performance.now();
     const kids: AgentProcess[] = [];
     for (let i = 0; i < students; i++) {
-      kids.push(cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, `out-${star}-${i}`)]));
+      kids.push(cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, `out-${star}-${i}`), '--stay']));
       await new Promise((r) => setTimeout(r, 150)); // 30 Node start-ups at once would starve 2 cores
     }
     await Promise.all(kids.map((k) => k.waitFor(() => downloaded(k), 900_000, 'download')));
@@ -80,7 +80,7 @@ export async function benchFiles(): Promise<string> {
       const cluster = new Cluster();
       try {
         const { port } = await cluster.startHost(['--share', share]);
-        const s = cluster.startStudent('one', `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, 'single')]);
+        const s = cluster.startStudent('one', `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, 'single'), '--stay']);
         await s.waitForLine(/^joined /, 60_000);
         const both = cluster.agents;
         // one /proc read per agent for both figures

@@ -141,7 +141,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
       const batch = Array.from({ length: Math.min(5, opts.students - i) }, (_, j) => {
         const name = `s${String(i + j + 1).padStart(2, '0')}`;
         const out = path.join(work, 'out', name);
-        const agent = cluster.startStudent(name, address, ['--get', 'soak.bin', '--out', out, ...common], inHost(i + j + 1));
+        const agent = cluster.startStudent(name, address, ['--get', 'soak.bin', '--out', out, '--stay', ...common], inHost(i + j + 1));
         return new AgentWatch(agent);
       });
       await Promise.all(batch.map((s) => s.agent.waitForLine(/^joined /, 120_000)));

@@ -46,7 +46,7 @@ test('8 students (fan-out 2) download one file; every copy’s SHA-256 matches a
   const { rel, hash, size } = makeFile(100);
   const { agent: host, port } = await cluster.startHost(['--fanout', '2', '--share', path.join(dir, 'share')]);
   const kids = Array.from({ length: 8 }, (_, i) =>
-    cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, `out${i}`)]),
+    cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, `out${i}`), '--stay']),
   );
   for (const k of kids) await k.waitFor(() => download(k), 120_000, `${k.name} downloaded`);
   for (const k of kids) assert.is(sha(download(k)!.out), hash, `${k.name}'s copy`);
@@ -63,7 +63,7 @@ test('a relay killed mid-download: its children finish after reattaching without
   // Root fan-out 2, relays 1: host → s0 → s2 → s4 and host → s1 → s3 → s5.
   const kids: AgentProcess[] = [];
   for (let i = 0; i < 6; i++) {
-    kids.push(cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, `out${i}`)]));
+    kids.push(cluster.startStudent(`s${i}`, `127.0.0.1:${port}`, ['--get', rel, '--out', path.join(dir, `out${i}`), '--stay']));
     await kids[i]!.waitForLine(/^joined /, 30_000);
   }
   const roster = host.roster;
