@@ -16,6 +16,7 @@ import { benchMedia } from './bench/media.js';
 import { benchPodcast } from './bench/podcast.js';
 import { benchFirstFrame } from './bench/media-join.js';
 import { benchLipsync } from './bench/lipsync.js';
+import { benchGlass } from './bench/glass.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -72,6 +73,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   podcast: benchPodcast,
   /** sound against picture at a student two hops down (Chromium pages, a flashing and beeping source) */
   lipsync: benchLipsync,
+  /** capture → display at student pages 1–3 hops down, against a direct page-to-page link (Chromium pages) */
+  glass: benchGlass,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -46,13 +46,14 @@ export interface OpenedUi {
 
 /**
  * Opens the UI in a fresh context (own storage), 1280x800, and waits for the agent's hello.
- * `initScript` runs in the page before its own scripts (e.g. to stand in for a browser policy).
+ * `initScript` runs in the page before its own scripts (e.g. to stand in for a browser policy);
+ * `timeoutMs` (default 5 s) is the page's default timeout, the load and the hello included.
  */
-export async function openUi(browser: Browser, url: string, opts: { initScript?: string } = {}): Promise<OpenedUi> {
+export async function openUi(browser: Browser, url: string, opts: { initScript?: string; timeoutMs?: number } = {}): Promise<OpenedUi> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = await context.newPage();
-  page.setDefaultTimeout(5_000);
+  page.setDefaultTimeout(opts.timeoutMs ?? 5_000);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {

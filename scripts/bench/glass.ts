@@ -1,0 +1,194 @@
+/**
+ * `npm run bench -- glass`: glass-to-glass latency, capture → display, at student pages 1, 2 and 3
+ * hops down the relay tree, against the floor Chromium itself sets (the same frames over a direct
+ * loopback RTCPeerConnection between two pages, no agents), at 640×360 and 1280×720.
+ *
+ * One Chromium, so every page reads one clock. The instructor's page publishes a canvas that
+ * paints the wall time into each frame (scripts/bench/glass-pattern.ts: 32 black/white cells) and
+ * a tone burst once a second; a UI agent hosts at fan-out 1, so three UI agents that join form a
+ * chain host → S1 → S2 → S3, each with its page watching. The same source page also sends to a
+ * fourth page directly (the floor), at the same time: both see the same frames under the same load.
+ * Each watching page reads the stamp of every frame it shows (requestVideoFrameCallback: display
+ * = expectedDisplayTime) and the onset of every burst (the first loud sample an AnalyserNode holds).
+ */
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { Cluster } from '../../test/helpers/agents.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, LoginView, openUi, RoomView } from '../../test/helpers/browser.js';
+import { PlayerView, PublisherView } from '../../test/helpers/live-page.js';
+import { readSyncStats, RECORD_PEER_CONNECTIONS, type SyncStats } from '../../test/helpers/sync-stats.js';
+import { unwrapStamp } from './glass-pattern.js';
+import type { Reading } from './glass-page.js';
+import { pct } from './proc-stats.js';
+
+const SIZES = [
+  [640, 360],
+  [1280, 720],
+] as const;
+const FPS = 30;
+const WARMUP_MS = 8_000;
+const MEASURE_MS = 20_000;
+const LOCAL_MS = 6_000;
+const DEPTHS = [1, 2, 3] as const;
+
+/** The page bundle: glass-page.ts as one script defining `camvidGlass`. */
+async function pageBundle(): Promise<string> {
+  const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'glass-page.ts');
+  const out = await build({ entryPoints: [entry], bundle: true, format: 'iife', globalName: 'camvidGlass', write: false, target: 'chrome110', logLevel: 'silent' });
+  // an init script runs inside a function of Playwright's: the bundle's `var` would stay local
+  return `${out.outputFiles[0]!.text};window.camvidGlass = camvidGlass;`;
+}
+
+type G = { camvidGlass: typeof import('./glass-page.js') };
+
+/** Runs `camvidGlass.watch` on a <video> (a locator: the player's is in a shadow root). */
+function watch(video: Locator, ms: number): Promise<Reading> {
+  return video.evaluate((v, ms) => (window as unknown as G).camvidGlass.watch(v as HTMLVideoElement, ms), ms);
+}
+
+interface PathFigures {
+  name: string;
+  frames: number;
+  read: number;
+  /** capture → display, ms */
+  video: number[];
+  /** capture → last packet in, and last packet in → display, ms */
+  toReceive: number[];
+  receiveToDisplay: number[];
+  audio: number[];
+  width: number;
+  /** mean jitter buffer delay over the measurement (getStats), ms */
+  jitterMs: { video: number; audio: number } | null;
+}
+
+function figures(name: string, r: Reading, bursts: number[], before?: SyncStats, after?: SyncStats): PathFigures {
+  const video: number[] = [];
+  const toReceive: number[] = [];
+  const receiveToDisplay: number[] = [];
+  const widths = new Map<number, number>();
+  for (const f of r.frames) {
+    widths.set(f.width, (widths.get(f.width) ?? 0) + 1);
+    if (f.stamp === null) continue;
+    const captured = unwrapStamp(f.stamp, f.display);
+    video.push(f.display - captured);
+    if (f.receive !== null) {
+      toReceive.push(f.receive - captured);
+      receiveToDisplay.push(f.display - f.receive);
+    }
+  }
+  // each onset against the latest burst scheduled before it (bursts are 1 s apart)
+  const audio: number[] = [];
+  for (const t of r.onsets) {
+    const b = bursts.filter((x) => x <= t + 5 && t - x < 800).at(-1);
+    if (b !== undefined) audio.push(t - b);
+  }
+  const width = [...widths].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
+  const jb = (a: SyncStats, b: SyncStats, k: 'video' | 'audio') => ((a[k].jitterBufferDelay - b[k].jitterBufferDelay) / Math.max(1, a[k].emitted - b[k].emitted)) * 1000;
+  const jitterMs = before && after ? { video: jb(after, before, 'video'), audio: jb(after, before, 'audio') } : null;
+  return { name, frames: r.frames.length, read: video.length, video, toReceive, receiveToDisplay, audio, width, jitterMs };
+}
+
+const f0 = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '–');
+const trio = (xs: number[]) => (xs.length ? `${f0(pct(xs, 50))} / ${f0(pct(xs, 95))} / ${f0(pct(xs, 99))}` : '–');
+
+function row(p: PathFigures): string {
+  return `| ${p.name} | ${p.read} of ${p.frames} | ${p.width || '–'} | **${trio(p.video)}** | ${p.toReceive.length ? f0(pct(p.toReceive, 50)) : '–'} | ${p.receiveToDisplay.length ? f0(pct(p.receiveToDisplay, 50)) : '–'} | ${p.jitterMs === null ? '–' : `${f0(p.jitterMs.video)} / ${f0(p.jitterMs.audio)}`} | ${trio(p.audio)} (${p.audio.length}) |`;
+}
+
+/** One resolution: the chain, the floor, the local path; returns the table rows and the gaps. */
+async function runSize(browser: Browser, bundle: string, width: number, height: number): Promise<{ rows: string[]; summary: string }> {
+  const cluster = new Cluster();
+  const contexts: { close(): Promise<void> }[] = [];
+  try {
+    const host = await cluster.startUiAgent('teacher');
+    const t = await openUi(browser, host.url, { initScript: `${RECORD_PEER_CONNECTIONS};${bundle};camvidGlass.installSource(${JSON.stringify({ width, height, fps: FPS })})`, timeoutMs: 30_000 });
+    contexts.push(t);
+    t.page.setDefaultTimeout(20_000);
+    await new LoginView(t.page).host({ name: 'Prof', password: 'pw', room: 'Glass', fanout: 1 });
+    const address = (await new RoomView(t.page).joinAddresses.first().textContent())!.trim();
+    await new PublisherView(t.page).start();
+
+    const students: Page[] = [];
+    for (const d of DEPTHS) {
+      const agent = await cluster.startUiAgent(`s${d}`);
+      const s = await openUi(browser, agent.url, { initScript: `${RECORD_PEER_CONNECTIONS};${bundle}`, timeoutMs: 30_000 });
+      contexts.push(s);
+      s.page.setDefaultTimeout(20_000);
+      await new LoginView(s.page).join({ name: `S${d}`, password: 'pw', address });
+      const player = new PlayerView(s.page);
+      await player.state('live').waitFor({ timeout: 30_000 });
+      await player.waitForPicture(30_000);
+      students.push(s.page);
+    }
+    const outline = await new RoomView(t.page).rosterOutline();
+    for (const d of DEPTHS) if (!outline.includes(`${d}:S${d}`)) throw new Error(`S${d} is not at depth ${d}: ${outline.join(', ')}`);
+
+    // The floor: the same source page sends the same frames straight to another page.
+    const floorCtx = await browser.newContext();
+    contexts.push(floorCtx);
+    const floor = await floorCtx.newPage();
+    await floor.evaluate(RECORD_PEER_CONNECTIONS);
+    await floor.addScriptTag({ content: bundle });
+    const offer = await t.page.evaluate(() => (window as unknown as G).camvidGlass.floorOffer());
+    const answer = await floor.evaluate((o) => (window as unknown as G).camvidGlass.floorAnswer(o), offer);
+    await t.page.evaluate((a) => (window as unknown as G).camvidGlass.floorAccept(a), answer);
+    await floor.waitForFunction(() => ((document.getElementById('glass-floor') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0, undefined, { timeout: 20_000 });
+
+    await new Promise((r) => setTimeout(r, WARMUP_MS));
+    const pages = [floor, ...students];
+    const videos = [floor.locator('#glass-floor'), ...students.map((p) => new PlayerView(p).video)];
+    const before = await Promise.all(pages.map((p) => readSyncStats(p)));
+    const readings = await Promise.all(videos.map((v) => watch(v, MEASURE_MS)));
+    const after = await Promise.all(pages.map((p) => readSyncStats(p)));
+    await t.page.evaluate(() => (window as unknown as G).camvidGlass.playLocal());
+    const local = await watch(t.page.locator('#glass-local'), LOCAL_MS);
+    const bursts = await t.page.evaluate(() => (window as unknown as G).camvidGlass.bursts());
+
+    const names = ['direct page → page (floor)', ...DEPTHS.map((d) => `depth ${d} (page → ${d + 1} agents → page)`)];
+    const paths = readings.map((r, i) => figures(names[i]!, r, bursts, before[i], after[i]));
+    const localFig = figures('source page, no network (canvas → <video>)', local, bursts);
+    const rows = [localFig, ...paths].map(row);
+    for (const r of rows) console.log(`${width}x${height} ${r}`);
+    const [fl, , , d3] = paths;
+    const gap = (p: number) => pct(d3!.video, p) - pct(fl!.video, p);
+    const summary = `${width}×${height}: depth 3 − floor = ${f0(gap(50))} ms at p50, ${f0(gap(99))} ms at p99; depth 3 total p50 ${f0(pct(d3!.video, 50))} ms, p99 ${f0(pct(d3!.video, 99))} ms (target: < 30 ms over the floor, < 150 ms total)`;
+    console.log(summary);
+    return { rows, summary };
+  } finally {
+    for (const c of contexts) await c.close().catch(() => {});
+    await cluster.close();
+  }
+}
+
+export async function benchGlass(): Promise<string> {
+  const bundle = await pageBundle();
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
+  const sections: string[] = [];
+  const summaries: string[] = [];
+  try {
+    for (const [w, h] of SIZES) {
+      const { rows, summary } = await runSize(browser, bundle, w, h);
+      summaries.push(`- ${summary}`);
+      sections.push(
+        `**${w}×${h}**, ${FPS} fps, ${MEASURE_MS / 1000} s:`,
+        '',
+        '| path | frames read | width shown | video capture → display, ms p50 / p95 / p99 | capture → last packet in, p50 | last packet in → display, p50 | jitter buffer video / audio, mean ms | audio burst onset, ms p50 / p95 / p99 (bursts) |',
+        '|---|---|---|---|---|---|---|---|',
+        ...rows,
+        '',
+      );
+    }
+  } finally {
+    await browser.close();
+  }
+  return [
+    "Capture → display at student pages 1–3 hops down a chain of UI agents (fan-out 1), against the floor: the same frames sent by the same source page straight to a fourth page over a loopback RTCPeerConnection (VP8, ≤ 2.5 Mbit/s like the tree), measured at the same time. One Chromium (software rendering, `--disable-gpu`), so every page reads one wall clock (performance.timeOrigin + now).",
+    "The source paints the wall time into each frame as 32 black/white cells (24-bit ms counter + CRC-8, scripts/bench/glass-pattern.ts, test/unit/glass-pattern.test.ts) and sounds an 80 ms tone burst once a second; each watching page reads the stamp of every frame at requestVideoFrameCallback (display = expectedDisplayTime; \"last packet in\" = receiveTime) and the bursts' onsets as the first loud sample in an AnalyserNode's 43 ms window, polled every 2 ms. Capture is when the source painted; its canvas is grabbed at the page's next rendering (≤ 1/60 s), which the \"no network\" row shows. Audio onsets are against the AudioContext time the burst was scheduled for, so they carry the source's own audio buffering (same row).",
+    '',
+    ...summaries,
+    '',
+    ...sections,
+  ].join('\n');
+}
