@@ -10,6 +10,7 @@ import { CamvidError, toCamvidError } from '../protocol/errors.js';
 import { MAX_MAX_MEMBERS, shortId } from '../protocol/common.js';
 import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js';
 import { Agent, DEFAULT_FANOUT } from './agent.js';
+import { ATTENDANCE_OPTIONS, printAttendance, wireAttendanceHeadless } from './cli/attendance-cli.js';
 import { wireChatHeadless } from './cli/chat-cli.js';
 import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runTransfers, wireShare } from './cli/files-cli.js';
 import { PASSWORD_OPTIONS, PasswordUsageError, roomPassword, warnIfWeak } from './cli/password-cli.js';
@@ -42,6 +43,7 @@ const USAGE = `Usage:
               [--stay]                      stay in the room after --get/--put (default: exit when done)
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
+  camvid attendance [--data DIR] [--lecture ID] [--csv]  who was in each lecture hosted from this folder, and the polls
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
   camvid lab hamming|arq ...              Computer Networks labs (camvid lab --help)
   camvid mail --to A --subject S --body B [--attach FILE]  send through the outbox (camvid mail --help)
@@ -80,6 +82,7 @@ function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
   wirePodcastHeadless(agent, v, printEvent);
   wireLabHeadless(agent, v);
   wireChatHeadless(agent, v, printEvent);
+  wireAttendanceHeadless(agent, v, printEvent);
 }
 
 /** The media flags are checked before anything starts; a bad one is a usage error (exit 2). */
@@ -393,6 +396,16 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       await agent.close();
     }
     return 0;
+  },
+
+  async attendance(args) {
+    const v = parse(args, ATTENDANCE_OPTIONS);
+    const agent = await startAgent({ ...v, 'no-mdns': true });
+    try {
+      return await printAttendance(agent, v as { lecture?: string; csv?: boolean });
+    } finally {
+      await agent.close();
+    }
   },
 
   async 'dht-node'(args) {

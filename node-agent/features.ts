@@ -13,6 +13,7 @@ import { MailService } from './mail/mail-service.js';
 import { LiveClass } from './media/live-class.js';
 import { MediaRelay } from './media/media-relay.js';
 import { PodcastService } from './podcast/podcast-service.js';
+import { AttendanceService } from './record/attendance-service.js';
 
 export interface Features {
   media: MediaRelay;
@@ -25,6 +26,8 @@ export interface Features {
   live: LiveClass;
   /** uses `media` */
   podcast: PodcastService;
+  /** who was in the room when, per lecture (docs/record.md) */
+  attendance: AttendanceService;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function startFeatures(host: FeatureHost): Promise<{ features: Feat
       mail: add('mail', new MailService(host)),
       live: add('live', new LiveClass(host, media)),
       podcast: add('podcast', new PodcastService(host, media)),
+      attendance: add('attendance', new AttendanceService(host)),
     };
     return { features, order };
   } catch (err) {

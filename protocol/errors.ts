@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   BAD_AUDIO: 'BAD_AUDIO',
   TOO_LARGE: 'TOO_LARGE',
   BAD_UPLOAD: 'BAD_UPLOAD',
+  POLL_CLOSED: 'POLL_CLOSED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -54,6 +55,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   BAD_AUDIO: 'That file has no audio ffmpeg can read.',
   TOO_LARGE: "The file is larger than the instructor's upload limit; send a smaller file or ask the instructor to raise the limit.",
   BAD_UPLOAD: 'The upload arrived incomplete or damaged; send the file again.',
+  POLL_CLOSED: 'The poll is closed: answers are no longer taken.',
 };
 
 export class CamvidError extends Error {

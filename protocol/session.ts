@@ -8,6 +8,8 @@ import { displayName, edgeId, MAX_MAX_MEMBERS, peerId, roomId, roomName, rosterE
 import { chatHostShapes, chatMemberShapes } from './chat.js';
 import { filesHostShapes, filesMemberShapes } from './files.js';
 import { podcastHostShapes, podcastMemberShapes } from './podcast.js';
+import { attendanceHostShapes, attendanceMemberShapes } from './attendance.js';
+import { pollHostShapes, pollMemberShapes } from './polls.js';
 import { array, B64, bool, int, literal, object, optional, str, union, wireErrorFields } from './validate.js';
 
 /** the host's entry and every member it may admit */
@@ -33,6 +35,8 @@ export const memberMessage = union({
   ...chatMemberShapes,
   ...filesMemberShapes,
   ...podcastMemberShapes,
+  ...pollMemberShapes,
+  ...attendanceMemberShapes,
   join: { name: displayName, peerId },
   signal: { edge: edgeId, peer: peerId, data: signalData },
   edge: { edge: edgeId, state: literal(...EDGE_REPORTS) },
@@ -48,6 +52,8 @@ export const hostMessage = union({
   ...chatHostShapes,
   ...filesHostShapes,
   ...podcastHostShapes,
+  ...attendanceHostShapes,
+  ...pollHostShapes,
   /** `hostKey`: the host's own Ed25519 public key (raw, base64), which signs sequenced records */
   welcome: { roomId, roomName, hostId: peerId, hostName: displayName, hostKey: B64(44) },
   /**

@@ -11,6 +11,8 @@ import { filesUiRequests, type FilesUiEvent, type FilesUiReplies } from './files
 import { liveUiRequests, type LiveUiEvent, type LiveUiReplies } from './live.js';
 import { mailUiRequests, type MailUiEvent, type MailUiReplies } from './mail.js';
 import { podcastUiRequests, type PodcastUiEvent, type PodcastUiReplies } from './podcast.js';
+import { attendanceUiRequests, type AttendanceUiEvent, type AttendanceUiReplies } from './attendance.js';
+import { pollUiRequests, type PollUiEvent, type PollUiReplies } from './polls.js';
 import { bool, type Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts: never name a field `id`). */
@@ -26,6 +28,8 @@ export const featureUiRequests = {
   ...labUiRequests,
   ...podcastUiRequests,
   ...liveUiRequests,
+  ...attendanceUiRequests,
+  ...pollUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** A chat message of this member's still waiting for the host's ack. */
@@ -38,7 +42,7 @@ export interface PendingChat {
  * What the agent replies to each request above (`reply.result`), `void` where it replies nothing.
  * protocol/ui.ts checks that every request has an entry here.
  */
-export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiReplies, PodcastUiReplies, LiveUiReplies {
+export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiReplies, PodcastUiReplies, LiveUiReplies, AttendanceUiReplies, PollUiReplies {
   /** the message's id (a member's stays pending until the host acks it) */
   'chat-send': { id: string };
   /** the current room's latest records, in order, and this member's pending messages */
@@ -58,4 +62,6 @@ export type FeatureUiEvent =
   | FilesUiEvent
   | LabUiEvent
   | PodcastUiEvent
-  | LiveUiEvent;
+  | LiveUiEvent
+  | AttendanceUiEvent
+  | PollUiEvent;

@@ -19,6 +19,7 @@ import './class-controls.js';
 import './lab-view.js';
 import './podcast-view.js';
 import './live-view.js';
+import './record-view.js';
 
 export const ROOM_VIEWS = [
   { id: 'video', label: 'Video', about: "The instructor's camera and microphone, relayed to everyone in the room." },
@@ -27,6 +28,7 @@ export const ROOM_VIEWS = [
   { id: 'podcast', label: 'Podcast', about: 'An audio stream you can pause and resume, or jump back to live.' },
   { id: 'mail', label: 'Mail', about: 'Write mail with attachments; it is sent once the mail server is reachable.' },
   { id: 'labs', label: 'Labs', about: 'Computer Networks labs: Hamming code and Selective Repeat ARQ.' },
+  { id: 'record', label: 'Polls & attendance', about: 'Quick polls and quizzes, and who was in the lecture when.' },
 ] as const;
 export type RoomViewId = (typeof ROOM_VIEWS)[number]['id'];
 
@@ -38,6 +40,7 @@ const VIEWS: Partial<Record<RoomViewId, TemplateResult>> = {
   podcast: html`<podcast-view></podcast-view>`,
   mail: html`<mail-view></mail-view>`,
   labs: html`<lab-view></lab-view>`,
+  record: html`<record-view></record-view>`,
 };
 
 const PHASE_LABEL: Record<Phase, string> = {

@@ -15,7 +15,7 @@ export interface Budget {
   burst: number;
 }
 
-export type LimitKind = 'chat' | 'history' | 'connect' | 'hand';
+export type LimitKind = 'chat' | 'history' | 'connect' | 'hand' | 'poll';
 
 export const HOST_LIMITS: Record<LimitKind, Budget> = {
   /** chat-send: more than a person types; a flood is refused THROTTLED and the outbox retries */
@@ -26,6 +26,8 @@ export const HOST_LIMITS: Record<LimitKind, Budget> = {
   connect: { rate: 1, burst: 4 },
   /** hand up/down: each is a roster change for everyone */
   hand: { rate: 2, burst: 4 },
+  /** poll-answer: a student changing its mind; the member's agent resends a refused answer later */
+  poll: { rate: 2, burst: 5 },
 };
 
 /** How many member ids' budget one address gets. */

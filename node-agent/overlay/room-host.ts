@@ -70,11 +70,22 @@ interface Member {
 }
 
 /** Session messages that features (chat, …) handle rather than the tree. */
-export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` }>;
+export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` | `poll-${string}` | `attendance-${string}` }>;
+
+/** A member's session as attendance sees it: who, under which name, from where. */
+export interface MemberSessionInfo {
+  id: string;
+  name: string;
+  address: string;
+}
 
 export type RoomHostEvents = {
   roster: [members: RosterEntry[]];
   feature: [memberId: string, message: FeatureMemberMessage];
+  /** a member's session was admitted (after its `welcome`); a reconnect is a new session */
+  joined: [member: MemberSessionInfo];
+  /** a member's session ended (it left, was removed, timed out, or a newer session replaced it) */
+  left: [member: MemberSessionInfo];
 };
 
 export class RoomHost extends TypedEmitter<RoomHostEvents> {
@@ -173,6 +184,15 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     for (const m of this.#members.values()) m.session.send(message);
   }
 
+  get roomName(): string {
+    return this.opts.roomName;
+  }
+
+  /** The members' sessions now (attendance takes them when it starts late). */
+  sessions(): MemberSessionInfo[] {
+    return [...this.#members.values()].map((m) => ({ id: m.id, name: m.name, address: m.address }));
+  }
+
   memberName(id: string): string | undefined {
     return id === this.opts.hostId ? this.opts.hostName : this.#members.get(id)?.name;
   }
@@ -240,6 +260,9 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     'files-list': (m, msg) => this.emit('feature', m.id, msg),
     'files-manifest': (m, msg) => this.emit('feature', m.id, msg),
     'podcast-listener': (m, msg) => this.emit('feature', m.id, msg),
+    'poll-answer': (m, msg) => this.emit('feature', m.id, msg),
+    'poll-sync': (m, msg) => this.emit('feature', m.id, msg),
+    'attendance-ask': (m, msg) => this.emit('feature', m.id, msg),
     leave: (m) => m.session.close(),
   };
 
@@ -270,6 +293,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       hostName: this.opts.hostName,
       hostKey: this.identity.publicKey,
     });
+    this.emit('joined', { id, name, address: member.address });
     this.#place(member);
     return member;
   }
@@ -331,6 +355,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   #removeMember(member: Member): void {
     this.#members.delete(member.id);
+    this.emit('left', { id: member.id, name: member.name, address: member.address });
     this.#suspects.delete(member.id);
     for (const [edge, ends] of this.#direct) {
       if (!ends.includes(member.id)) continue;

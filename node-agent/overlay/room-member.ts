@@ -49,7 +49,7 @@ export interface RoomInfo {
 }
 
 /** Session messages from the host that features handle. */
-export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` }>;
+export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` | `attendance-${string}` | `poll-${string}` }>;
 
 export type MemberState = 'joining' | 'joined' | 'reconnecting';
 
@@ -267,6 +267,10 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       case 'chat-head':
       case 'files-reply':
       case 'podcast-status':
+      case 'attendance-you':
+      case 'poll-update':
+      case 'poll-ack':
+      case 'poll-refused':
         this.emit('feature', msg);
         break;
       default:

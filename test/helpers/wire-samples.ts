@@ -38,6 +38,9 @@ export const MEMBER_SAMPLES = [
   { type: 'files-list', req: 1, path: 'slides' },
   { type: 'files-manifest', req: 2, path: 'slides/week1.pdf', from: 600 },
   { type: 'podcast-listener', state: 'paused', behindMs: 12_000 },
+  { type: 'attendance-ask' },
+  { type: 'poll-answer', poll: ID, choices: [0, 2] },
+  { type: 'poll-sync' },
 ];
 
 export const HOST_SAMPLES = [
@@ -63,6 +66,13 @@ export const HOST_SAMPLES = [
   },
   { type: 'files-reply', req: 3, error: { code: 'PATH_OUTSIDE_SHARE', message: 'no' } },
   { type: 'podcast-status', on: true, title: 'Week 1', since: 1 },
+  { type: 'attendance-you', lecture: ID, name: 'Ann', intervals: [{ joined: 1, left: 2 }, { joined: 3, left: null }] },
+  {
+    type: 'poll-update',
+    poll: { id: ID, question: 'Which layer?', options: ['IP', 'TCP'], multi: false, status: 'closed', closesAt: 5, mine: [1], results: { counts: [3, 4], answered: 7, correct: [1] } },
+  },
+  { type: 'poll-ack', poll: ID, choices: [1] },
+  { type: 'poll-refused', poll: ID, code: 'POLL_CLOSED', message: 'closed' },
 ];
 
 const labStats = { framesReceived: 1, delivered: 1, bytesDelivered: 1, buffered: 0, discarded: 0, rejected: 0, acksSent: 1, acksDropped: 0, corrupted: 0 };
