@@ -17,6 +17,7 @@ import { benchPodcast } from './bench/podcast.js';
 import { benchFirstFrame } from './bench/media-join.js';
 import { benchLipsync } from './bench/lipsync.js';
 import { benchGlass } from './bench/glass.js';
+import { benchClassModel } from './bench/class-model.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -75,6 +76,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   lipsync: benchLipsync,
   /** capture → display at student pages 1–3 hops down, against a direct page-to-page link (Chromium pages) */
   glass: benchGlass,
+  /** a seeded model of 200 and 1,000 students on the host's planner with the measured costs (no network) */
+  model: benchClassModel,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -1,6 +1,6 @@
 /**
- * Small measuring helpers the benchmarks and the soak share: percentiles, and a process's CPU time
- * and resident memory from /proc (Linux).
+ * Small measuring helpers the benchmarks and the soak share: percentiles, a seeded random source,
+ * and a process's CPU time and resident memory from /proc (Linux).
  */
 import { readFile } from 'node:fs/promises';
 
@@ -11,6 +11,18 @@ const TICKS_PER_SECOND = 100;
 export function pct(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+/** A seeded uniform generator in [0, 1) (mulberry32), so a model or a test can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
 
 /** CPU seconds the process has used so far, in its own code (user) and in the kernel (system). */

@@ -5,19 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { seededRandom as rng } from '../../scripts/bench/proc-stats.js';
 import { decodeStamp, STAMP_MODULO, stampBits, stampCells, unwrapStamp } from '../../scripts/bench/glass-pattern.js';
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Grey levels of a frame as the source paints it: black background, white cells for 1 bits, a busy lower half. */
 function paint(ms: number, w: number, h: number, random: () => number): Float64Array {
