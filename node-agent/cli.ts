@@ -328,6 +328,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       if (v.events) {
         member.on('roster', (members) => printEvent('roster', members));
         member.on('state', (s) => printEvent('state', s));
+        member.on('parent-lost', (e) => printEvent('parent-lost', e));
       }
       wireHeadless(agent, v);
       // In the room once welcomed; the tree edge can take longer on a busy network or with a

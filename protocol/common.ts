@@ -31,6 +31,8 @@ export const rosterEntry = object({
   hand: optional(int(0, Number.MAX_SAFE_INTEGER)),
   /** the instructor muted this member's chat */
   muted: optional(bool),
+  /** the member's warm standby parent, once that edge is up */
+  standbyId: optional(peerId),
 });
 /** One member as everyone's roster shows it. The host's entry has parentId null. */
 export type RosterEntry = ReturnType<typeof rosterEntry>;

@@ -28,3 +28,16 @@ export type CtlMessage = ReturnType<typeof ctlMessage>;
 export const HEARTBEAT_INTERVAL_MS = 400;
 export const HEARTBEAT_TIMEOUT_MS = 1500;
 export const HEARTBEAT_MAX_TIMEOUT_MS = 5000;
+/**
+ * A tree edge is checked this often, and an end that sent nothing (no media, no message) for this
+ * long sends a 1-byte keepalive on its `lab` channel (unordered, never retransmitted: no head-of-line
+ * wait behind a lost ping). So a live tree edge is never quiet for much longer than this.
+ */
+export const TREE_CHECK_MS = 100;
+/**
+ * The shortest silence after which a child with a warm standby parent takes its parent as lost and
+ * switches (a child without one keeps HEARTBEAT_TIMEOUT_MS: being wrong costs it a new edge). It
+ * stretches like any link's limit to 3× the longest recent gap (node-agent/overlay/silence-clock.ts).
+ * Tuned with the soak: docs/media.md, "A relay dies".
+ */
+export const TREE_SILENCE_FLOOR_MS = 500;

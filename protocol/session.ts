@@ -44,6 +44,11 @@ export const memberMessage = union({
   connect: { peer: peerId },
   /** raise (true) or lower (false) this member's hand */
   hand: { up: bool },
+  /**
+   * Its parent went silent and it switched its media to its standby edge `edge` (the one the host
+   * gave it in `standby`); the host makes that edge its tree edge and plans a new standby.
+   */
+  promote: { edge: edgeId },
   leave: {},
 });
 export type MemberMessage = ReturnType<typeof memberMessage>;
@@ -72,7 +77,15 @@ export const hostMessage = union({
     more: optional(bool),
   },
   attach: { edge: edgeId, parentId: peerId },
-  adopt: { edge: edgeId, childId: peerId },
+  /** `standby`: the edge is a child's standby: connected, but no media flows until `promote` */
+  adopt: { edge: edgeId, childId: peerId, standby: optional(bool) },
+  /**
+   * A warm standby parent: the member opens `edge` to `parentId` (the child end) beside its tree
+   * edge and keeps it up, carrying nothing but keepalives, until its parent is lost.
+   */
+  standby: { edge: edgeId, parentId: peerId },
+  /** a standby edge is now a tree edge: the parent end starts forwarding, the child end takes it as its parent */
+  promote: { edge: edgeId },
   /** a direct edge to `peer`: the `parent` end offers; either end may be the host */
   direct: { edge: edgeId, peer: peerId, end: literal('parent', 'child') },
   drop: { edge: edgeId },

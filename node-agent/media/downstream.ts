@@ -120,6 +120,15 @@ export class Downstream {
   }
 
   /**
+   * The receiver already has this stream up to a gap (it was a child of another relay and switched
+   * to us): its video goes from the next packet, not the next key frame. Its decoder is told of the
+   * gap by the numbers and asks for a key frame itself; the relay asks for one when adding us.
+   */
+  continueStream(): void {
+    this.#streams.get('video')!.waitingForKeyframe = false;
+  }
+
+  /**
    * The next packet of `kind` starts a new run (another source, or a player that paused or
    * jumped): the receiver's numbering continues and its clock advances by the wall time since.
    */

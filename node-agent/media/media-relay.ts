@@ -245,7 +245,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     onAbort(signal, () => this.#leave());
     const edges: EdgeTable = ctx.edges;
     this.#roomDisposables.push(
-      edges.on('open', (link) => this.#onOpen(link)),
+      edges.on('open', (link) => this.#onOpen(link, edges.wasPromoted(link))),
       edges.on('closed', (link) => this.#onClosed(link)),
     );
     for (const link of [edges.parent, ...edges.children()]) if (link?.isOpen) this.#onOpen(link);
@@ -257,14 +257,20 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#setParent(null);
   }
 
-  #onOpen(link: PeerLink): void {
+  /**
+   * A tree edge opened (or a standby edge became one: `promoted`). A promoted child continues the
+   * stream it had from its lost parent (same numbers at every hop), so its video goes at once
+   * rather than from the next key frame; the key frame is asked for all the same.
+   */
+  #onOpen(link: PeerLink, promoted = false): void {
     if ((link.opts.kind ?? 'tree') !== 'tree') return;
     if (link.opts.end === 'child') {
       this.#setParent(link);
       return;
     }
     const off = link.on('media', (_kind, packet) => this.#downstreams.get(link.edge)?.handleRtcp(packet));
-    this.#addDownstream({ id: link.edge, ssrc: (k) => link.localSsrc(k), send: (k, p) => link.sendMedia(k, p) }, off);
+    const ds = this.#addDownstream({ id: link.edge, ssrc: (k) => link.localSsrc(k), send: (k, p) => link.sendMedia(k, p) }, off);
+    if (promoted) ds.continueStream();
     log.debug(`forwarding to ${link.peerId} (${link.edge})`);
   }
 

@@ -15,7 +15,7 @@ export interface Budget {
   burst: number;
 }
 
-export type LimitKind = 'chat' | 'history' | 'connect' | 'hand' | 'poll';
+export type LimitKind = 'chat' | 'history' | 'connect' | 'hand' | 'poll' | 'standby';
 
 export const HOST_LIMITS: Record<LimitKind, Budget> = {
   /** chat-send: more than a person types; a flood is refused THROTTLED and the outbox retries */
@@ -28,6 +28,12 @@ export const HOST_LIMITS: Record<LimitKind, Budget> = {
   hand: { rate: 2, burst: 4 },
   /** poll-answer: a student changing its mind; the member's agent resends a refused answer later */
   poll: { rate: 2, burst: 5 },
+  /**
+   * a standby parent planned for a member (after its standby edge failed, or it switched to it):
+   * each is a PeerConnection at another student's machine, so a member that keeps failing or
+   * switching its standby gets a new one at most this often
+   */
+  standby: { rate: 0.5, burst: 3 },
 };
 
 /** How many member ids' budget one address gets. */

@@ -15,7 +15,7 @@
  */
 import { randomInt } from 'node:crypto';
 import nodeDataChannel, { type Audio, type DataChannel, type PeerConnection, type Track, type Video } from 'node-datachannel';
-import { ctlMessage, HEARTBEAT_INTERVAL_MS, type CtlMessage } from '../../protocol/ctl.js';
+import { ctlMessage, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, TREE_CHECK_MS, TREE_SILENCE_FLOOR_MS, type CtlMessage } from '../../protocol/ctl.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { isMediaKind, MEDIA_KINDS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
 import type { SignalData } from '../../protocol/session.js';
@@ -69,6 +69,10 @@ export type PeerLinkEvents = {
   closed: [reason: LinkCloseReason];
 };
 
+/** What a quiet tree edge sends on `lab` (labs use only direct edges, so nothing else comes there). */
+const KEEPALIVE = Buffer.from([0]);
+const msgLength = (msg: string | Buffer | ArrayBuffer) => (typeof msg === 'string' ? Buffer.byteLength(msg) : msg.byteLength);
+
 /** The cname every agent announces for its sendonly tracks (one media stream, for lip sync). */
 const MEDIA_CNAME = 'camvid';
 
@@ -88,6 +92,12 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   #closed = false;
   #silence = new SilenceClock(Date.now());
   #heartbeat: NodeJS.Timeout | null = null;
+  #beats = 0;
+  #fast = false;
+  /** when this end last sent anything (a tree edge sends a keepalive after TREE_CHECK_MS of nothing) */
+  #lastSentAt = 0;
+  /** why the link was lost, when its heartbeat judged it so (for logs and figures) */
+  lostAfter: { silentMs: number; limitMs: number } | null = null;
   readonly #connectTimer: NodeJS.Timeout;
 
   constructor(readonly opts: PeerLinkOptions) {
@@ -155,6 +165,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     const track = this.#tracks.get(kind);
     if (!track || this.#closed) return false;
     try {
+      this.#lastSentAt = Date.now();
       return track.sendMessageBinary(packet);
     } catch {
       return false; // not open yet, or closing
@@ -187,6 +198,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     const dc = this.channel('ctl');
     if (!dc) return false;
     try {
+      this.#lastSentAt = Date.now();
       return dc.sendMessage(JSON.stringify(message));
     } catch {
       return false;
@@ -258,7 +270,9 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   #watchTrack(kind: MediaKind, track: Track): void {
     this.#tracks.set(kind, track);
     track.onMessage((msg) => {
-      if (!this.#closed) this.emit('media', kind, msg);
+      if (this.#closed) return;
+      this.#silence.heard(Date.now());
+      this.emit('media', kind, msg);
     });
   }
 
@@ -292,28 +306,61 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     if (CHANNEL_LABELS.some((l) => !this.#channels.get(l)?.isOpen())) return;
     this.#open = true;
     clearTimeout(this.#connectTimer);
-    this.#silence = new SilenceClock(Date.now());
-    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_INTERVAL_MS);
+    const tree = this.#isTree;
+    this.#silence = new SilenceClock(Date.now(), tree ? { floorMs: this.#floor(), tickMs: TREE_CHECK_MS } : {});
+    this.#heartbeat = setInterval(() => this.#beat(), tree ? TREE_CHECK_MS : HEARTBEAT_INTERVAL_MS);
     this.#heartbeat.unref();
     this.emit('open');
+  }
+
+  /**
+   * Child end of a tree edge: judge the parent lost after TREE_SILENCE_FLOOR_MS of silence (stretched
+   * by its recent gaps) instead of HEARTBEAT_TIMEOUT_MS. Worth its false losses only where losing is
+   * cheap: the owner turns it on while a warm standby parent is up to switch to.
+   */
+  set fastSilence(on: boolean) {
+    this.#fast = on;
+    this.#silence.floorMs = this.#floor();
+  }
+
+  #floor(): number {
+    return this.#fast && this.#isTree && this.opts.end === 'child' ? TREE_SILENCE_FLOOR_MS : HEARTBEAT_TIMEOUT_MS;
+  }
+
+  get #isTree(): boolean {
+    return (this.opts.kind ?? 'tree') === 'tree';
   }
 
   #beat(): void {
     const now = Date.now();
     const { silentMs, lost, heldUpMs } = this.#silence.tick(now);
-    if (heldUpMs) log.debug(`${this.opts.edge}: this agent was held up ${heldUpMs} ms; not counted as the peer's silence`);
+    if (heldUpMs > 200) log.debug(`${this.opts.edge}: this agent was held up ${heldUpMs} ms; not counted as the peer's silence`);
     if (lost) {
-      log.debug(`${this.opts.edge}: nothing heard for ${silentMs} ms (limit ${Math.round(this.#silence.limitMs)} ms)`);
+      this.lostAfter = { silentMs, limitMs: Math.round(this.#silence.limitMs) };
+      log.debug(`${this.opts.edge}: nothing heard for ${silentMs} ms (limit ${this.lostAfter.limitMs} ms)`);
       this.close('lost');
       return;
     }
-    this.sendCtl({ type: 'ping', t: now });
+    const tree = this.#isTree;
+    // Pings every HEARTBEAT_INTERVAL_MS (a tree edge's beat is shorter); a quiet parent end keeps alive.
+    if (!tree || ++this.#beats % Math.round(HEARTBEAT_INTERVAL_MS / TREE_CHECK_MS) === 0) this.sendCtl({ type: 'ping', t: now });
+    else if (this.opts.end === 'parent' && now - this.#lastSentAt >= TREE_CHECK_MS) this.#keepalive();
+  }
+
+  #keepalive(): void {
+    const dc = this.channel('lab');
+    try {
+      if (dc?.sendMessageBinary(KEEPALIVE)) this.#lastSentAt = Date.now();
+    } catch {
+      /* closing */
+    }
   }
 
   #onMessage(label: ChannelLabel, msg: string | Buffer | ArrayBuffer): void {
     if (this.#closed) return;
     this.#silence.heard(Date.now());
     if (label !== 'ctl') {
+      if (label === 'lab' && this.#isTree && msgLength(msg) === KEEPALIVE.length) return; // only a keepalive
       const buf = Buffer.isBuffer(msg) ? msg : typeof msg === 'string' ? Buffer.from(msg) : Buffer.from(msg);
       this.emit(label, buf);
       return;

@@ -16,6 +16,7 @@ import { HostLimits, MAX_DIRECT_EDGES_PER_MEMBER, type LimitKind } from './host-
 import type { PeerLink } from './peer-link.js';
 import { HostIdentity } from './host-identity.js';
 import { deltaMessages, RosterDiff, snapshotMessages } from './roster-sync.js';
+import { HostStandbys } from './host-standbys.js';
 import { TreePlanner } from './tree-planner.js';
 
 const log = createLogger('agent:host');
@@ -106,6 +107,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   /** direct (non-tree) edges: edge id → its two ends, the first offering */
   readonly #direct = new Map<string, [string, string]>();
   #edgeCounter = 0;
+  readonly #standbys: HostStandbys;
   #rev = 0;
   #rosterTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -123,6 +125,15 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       iceServers: opts.iceServers,
       mtu: opts.mtu,
       sendSignal: (edge, peer, data) => this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: opts.hostId, data }),
+    });
+    this.#standbys = new HostStandbys({
+      plan: this.#plan,
+      isConnected: (id) => this.#members.get(id)?.state === 'connected' && this.#plan.isRooted(id),
+      eligible: (id) => this.#eligible(id),
+      newEdgeId: (parentId, childId) => `${parentId}>${childId}#${++this.#edgeCounter}`,
+      deliver: (to, message) => this.#deliver(to, message),
+      admit: (id) => this.admit('standby', id),
+      changed: () => this.#rosterChanged(),
     });
     // A direct edge of ours that closed frees its place in both ends' count (MAX_DIRECT_EDGES_PER_MEMBER).
     this.edges.on('closed', (link) => {
@@ -208,6 +219,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
         state: m.state,
         ...(m.hand ? { hand: m.hand } : {}),
         ...(m.muted ? { muted: true } : {}),
+        ...(this.#standbys.upParentOf(m.id) ? { standbyId: this.#standbys.upParentOf(m.id) } : {}),
       }),
     );
     return [host, ...members];
@@ -217,6 +229,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     this.#closing ??= (async () => {
       if (this.#rosterTimer) clearTimeout(this.#rosterTimer);
       if (this.#retryTimer) clearTimeout(this.#retryTimer);
+      this.#standbys.close();
       for (const m of [...this.#members.values()].reverse()) m.session.close();
       this.#members.clear();
       this.edges.close();
@@ -251,6 +264,10 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     signal: (m, msg) => this.#relaySignal(m, msg.edge, msg.peer, msg.data),
     edge: (m, msg) => this.#onEdgeReport(m, msg.edge, msg.state),
     connect: (m, msg) => this.#connectFor(m, msg.peer),
+    promote: (m, msg) => {
+      // The member switched to its standby by itself (its parent went silent): as when its parent dies.
+      if (this.#standbys.get(m.id)?.edge === msg.edge) this.#promote(m, true);
+    },
     hand: (m, msg) => {
       // Excess toggles are dropped: each is a roster change for the whole class.
       if (!this.admit('hand', m.id)) this.setHand(m.id, msg.up);
@@ -366,22 +383,65 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     }
     member.session.close();
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
+    this.#standbys.removed(member.id);
     const orphans = this.#plan.has(member.id) ? this.#plan.remove(member.id) : [];
     log.debug(`${member.name} left; re-placing ${orphans.length} children`);
     for (const id of orphans) {
       const orphan = this.#members.get(id);
-      if (orphan) this.#place(orphan);
+      // A child with a warm standby switches to it; the others are placed again.
+      if (orphan && !this.#promote(orphan, false)) this.#place(orphan);
     }
     this.#rosterChanged();
   }
 
+  /** A member that may take children now: connected, rooted, not suspect. */
+  #eligible(id: string): boolean {
+    const m = this.#members.get(id);
+    return !!m && m.state === 'connected' && !((this.#suspects.get(id) ?? 0) > Date.now()) && this.#plan.isRooted(id);
+  }
+
+  /**
+   * Makes `member`'s warm standby its tree edge (its parent died, or it went silent and the member
+   * switched, `byMember`): the relay is told to forward, the member to take it (unless it did), the
+   * old parent edge is dropped, and a new standby is planned. False when it has no standby up.
+   */
+  #promote(member: Member, byMember: boolean): boolean {
+    const standby = this.#standbys.take(member.id);
+    if (!standby) return false;
+    const { edge, parentId } = standby;
+    if (!this.#plan.isRooted(parentId) || !this.#plan.move(member.id, parentId)) {
+      this.#deliver(parentId, { type: 'drop', edge });
+      if (byMember) member.session.send({ type: 'drop', edge });
+      return false;
+    }
+    const oldParent = member.parentId;
+    if (member.edge && oldParent) this.#dropEdge(member.edge, oldParent);
+    // As for an edge reported lost: a parent that went silent gets no children for a while.
+    if (byMember && oldParent && oldParent !== this.opts.hostId) this.#suspects.set(oldParent, Date.now() + SUSPECT_MS);
+    log.debug(`${member.name}: switched to its standby ${parentId} (${byMember ? 'its parent went silent' : 'its parent left'})`);
+    member.edge = edge;
+    member.parentId = parentId;
+    member.state = 'connected';
+    this.#deliver(parentId, { type: 'promote', edge });
+    if (!byMember) member.session.send({ type: 'promote', edge });
+    this.#rosterChanged();
+    return true;
+  }
+
+  /** A session message to a member; to the host itself, the edge orders its own table carries out. */
+  #deliver(to: string, message: HostMessage): void {
+    if (to !== this.opts.hostId) {
+      this.#members.get(to)?.session.send(message);
+      return;
+    }
+    if (message.type === 'adopt') this.edges.adopt(message.edge, message.childId, message.standby ?? false);
+    else if (message.type === 'promote') this.edges.promote(message.edge);
+    else if (message.type === 'drop') this.edges.drop(message.edge);
+  }
+
   /** Puts a member under a parent with spare capacity and starts the edge. */
   #place(member: Member, avoid?: string): void {
-    const now = Date.now();
-    const eligible = (id: string) => {
-      const m = this.#members.get(id);
-      return !!m && m.state === 'connected' && id !== avoid && !((this.#suspects.get(id) ?? 0) > now) && this.#plan.isRooted(id);
-    };
+    const eligible = (id: string) => id !== avoid && this.#eligible(id);
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
     const parentId = this.#plan.place(member.id, eligible);
     member.parentId = parentId;
@@ -421,13 +481,14 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const fromIsParent = !!child && child.edge === edge && child.parentId === from.id;
     const ends = this.#direct.get(edge);
     const isDirect = !!ends && ends.includes(from.id) && ends.includes(peer);
-    if (!fromIsChild && !fromIsParent && !isDirect) return;
+    if (!fromIsChild && !fromIsParent && !isDirect && !this.#standbys.isEdge(edge, from.id, peer)) return;
     if (peer === this.opts.hostId) this.edges.onSignal(edge, from.id, data);
     else this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: from.id, data });
   }
 
   #onEdgeReport(member: Member, edge: string, state: 'connected' | 'failed' | 'lost'): void {
     if (state !== 'connected' && this.#direct.has(edge)) return this.#forgetDirect(edge, member.id);
+    if (this.#standbys.onReport(member.id, edge, state)) return;
     if (member.edge !== edge) return; // about an edge already replaced
     if (state === 'connected') {
       member.state = 'connected';
@@ -446,6 +507,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   }
 
   #rosterChanged(): void {
+    // Every change of the tree passes here: the standbys are checked after it.
+    this.#standbys.schedule();
     if (this.#rosterTimer || this.#closing) return;
     // Coalesced: when a relay dies, every re-placed child changes the roster in the same tick.
     // Members that have the roster get what changed; a newcomer gets the whole roster once.

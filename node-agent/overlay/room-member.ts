@@ -12,7 +12,7 @@ import { createLogger } from '../log.js';
 import { connectSession, type MemberSession } from '../signalling/signal-client.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { EdgeTable, whenDirectOpen } from './edge-table.js';
-import type { PeerLink } from './peer-link.js';
+import type { LinkCloseReason, PeerLink } from './peer-link.js';
 import { RosterBook } from './roster-sync.js';
 
 const log = createLogger('agent:member');
@@ -61,6 +61,11 @@ export type RoomMemberEvents = {
   /** the host welcomed us, at first join and after every reconnect */
   welcome: [info: RoomInfo];
   feature: [message: FeatureHostMessage];
+  /**
+   * The parent edge was lost (`reason`) and this member switched to its warm standby parent at
+   * once (`standbyId`), or had none to switch to (null: the host places it again).
+   */
+  'parent-lost': [event: { edge: string; parentId: string; reason: LinkCloseReason; silentMs: number | null; standbyId: string | null }];
 };
 
 export class RoomMember extends TypedEmitter<RoomMemberEvents> {
@@ -71,6 +76,8 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
   #session: MemberSession | null = null;
   /** the edge to our parent that the host last assigned */
   #parentEdge: string | null = null;
+  /** the standby edge the host last assigned */
+  #standbyEdge: string | null = null;
   #closed = false;
   #reconnectTimer: NodeJS.Timeout | null = null;
   /** this session's roster: the host's snapshot, then its deltas */
@@ -90,14 +97,39 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       if (link !== this.edges.parent || link.edge !== this.#parentEdge) return;
       this.#session?.send({ type: 'edge', edge: link.edge, state: 'connected' });
       this.#setState('joined');
+      this.#judgeParentFast();
+    });
+    this.edges.on('standby-open', (link) => {
+      if (link !== this.edges.standby) return;
+      this.#session?.send({ type: 'edge', edge: link.edge, state: 'connected' });
+      this.#judgeParentFast();
     });
     this.edges.on('closed', (link, reason) => {
+      const state = reason === 'lost' ? 'lost' : 'failed';
       // A direct edge that closed frees its place in the host's count of our direct edges.
-      if (link.opts.kind === 'direct') this.#session?.send({ type: 'edge', edge: link.edge, state: reason === 'lost' ? 'lost' : 'failed' });
-      if (link.opts.end !== 'child' || link.edge !== this.#parentEdge) return;
+      if (link.opts.kind === 'direct') this.#session?.send({ type: 'edge', edge: link.edge, state });
+      if (link.opts.end !== 'child') return;
+      // Our standby edge: the host plans another.
+      if (link.edge === this.#standbyEdge) {
+        this.#standbyEdge = null;
+        this.#session?.send({ type: 'edge', edge: link.edge, state });
+        this.#judgeParentFast();
+        return;
+      }
+      if (link.edge !== this.#parentEdge) return;
       this.#parentEdge = null;
+      const standby = this.edges.standby;
+      const event = { edge: link.edge, parentId: link.peerId, reason, silentMs: link.lostAfter?.silentMs ?? null };
+      if (standby?.isOpen && standby.edge === this.#standbyEdge) {
+        // A warm standby: media from it at once; the host hears of it and plans a new standby.
+        this.#takeStandby(standby.edge);
+        this.#session?.send({ type: 'promote', edge: standby.edge });
+        this.emit('parent-lost', { ...event, standbyId: standby.peerId });
+        return;
+      }
+      this.emit('parent-lost', { ...event, standbyId: null });
       this.#setState('reconnecting');
-      this.#session?.send({ type: 'edge', edge: link.edge, state: reason === 'lost' ? 'lost' : 'failed' });
+      this.#session?.send({ type: 'edge', edge: link.edge, state });
     });
   }
 
@@ -231,7 +263,16 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
         if (this.#state === 'joined') this.#setState('reconnecting');
         break;
       case 'adopt':
-        this.edges.adopt(msg.edge, msg.childId);
+        this.edges.adopt(msg.edge, msg.childId, msg.standby ?? false);
+        break;
+      case 'standby':
+        this.#standbyEdge = msg.edge;
+        this.edges.standbyTo(msg.edge, msg.parentId);
+        break;
+      case 'promote':
+        // Our standby (the host saw our parent die first), or a child's standby edge to us.
+        if (msg.edge === this.#standbyEdge) this.#takeStandby(msg.edge);
+        else this.edges.promote(msg.edge);
         break;
       case 'direct':
         this.edges.direct(msg.edge, msg.peer, msg.end);
@@ -278,12 +319,28 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     }
   }
 
+  /** The parent is judged lost after a short silence only while a standby is up to switch to. */
+  #judgeParentFast(): void {
+    const parent = this.edges.parent;
+    if (parent) parent.fastSilence = !!this.edges.standby?.isOpen;
+  }
+
+  /** Our standby edge becomes our parent edge (the old parent link, if still there, is closed). */
+  #takeStandby(edge: string): void {
+    this.#standbyEdge = null;
+    this.#parentEdge = edge;
+    this.edges.promote(edge);
+    if (this.edges.parent?.edge === edge && this.edges.parent.isOpen) this.#setState('joined');
+  }
+
   #onSessionLost(): void {
     this.#session = null;
     if (this.#closed) return;
     // Without the host there is no room: drop our edges and come back through the host.
     this.#parentEdge = null;
+    this.#standbyEdge = null;
     for (const link of this.edges.children()) link.close();
+    this.edges.standby?.close();
     this.edges.parent?.close();
     this.#setState('reconnecting');
     this.#scheduleReconnect();

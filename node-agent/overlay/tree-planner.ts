@@ -90,6 +90,24 @@ export class TreePlanner {
     return null;
   }
 
+  /** Every node, the root first. */
+  nodes(): string[] {
+    return [...this.#parent.keys()];
+  }
+
+  /**
+   * Puts `id` under `parentId` whatever its spare capacity (a child switching to its standby parent:
+   * one over the fan-out for a while beats a child without video). False, and nothing moved, when
+   * `parentId` is unknown or inside `id`'s own subtree.
+   */
+  move(id: string, parentId: string): boolean {
+    if (!this.#parent.has(id) || !this.#children.has(parentId) || this.subtree(id).has(parentId)) return false;
+    this.detach(id);
+    this.#children.get(parentId)!.add(id);
+    this.#parent.set(id, parentId);
+    return true;
+  }
+
   /** Cuts `id` from its parent; it keeps its own children. */
   detach(id: string): void {
     const p = this.#parent.get(id);

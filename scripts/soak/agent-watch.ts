@@ -18,7 +18,7 @@ export interface DownloadLine {
 export class AgentWatch {
   /** latest media-stats line */
   media: MediaStats | null = null;
-  /** member state changes (`joined`, `reconnecting`, …) with the harness time they arrived */
+  /** member state changes (`joined`, `reconnecting`, …; `switched`: to its standby parent) with the harness time they arrived */
   readonly states: { state: string; at: number }[] = [];
   download: DownloadLine | null = null;
   /** error lines the agent printed (`error: CODE: …`) */
@@ -84,6 +84,13 @@ export class AgentWatch {
     } else if (line.startsWith('event {"type":"state"')) {
       try {
         this.states.push({ state: (JSON.parse(line.slice(6)) as { data: string }).data, at: Date.now() });
+      } catch {
+        /* a partial line */
+      }
+    } else if (line.startsWith('event {"type":"parent-lost"')) {
+      try {
+        // A switch to the warm standby: the member never shows `reconnecting`, but it lost its parent.
+        if ((JSON.parse(line.slice(6)) as { data: { standbyId: string | null } }).data.standbyId) this.states.push({ state: 'switched', at: Date.now() });
       } catch {
         /* a partial line */
       }

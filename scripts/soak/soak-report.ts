@@ -42,6 +42,11 @@ export interface SoakFigures {
   placedMs: number[];
   videoBackMs: number[];
   relayBackMs: number[];
+  /**
+   * A student lost its parent (switching to its standby, or placed again) or its session with no cut to explain it: not the cut relay nor
+   * below it between the cut and 30 s after the replug. Must be 0: a false loss moves a subtree.
+   */
+  falseLosses: { name: string; at: number }[];
   badInputs: number;
   badInputAnswers: Record<string, number>;
   linkDrops: number | null;
@@ -135,6 +140,7 @@ function figures(run: SoakRun, messages: number): SoakFigures {
     placedMs: flat((c) => c.placedMs),
     videoBackMs: flat((c) => c.videoMs),
     relayBackMs: flat((c) => [c.relayBackMs]),
+    falseLosses: falseLosses(run),
     badInputs: Object.values(tried).reduce((a, b) => a + b, 0),
     badInputAnswers: run.intruder?.answers ?? {},
     linkDrops: run.linkDrops,
@@ -145,6 +151,16 @@ function figures(run: SoakRun, messages: number): SoakFigures {
     },
     rssSeries: minutes.map((m) => ({ minute: m, host: run.host.rss.get(m) ?? NaN, student: studentAt(m) })),
   };
+}
+
+/** Losses of a parent or the session (state `reconnecting`) during the load that no cut explains. */
+function falseLosses(run: SoakRun): { name: string; at: number }[] {
+  const end = run.startedAt + run.loadMs;
+  const explained = (name: string, at: number) =>
+    run.cuts.some((c) => (c.relay === name || c.subtree.includes(name)) && at >= c.at && at <= c.restoredAt + 30_000);
+  return run.students.flatMap((s) =>
+    s.states.filter((x) => (x.state === 'reconnecting' || x.state === 'switched') && x.at > run.startedAt && x.at <= end && !explained(s.name, x.at)).map((x) => ({ name: s.name, at: x.at })),
+  );
 }
 
 const ms = (xs: number[]) => (xs.length ? `${Math.round(pct(xs, 50))} / ${Math.round(pct(xs, 99))} / ${Math.round(Math.max(...xs))}` : 'none');
@@ -161,8 +177,8 @@ export function soakMarkdown(run: SoakRun, v: SoakVerdict): string {
     `1 host + ${o.students} students, each an agent process in its own network namespace on one bridge; every host's link`,
     `${o.delayMs} ms delay${o.jitterMs ? ` ± ${o.jitterMs} ms` : ''} and ${o.lossPct}% loss on egress (${run.impairedBy}); fan-out ${o.fanout}; testsrc`,
     `${o.videoSize} ${o.fps} fps ${o.videoKbps} kbit/s VP8 + Opus; chat ${o.chatPerSecond} messages/s round robin over everyone; every student downloads`,
-    `a ${o.fileMb} MiB file at join; a hostile neighbour sends ${o.badInputsPerSecond} bad inputs/s; every ${o.cutEverySeconds} s one relay's cable is pulled`,
-    `for ${o.cutForSeconds} s. ${o.minutes} min of load after ${(run.setupMs / 1000).toFixed(0)} s of set-up; settled ${run.settled ? `${(run.settleMs / 1000).toFixed(0)} s after the load stopped` : `NOT within ${o.settleSeconds} s`}.`,
+    `a ${o.fileMb} MiB file at join; a hostile neighbour sends ${o.badInputsPerSecond} bad inputs/s; ${o.cutEverySeconds > 0 ? `every ${o.cutEverySeconds} s one relay's cable is pulled` : 'no cable is pulled'}`,
+    `${o.cutEverySeconds > 0 ? `for ${o.cutForSeconds} s` : '(the run that counts false losses)'}. ${o.minutes} min of load after ${(run.setupMs / 1000).toFixed(0)} s of set-up; settled ${run.settled ? `${(run.settleMs / 1000).toFixed(0)} s after the load stopped` : `NOT within ${o.settleSeconds} s`}.`,
     `Load average ${run.loadAvg.map((x) => x.toFixed(1)).join(' / ')} (1 / 5 / 15 min) when the load stopped.`,
     '',
     '| figure | measured |',
@@ -172,6 +188,7 @@ export function soakMarkdown(run: SoakRun, v: SoakVerdict): string {
     `| cut relay's children placed again, ms p50 / p99 / max | ${ms(f.placedMs)} (${f.placedMs.length} placements) |`,
     `| video back below a cut relay, ms p50 / p99 / max | ${ms(f.videoBackMs)} (${f.videoBackMs.length} students) |`,
     `| cut relay back in the tree after replugging, ms p50 / p99 / max | ${ms(f.relayBackMs)} |`,
+    `| false losses: a student lost its parent or session with no cut to explain it | ${f.falseLosses.length}${f.falseLosses.length ? ` (${f.falseLosses.slice(0, 8).map((x) => `${x.name} at +${Math.round((x.at - run.startedAt) / 1000)} s`).join(', ')})` : ''} |`,
     `| packets the links dropped | ${f.linkDrops ?? 'not counted (netem)'} |`,
     `| bad inputs tried | ${f.badInputs} (host answered: ${answers || 'nothing recorded'}) |`,
     `| lost: chat never sequenced / missing at a member / differing / files / students without video | ${v.lost.chatNeverSequenced} / ${v.lost.chatMissing} / ${v.lost.chatDiffering} / ${v.lost.files} / ${v.lost.video} (total **${v.lost.total}**) |`,

@@ -61,6 +61,10 @@ export interface CutRecord {
   relay: string;
   at: number;
   children: string[];
+  /** every member below the relay at the cut (names) */
+  subtree: string[];
+  /** when the cable was plugged back */
+  restoredAt: number;
   /** per direct child: ms from the cut until the host showed it connected under another parent */
   placedMs: (number | null)[];
   /** per member of the cut subtree: ms from the cut until its video resumed */
@@ -186,7 +190,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakRun> {
     const cuts: CutRecord[] = [];
     const hostIndex = (name: string) => students.findIndex((s) => s.name === name) + 1;
     try {
-      for (let k = 0; (k + 1) * opts.cutEverySeconds * 1000 <= loadMs; k++) {
+      // --cut-every 0: no cuts (the run that counts false losses)
+      for (let k = 0; opts.cutEverySeconds > 0 && (k + 1) * opts.cutEverySeconds * 1000 <= loadMs; k++) {
         // cut a quarter into each period, so the class has most of the period to recover
         await sleep(startedAt + k * opts.cutEverySeconds * 1000 + (opts.cutEverySeconds * 1000) / 4 - Date.now());
         const cut = await cutRelay(l, host, students, hostIndex, k, opts.cutForSeconds * 1000, log);
@@ -281,7 +286,8 @@ async function cutRelay(
   ]);
   const fmt = (xs: (number | null)[]) => xs.map((x) => (x === null ? 'never' : `${x}`)).join(' ');
   log(`cut ${k + 1}: ${relay.name} (${children.length} children, ${subtree.length} below) off for ${forMs / 1000} s; children placed again in ${fmt(placedMs)} ms; video back in ${fmt(videoMs)} ms; relay back in ${relayBack ?? 'never'} ms`);
-  return { relay: relay.name, at, children: children.map((c) => c.name), placedMs, videoMs, relayBackMs: relayBack, relayVideoMs: relayVideo };
+  const subtreeNames = subtree.map((id) => roster.find((m) => m.id === id)?.name ?? id);
+  return { relay: relay.name, at, children: children.map((c) => c.name), subtree: subtreeNames, restoredAt, placedMs, videoMs, relayBackMs: relayBack, relayVideoMs: relayVideo };
 }
 
 function subtreeOf(roster: RosterEntry[], id: string): string[] {

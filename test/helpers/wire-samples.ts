@@ -12,7 +12,7 @@ const SHA_B64 = `${'A'.repeat(43)}=`;
 const KEY_B64 = `${'B'.repeat(43)}=`;
 const SIG = `${'C'.repeat(86)}==`;
 const record = { seq: 1, id: ID, from: ID, name: 'Ann', role: 'student', text: 'hi', ts: 1 };
-const member = { id: ID, name: 'Prof', role: 'host', parentId: null, state: 'connected', hand: 5, muted: false };
+const member = { id: ID, name: 'Prof', role: 'host', parentId: null, state: 'connected', hand: 5, muted: false, standbyId: ID };
 const candidate = { kind: 'candidate', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
 
 export const JOINER_HANDSHAKE_SAMPLES = [
@@ -30,6 +30,7 @@ export const MEMBER_SAMPLES = [
   { type: 'signal', edge: EDGE, peer: ID, data: candidate },
   { type: 'signal', edge: EDGE, peer: ID, data: { kind: 'offer', sdp: 'v=0\r\n' } },
   { type: 'edge', edge: EDGE, state: 'lost' },
+  { type: 'promote', edge: EDGE },
   { type: 'connect', peer: ID },
   { type: 'hand', up: true },
   { type: 'leave' },
@@ -49,6 +50,9 @@ export const HOST_SAMPLES = [
   { type: 'roster-delta', rev: 4, upsert: [member], remove: [ID], more: false },
   { type: 'attach', edge: EDGE, parentId: ID },
   { type: 'adopt', edge: EDGE, childId: ID },
+  { type: 'adopt', edge: EDGE, childId: ID, standby: true },
+  { type: 'standby', edge: EDGE, parentId: ID },
+  { type: 'promote', edge: EDGE },
   { type: 'direct', edge: EDGE, peer: ID, end: 'parent' },
   { type: 'drop', edge: EDGE },
   { type: 'signal', edge: EDGE, peer: ID, data: { kind: 'answer', sdp: 'v=0\r\n' } },
