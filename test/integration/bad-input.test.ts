@@ -15,6 +15,7 @@ import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
 import { connectSession } from '../../node-agent/signalling/signal-client.js';
 import type { FrameTransport } from '../../node-agent/signalling/frame-transport.js';
 import { clusterSuite } from '../helpers/cluster-suite.js';
+import { until } from '../helpers/until.js';
 
 const { test, ctx } = clusterSuite('bad input from peers');
 
@@ -125,7 +126,9 @@ test('garbage on every data channel from a child and from a parent leaves the ag
   const roguePort = await rogueHost.listen();
   const victim = ctx.cluster.startStudent('victim', `127.0.0.1:${roguePort}`);
   await victim.waitForLine(/^joined /, 20_000);
-  const down = rogueHost.edges.children()[0]!;
+  // The student prints `joined` once its side of the edge is open; the rogue host's side can
+  // open a moment later on a loaded machine.
+  const down = await until(() => rogueHost.edges.children().find((l) => l.isOpen), 10_000, 'the rogue host\'s edge to the student');
   assert.ok(spray(down) > ROUNDS, 'garbage sent down to the student');
 
   await sleep(1000);
