@@ -50,3 +50,5 @@ export const MAX_MAX_MEMBERS = 1000;
 
 /** Children per member in the relay tree unless the host chooses otherwise (agent, CLI and start page). */
 export const DEFAULT_FANOUT = 4;
+/** The room's signalling port unless --port says otherwise (node-agent/cli.ts DEFAULT_SIGNAL_PORT): what students type after the address (the UI's is 7700). */
+export const DEFAULT_ROOM_PORT = 7710;

@@ -188,7 +188,7 @@ export class AttendanceView extends AgentElement {
         </label>
         <button data-testid="attendance-export" @click=${this.#export}>Export CSV</button>
       </div>
-      <div class="scroll">
+      <div class="scroll" tabindex="0" role="region" aria-label="Attendance table">
         <table data-testid="attendance-table">
           <thead>
             <tr>

@@ -86,6 +86,14 @@ export class CamvidApp extends LitElement {
         flex-direction: column;
         gap: 16px;
       }
+      @media (max-width: 480px) {
+        .bar {
+          padding: 10px 12px;
+        }
+        main {
+          padding: 12px;
+        }
+      }
       .waiting {
         color: var(--muted);
         text-align: center;

@@ -26,6 +26,15 @@ export class FilesView extends AgentElement {
         gap: 12px;
         padding: 16px;
       }
+      form.crumbs {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 8px;
+        align-items: center;
+      }
+      input[type='file'] {
+        max-width: 100%;
+      }
       nav.crumbs {
         display: flex;
         gap: 4px;

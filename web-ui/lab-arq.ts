@@ -66,7 +66,7 @@ export class LabArq extends LitElement {
       }
       .controls {
         display: grid;
-        grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
+        grid-template-columns: repeat(auto-fill, minmax(min(100%, 180px), 1fr));
         gap: 10px 16px;
         align-items: end;
       }
@@ -83,6 +83,10 @@ export class LabArq extends LitElement {
         flex-direction: column;
         gap: 16px;
       }
+      /* the sequence diagram scrolls inside its box instead of widening the page */
+      .main > * {
+        min-width: 0;
+      }
       .side {
         display: grid;
         grid-template-columns: minmax(0, 1fr) minmax(220px, 280px);
@@ -91,7 +95,7 @@ export class LabArq extends LitElement {
       }
       @media (max-width: 900px) {
         .side {
-          grid-template-columns: 1fr;
+          grid-template-columns: minmax(0, 1fr);
         }
       }
       .play {
@@ -214,6 +218,7 @@ export class LabArq extends LitElement {
           <button class="secondary" data-testid="arq-play" @click=${this.#togglePlay}>${this.playing ? 'Pause' : 'Play'}</button>
           <input
             data-testid="arq-cursor"
+            aria-label="Simulated time shown"
             type="range"
             min="0"
             max=${end}

@@ -76,7 +76,8 @@ export class LabHamming extends LitElement {
       }
       .counts {
         display: flex;
-        gap: 14px;
+        flex-wrap: wrap;
+        gap: 4px 14px;
         color: var(--muted);
         font-size: 0.9em;
       }
@@ -157,11 +158,22 @@ export class LabHamming extends LitElement {
         padding-right: 6px;
       }
       td.bit {
+        border-radius: 4px;
+      }
+      /* a received bit is a button (Tab to it, Enter or Space flips it) drawn as the bare digit */
+      td.bit button {
+        all: unset;
+        display: block;
+        width: 100%;
         cursor: pointer;
         border-radius: 4px;
       }
       td.bit:hover {
         outline: 1px solid var(--accent);
+      }
+      td.bit button:focus-visible {
+        outline: 2px solid var(--accent);
+        outline-offset: 1px;
       }
       td[data-state='flipped'] {
         background: #d93025;
@@ -175,6 +187,8 @@ export class LabHamming extends LitElement {
       }
       .cw footer {
         display: flex;
+        flex-wrap: wrap;
+        gap: 2px 12px;
         justify-content: space-between;
         font-size: 0.8em;
         color: var(--muted);
@@ -241,7 +255,13 @@ export class LabHamming extends LitElement {
           P(error per codeword)
           <input data-testid="hamming-rate" type="number" min="0" max="1" step="0.05" .value=${String(this.rate)} @change=${this.#onRate} />
         </label>
-        <button class="secondary" data-testid="hamming-random" ?disabled=${!this.chosen} @click=${() => (this.chosen = null)}>
+        <button
+          class="secondary"
+          data-testid="hamming-random"
+          ?disabled=${!this.chosen}
+          title=${this.chosen ? `Back to the random errors of seed ${this.seed}` : `These are the random errors of seed ${this.seed}: flip a bit to make your own`}
+          @click=${() => (this.chosen = null)}
+        >
           Random errors again
         </button>
       </div>
@@ -289,10 +309,17 @@ export class LabHamming extends LitElement {
           data-testid="${kind}-bit"
           data-pos=${pos}
           data-state=${state}
-          title=${kind === 'received' ? `flip ${positionName(pos)}` : ''}
-          @click=${kind === 'received' ? () => this.#flip(cw.index, pos) : null}
         >
-          ${bitOf(word, pos)}
+          ${kind === 'received'
+            ? html`<button
+                type="button"
+                title="flip ${positionName(pos)}"
+                aria-label="codeword ${cw.index}, received ${positionName(pos)} = ${bitOf(word, pos)}: flip"
+                @click=${() => this.#flip(cw.index, pos)}
+              >
+                ${bitOf(word, pos)}
+              </button>`
+            : bitOf(word, pos)}
         </td>`;
       })}
     </tr>`;

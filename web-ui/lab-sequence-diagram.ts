@@ -47,6 +47,14 @@ export class LabSequenceDiagram extends LitElement {
   /** End of the run (ms), for the diagram's height. */
   @property({ type: Number }) accessor end = 0;
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // the diagram scrolls: a keyboard user reaches it with Tab and scrolls it with the arrow keys
+    this.tabIndex = 0;
+    this.setAttribute('role', 'region');
+    this.setAttribute('aria-label', 'Sequence diagram of the run');
+  }
+
   override render() {
     const y = (t: number) => TOP + t * PX_PER_MS;
     const height = y(this.end) + 40;

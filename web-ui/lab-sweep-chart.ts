@@ -24,7 +24,10 @@ export class LabSweepChart extends LitElement {
     :host {
       display: block;
     }
+    /* scales down with its viewBox on a narrow screen */
     svg {
+      max-width: 100%;
+      height: auto;
       font-family: var(--font);
       font-size: 11px;
       background: #fff;

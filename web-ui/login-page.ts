@@ -4,7 +4,7 @@
  */
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { DEFAULT_FANOUT } from '../protocol/common.js';
+import { DEFAULT_FANOUT, DEFAULT_ROOM_PORT } from '../protocol/common.js';
 import { CamvidError, type ErrorCode } from '../protocol/errors.js';
 import { isWeakRoomPassword, WEAK_ROOM_PASSWORD_WARNING } from '../protocol/room-password.js';
 import { parseRoomCode } from '../protocol/swarm.js';
@@ -81,6 +81,11 @@ export class LoginPage extends AgentElement {
       }
       .room:hover {
         border-color: var(--accent);
+      }
+      /* inside the list's scroll box an outline outside the card is clipped: draw it inside */
+      .room:focus-visible {
+        outline: 3px solid var(--accent);
+        outline-offset: -3px;
       }
       .room[aria-pressed='true'] {
         border-color: var(--accent);
@@ -186,13 +191,14 @@ export class LoginPage extends AgentElement {
             Or join by address
             <input
               data-testid="address-input"
-              placeholder="192.168.1.20:7700"
+              placeholder=${`192.168.1.20:${DEFAULT_ROOM_PORT}`}
               .value=${this.address}
               @input=${(e: InputEvent) => {
                 this.address = inputValue(e);
                 if (this.address) this.selectedRoomId = null;
               }}
             />
+            <span class="hint">The instructor's page shows it under “Students can join at”.</span>
           </label>
           ${state?.swarm ? this.#renderRoomCode() : nothing}
           <label>
@@ -326,7 +332,7 @@ export class LoginPage extends AgentElement {
     e.preventDefault();
     const address = this.address.trim();
     if (address && !ADDRESS.test(address)) {
-      this.error = { form: 'join', code: 'BAD_MESSAGE', message: 'Enter the address as host:port, e.g. 192.168.1.20:7700.' };
+      this.error = { form: 'join', code: 'BAD_MESSAGE', message: `Enter the address as host:port, as the instructor's page shows it, e.g. 192.168.1.20:${DEFAULT_ROOM_PORT}.` };
       return;
     }
     let code: string | undefined;

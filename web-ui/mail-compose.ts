@@ -24,7 +24,7 @@ export class MailCompose extends AgentElement {
       }
       .row {
         display: grid;
-        grid-template-columns: 1fr 1fr;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 200px), 1fr));
         gap: 12px;
       }
       textarea {

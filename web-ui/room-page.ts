@@ -155,20 +155,27 @@ export class RoomPage extends AgentElement {
         gap: 16px;
         align-items: start;
       }
+      /* minmax(0, …): a column is never widened by what is inside it (a phone's 360 px is the floor) */
       @media (max-width: 720px) {
         .layout {
-          grid-template-columns: 1fr;
+          grid-template-columns: minmax(0, 1fr);
+        }
+        /* on a phone the picture and the tabs come first, the people below */
+        .layout > .card {
+          order: -1;
         }
       }
       nav {
         display: flex;
         gap: 2px;
         border-bottom: 1px solid var(--border);
-        margin: -20px -20px 20px;
+        margin: calc(-1 * var(--card-pad, 20px)) calc(-1 * var(--card-pad, 20px)) var(--card-pad, 20px);
         padding: 0 12px;
-        overflow-x: auto;
+        flex-wrap: wrap;
       }
       nav button {
+        flex: none;
+        white-space: nowrap;
         background: none;
         border: none;
         border-bottom: 3px solid transparent;

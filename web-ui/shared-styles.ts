@@ -21,7 +21,8 @@ export const sharedStyles = css`
     background: var(--surface);
     border: 1px solid var(--border);
     border-radius: var(--radius);
-    padding: 20px;
+    padding: var(--card-pad, 20px);
+    min-width: 0;
   }
   label {
     display: flex;
