@@ -24,6 +24,7 @@ import { RoomRecordFile } from './room/room-record.js';
 import { RoomDirectory, type JoinWhere } from './room/room-directory.js';
 import { closeInOrder } from './room/scope.js';
 import { formatHostPort } from './signalling/signal-client.js';
+import { AgentIdentity } from './auth/agent-identity.js';
 import { Store } from './store/store.js';
 import { RoomSwarm } from './swarm/room-swarm.js';
 import type { SwarmNodeOptions } from './swarm/swarm-node.js';
@@ -87,7 +88,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
   private constructor(
     readonly opts: AgentOptions,
     readonly store: Store,
-    readonly peerId: string,
+    /** this agent's key (kept in its data folder): its peer id, proven in every join */
+    readonly identity: AgentIdentity,
   ) {
     super();
     this.#record = new RoomRecordFile(opts.dataDir);
@@ -118,7 +120,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
     const store = await Store.open(opts.dataDir);
     let agent: Agent | null = null;
     try {
-      agent = new Agent(opts, store, await store.peerId());
+      agent = new Agent(opts, store, await AgentIdentity.load(opts.dataDir));
       const saved = await agent.#record.read().catch((err: Error) => (log.warn(err.message), null));
       agent.#resumable = saved && { id: saved.roomId, name: saved.name };
       const { features, order } = await compose(agent);
@@ -216,6 +218,10 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
     });
   }
 
+  get peerId(): string {
+    return this.identity.peerId;
+  }
+
   /** Joins a room by address, LAN id or name, or room code on the swarm. */
   join(req: JoinRequest): Promise<JoinedRoom> {
     const onState = (s: MemberState) => this.#setPhase(s);
@@ -224,7 +230,7 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
       try {
         const target = await this.directory.resolve(req, signal);
         const room = await JoinedRoom.open(target, {
-          peerId: this.peerId,
+          identity: this.identity,
           name: req.name,
           password: req.password,
           bindAddress: this.opts.bindAddress,

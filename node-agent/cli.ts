@@ -344,7 +344,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       }
       const parent = member.roster.find((m) => m.id === member.edges.parent?.peerId);
       const took = Math.round(performance.now() - joinStarted);
-      console.log(`joined "${member.info!.roomName}" as ${v.name}${parent ? ` (parent ${parent.name})` : ''} in ${took} ms`);
+      console.log(`joined "${member.info!.roomName}" as ${member.info!.name}${parent ? ` (parent ${parent.name})` : ''} in ${took} ms`);
       // The host went away (a crash, a restart): keep waiting, and say so; say `joined` again when back.
       let away = false;
       member.on('state', (s) => {
@@ -353,7 +353,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
           console.log('the instructor is not answering; waiting for the room to come back');
         } else if (s === 'joined' && away) {
           away = false;
-          console.log(`joined "${member.info!.roomName}" as ${v.name} again`);
+          console.log(`joined "${member.info!.roomName}" as ${member.info!.name} again`);
         }
       });
       wireShare(agent, v, printEvent);

@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   TOO_LARGE: 'TOO_LARGE',
   BAD_UPLOAD: 'BAD_UPLOAD',
   POLL_CLOSED: 'POLL_CLOSED',
+  IDENTITY_REFUSED: 'IDENTITY_REFUSED',
+  BAD_DATA: 'BAD_DATA',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -56,6 +58,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   TOO_LARGE: "The file is larger than the instructor's upload limit; send a smaller file or ask the instructor to raise the limit.",
   BAD_UPLOAD: 'The upload arrived incomplete or damaged; send the file again.',
   POLL_CLOSED: 'The poll is closed: answers are no longer taken.',
+  IDENTITY_REFUSED: "The agent could not prove the identity it claimed (its key does not match its id or this session).",
+  BAD_DATA: "A file in the agent's data folder is damaged; move it away and start again.",
 };
 
 export class CamvidError extends Error {

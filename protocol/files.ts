@@ -97,7 +97,10 @@ export const filesUiRequests = {
 
 /** A file a student handed in, as the host's list shows it. */
 export interface HandedIn {
+  /** the student's display name when the folder was made */
   student: string;
+  /** the student's peer id: uploads are filed by it */
+  peer: string;
   name: string;
   size: number;
 }
@@ -118,7 +121,7 @@ export interface FilesUiReplies {
 
 /** Pushed to the UI while a download runs and when it ends. */
 export type FilesUiEvent =
-  | { type: 'files-uploaded'; student: string; name: string; size: number }
+  | { type: 'files-uploaded'; student: string; peer: string; name: string; size: number }
   | FilesProgressEvent;
 
 export type FilesProgressEvent = {

@@ -37,7 +37,11 @@ export const memberMessage = union({
   ...podcastMemberShapes,
   ...pollMemberShapes,
   ...attendanceMemberShapes,
-  join: { name: displayName, peerId },
+  /**
+   * `key`: the agent's Ed25519 public key (raw, base64); its peer id is derived from it. `sig`: its
+   * signature over this session's handshake transcript (node-agent/auth/agent-identity.ts).
+   */
+  join: { name: displayName, key: B64(44), sig: B64(88) },
   signal: { edge: edgeId, peer: peerId, data: signalData },
   edge: { edge: edgeId, state: literal(...EDGE_REPORTS) },
   /** asks for a direct edge (not part of the tree) to another member, e.g. for a lab */
@@ -60,7 +64,16 @@ export const hostMessage = union({
   ...attendanceHostShapes,
   ...pollHostShapes,
   /** `hostKey`: the host's own Ed25519 public key (raw, base64), which signs sequenced records */
-  welcome: { roomId, roomName, hostId: peerId, hostName: displayName, hostKey: B64(44) },
+  welcome: {
+    roomId,
+    roomName,
+    hostId: peerId,
+    hostName: displayName,
+    hostKey: B64(44),
+    /** the member's own peer id (derived from its key) and its display name, unique in the room */
+    you: peerId,
+    name: displayName,
+  },
   /**
    * The whole roster, sent once per session (after `welcome`); `more`: parts of the same snapshot
    * follow as `roster-delta`s, and the roster is shown once the part without `more` arrived.

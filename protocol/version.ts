@@ -1,5 +1,5 @@
 /** Wire protocol version: carried in mDNS TXT, the handshake hello and the UI hello. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** DNS-SD service type: `_camvid._tcp`. */
 export const SERVICE_TYPE = 'camvid';
 /** Default room, as the original app had it; used only when asked to (with a printed warning). */

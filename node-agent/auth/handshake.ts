@@ -33,6 +33,8 @@ type Proof = Extract<JoinerHandshake, { type: 'proof' }>;
 export interface SessionKeys {
   /** 32-byte secretbox key shared by both ends */
   key: Uint8Array;
+  /** the hashed transcript both ends agreed on: unique per session, what a joiner's identity signs */
+  transcript: Uint8Array;
 }
 
 /** What the host signs the handshake with: its room identity (node-agent/overlay/host-identity.ts). */
@@ -70,7 +72,7 @@ export function handshakeTranscript(roomId: string, role: Role, sid: Uint8Array,
 
 /** The session key: HKDF-SHA-512 of the CPace ISK, salted with the transcript. */
 function sessionKey(isk: Uint8Array, t: Uint8Array): SessionKeys {
-  return { key: new Uint8Array(hkdfSync('sha512', isk, t, 'camvid/session-key/v2', 32)) };
+  return { key: new Uint8Array(hkdfSync('sha512', isk, t, 'camvid/session-key/v2', 32)), transcript: t };
 }
 
 export const signedTranscript = (t: Uint8Array): Buffer => Buffer.from(concat([SIG_LABEL, t]));

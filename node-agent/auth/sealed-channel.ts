@@ -30,6 +30,11 @@ export class SealedChannel {
     this.#recvDir = side === 'joiner' ? 2 : 1;
   }
 
+  /** the session's handshake transcript (see SessionKeys) */
+  get transcript(): Uint8Array {
+    return this.keys.transcript;
+  }
+
   seal(plain: Uint8Array): Uint8Array {
     return nacl.secretbox(plain, nonce(this.#sendDir, this.#sendCounter++), this.keys.key);
   }

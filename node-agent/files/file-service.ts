@@ -154,7 +154,7 @@ export class FileService implements Feature {
       const host = ctx.host;
       this.#roomOff.push(host.on('feature', (id, msg) => background(this.#answer(id, msg), log, 'a share request')));
       this.uploads = new UploadReceiver(ctx.edges, path.join(this.agent.store.dir, 'uploads'), (id) => host.memberName(id), this.uploadCap);
-      this.uploads.on('uploaded', (u) => this.agent.ui.push({ type: 'files-uploaded', student: u.student, name: u.name, size: u.size }));
+      this.uploads.on('uploaded', (u) => this.agent.ui.push({ type: 'files-uploaded', student: u.student, peer: u.peer, name: u.name, size: u.size }));
     } else if (ctx.member) {
       this.#roomOff.push(ctx.member.on('feature', (msg) => this.#onReply(msg)));
     }

@@ -2,7 +2,7 @@
  * The UI side of uploads. A browser cannot give the agent a path, so the page sends the picked
  * file in base64 pieces (each request well under the UI socket's 64 KiB) into a staging folder in
  * the agent's data folder; then the agent uploads it to the host like `--put`. The host's UI lists
- * what arrived in `<data>/uploads/<student>/`.
+ * what arrived in `<data>/uploads/<name>-<peer id>/`.
  *
  * A staged upload belongs to the page that began it: when that page's socket closes, its file is
  * closed and its staging folder removed, so an abandoned tab leaves no open file behind.
@@ -16,6 +16,8 @@ import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import type { UiSession } from '../ui-server/ui-server.js';
 import { sanitizeFileName } from './share-path.js';
+import { parseStudentFolder } from './student-folder.js';
+import type { HandedIn } from '../../protocol/files.js';
 
 const log = createLogger('agent:files');
 
@@ -108,14 +110,16 @@ export class UiUploads {
   }
 }
 
-/** What students handed in: `<uploads>/<student>/<name>`, dot-entries left out. */
-async function listUploads(root: string): Promise<{ student: string; name: string; size: number }[]> {
-  const out: { student: string; name: string; size: number }[] = [];
-  for (const student of await readdir(root).catch(() => [] as string[])) {
-    if (student.startsWith('.')) continue;
-    for (const name of await readdir(path.join(root, student)).catch(() => [] as string[])) {
-      const s = await stat(path.join(root, student, name)).catch(() => null);
-      if (s?.isFile()) out.push({ student, name, size: s.size });
+/** What students handed in: `<uploads>/<name>-<peer id>/<file>` (student-folder.ts), dot-entries left out. */
+async function listUploads(root: string): Promise<HandedIn[]> {
+  const out: HandedIn[] = [];
+  for (const folder of await readdir(root).catch(() => [] as string[])) {
+    const owner = parseStudentFolder(folder);
+    if (!owner) continue;
+    for (const name of await readdir(path.join(root, folder)).catch(() => [] as string[])) {
+      if (name.startsWith('.')) continue;
+      const s = await stat(path.join(root, folder, name)).catch(() => null);
+      if (s?.isFile()) out.push({ student: owner.name, peer: owner.peerId, name, size: s.size });
     }
   }
   return out;

@@ -17,6 +17,7 @@ import { background } from '../background.js';
 import { createLogger } from '../log.js';
 import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
+import { studentFolder } from './student-folder.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { BulkSender } from './bulk-sender.js';
 import { sha256File } from './hash.js';
@@ -47,7 +48,8 @@ interface Incoming {
   temp: string;
 }
 
-export type UploadReceiverEvents = { uploaded: [info: { student: string; name: string; size: number; path: string }] };
+/** `student`: the display name; `peer`: the peer id its folder is filed by (student-folder.ts) */
+export type UploadReceiverEvents = { uploaded: [info: { student: string; peer: string; name: string; size: number; path: string }] };
 
 /** The host's side: accepts uploads on direct edges from members. */
 export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
@@ -150,17 +152,17 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
       await u.fh.close();
       if (u.received !== u.size) return fail('The upload arrived incomplete.');
       if ((await sha256File(u.temp)) !== id) return fail('The upload arrived damaged.');
-      student = sanitizeFileName(this.nameOf(link.peerId) ?? 'unknown');
-      const folder = path.join(this.dir, student);
-      await mkdir(folder, { recursive: true });
+      student = this.nameOf(link.peerId) ?? 'unknown';
+      const folder = await studentFolder(this.dir, student, link.peerId);
       final = await freeName(folder, sanitizeFileName(u.name));
       await rename(u.temp, final);
     } catch (err) {
       log.warn('could not store an upload', err);
       return fail(CANNOT_STORE);
     }
-    link.sendCtl({ type: 'upload-result', id, ok: true, path: path.relative(this.dir, final) });
-    this.emit('uploaded', { student, name: path.basename(final), size: u.size, path: final });
+    // Told as a person reads it: the display name and the file (the folder also carries the peer id).
+    link.sendCtl({ type: 'upload-result', id, ok: true, path: `${student}/${path.basename(final)}` });
+    this.emit('uploaded', { student, peer: link.peerId, name: path.basename(final), size: u.size, path: final });
   }
 
   async #onBulk(link: PeerLink, data: Buffer): Promise<void> {

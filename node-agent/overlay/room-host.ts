@@ -18,6 +18,8 @@ import { HostIdentity } from './host-identity.js';
 import { deltaMessages, RosterDiff, snapshotMessages } from './roster-sync.js';
 import { HostStandbys } from './host-standbys.js';
 import { TreePlanner } from './tree-planner.js';
+import { uniqueName } from './unique-name.js';
+import { verifySessionProof } from '../auth/agent-identity.js';
 
 const log = createLogger('agent:host');
 const JOIN_TIMEOUT_MS = 5000;
@@ -99,6 +101,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly maxMembers: number;
   /** joins refused because the room was full */
   refusedFull = 0;
+  /** joins refused because their identity proof did not verify */
+  refusedIdentity = 0;
   readonly #members = new Map<string, Member>();
   readonly #rosterDiff = new RosterDiff();
   /** member id → until when it gets no children (SUSPECT_MS) */
@@ -251,7 +255,16 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       if (!member) {
         if (msg.type !== 'join') return session.close();
         clearTimeout(timer);
-        member = this.#addMember(session, msg.peerId, msg.name);
+        let id: string;
+        try {
+          // Before anything else: the join must be signed, for this session, by the key its id comes from.
+          id = verifySessionProof(msg.key, msg.sig, session.transcript);
+        } catch (err) {
+          this.refusedIdentity++;
+          session.send({ type: 'error', code: 'IDENTITY_REFUSED', message: (err as Error).message });
+          return session.close();
+        }
+        member = this.#addMember(session, id, msg.name);
         if (!member) session.close();
         return;
       }
@@ -284,7 +297,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   };
 
   /** The member a `join` makes, or null when it is refused (the caller closes the session). */
-  #addMember(session: HostSession, id: string, name: string): Member | null {
+  #addMember(session: HostSession, id: string, wanted: string): Member | null {
     if (id === this.opts.hostId) {
       session.send({ type: 'error', code: 'BAD_MESSAGE', message: 'peer id collides with the host' });
       return null;
@@ -292,13 +305,15 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const stale = this.#members.get(id);
     if (!stale && this.#members.size >= this.maxMembers) {
       this.refusedFull++;
-      log.debug(`${name} (${id}) refused: the room is full (${this.maxMembers})`);
+      log.debug(`${wanted} (${id}) refused: the room is full (${this.maxMembers})`);
       session.send({ type: 'error', code: 'ROOM_FULL', message: `The room is full: the instructor admits ${this.maxMembers} students.` });
       return null;
     }
-    // The same id again (the agent reconnecting, or anyone using its id): the newer session takes
-    // its place, and the old one is closed; one member id never has two sessions.
+    // The same id again can only be the same agent (its key signed this session): it reconnected
+    // before its old session timed out. The newer session takes its place and the old one is
+    // closed; one member id never has two sessions.
     if (stale) this.#removeMember(stale);
+    const name = uniqueName(wanted, [this.opts.hostName, ...[...this.#members.values()].map((m) => m.name)]);
     const member: Member = { id, name, session, address: session.remoteAddress, synced: false, state: 'connecting', edge: null, parentId: null };
     this.#members.set(id, member);
     log.debug(`${name} (${id}) joined from ${session.remoteAddress}`);
@@ -309,6 +324,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       hostId: this.opts.hostId,
       hostName: this.opts.hostName,
       hostKey: this.identity.publicKey,
+      you: id,
+      name,
     });
     this.emit('joined', { id, name, address: member.address });
     this.#place(member);

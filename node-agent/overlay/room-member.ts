@@ -7,6 +7,7 @@
 import { CamvidError, errorFromWire } from '../../protocol/errors.js';
 import type { RosterEntry } from '../../protocol/common.js';
 import type { HostMessage, MemberMessage } from '../../protocol/session.js';
+import type { AgentIdentity } from '../auth/agent-identity.js';
 import type { RoomKey } from '../auth/room-key.js';
 import { createLogger } from '../log.js';
 import { connectSession, type MemberSession } from '../signalling/signal-client.js';
@@ -31,7 +32,9 @@ export interface RoomMemberOptions {
   dial?: () => Promise<MemberSession>;
   roomId: string;
   roomKey: RoomKey;
-  peerId: string;
+  /** this agent's key: its peer id, proven in every join */
+  identity: AgentIdentity;
+  /** the display name asked for; the host may make it unique ("Ann (2)"): see RoomInfo.name */
   name: string;
   bindAddress?: string;
   iceServers?: string[];
@@ -46,6 +49,8 @@ export interface RoomInfo {
   hostName: string;
   /** the host's own public key (base64) that signs sequenced records */
   hostKey: string;
+  /** our display name as the host shows it (unique in the room) */
+  name: string;
 }
 
 /** Session messages from the host that features handle. */
@@ -131,6 +136,11 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       this.#setState('reconnecting');
       this.#session?.send({ type: 'edge', edge: link.edge, state });
     });
+  }
+
+  /** this agent's peer id (derived from its identity key) */
+  get peerId(): string {
+    return this.opts.identity.peerId;
   }
 
   get state(): MemberState {
@@ -236,7 +246,13 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       session.on('message', (msg) => {
         if (msg.type === 'welcome') {
           clearTimeout(timer);
-          this.info = { roomId: msg.roomId, roomName: msg.roomName, hostId: msg.hostId, hostName: msg.hostName, hostKey: msg.hostKey };
+          if (msg.you !== this.peerId) {
+            clearTimeout(timer);
+            session.close();
+            reject(new CamvidError('BAD_MESSAGE', 'The host welcomed another peer id than ours.'));
+            return;
+          }
+          this.info = { roomId: msg.roomId, roomName: msg.roomName, hostId: msg.hostId, hostName: msg.hostName, hostKey: msg.hostKey, name: msg.name };
           resolve(this.info);
           this.emit('welcome', this.info);
         } else if (msg.type === 'error') {
@@ -251,7 +267,8 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
         // Before the first welcome, start() decides whether to try again; after it, we reconnect.
         if (this.#session === session && this.info) this.#onSessionLost();
       });
-      session.send({ type: 'join', name: this.opts.name, peerId: this.opts.peerId });
+      const { identity } = this.opts;
+      session.send({ type: 'join', name: this.opts.name, key: identity.publicKey, sig: identity.proveSession(session.transcript) });
     });
   }
 

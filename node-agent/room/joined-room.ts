@@ -5,6 +5,7 @@
  */
 import type { RosterEntry } from '../../protocol/common.js';
 import { CamvidError } from '../../protocol/errors.js';
+import type { AgentIdentity } from '../auth/agent-identity.js';
 import { deriveRoomKey } from '../auth/room-key.js';
 import type { RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
@@ -19,7 +20,8 @@ import { closeInOrder, throwIfAborted } from './scope.js';
 const log = createLogger('agent');
 
 export interface JoinedRoomOptions {
-  peerId: string;
+  identity: AgentIdentity;
+  /** the display name asked for (the host may make it unique: ctx.me.name is the one it gave) */
   name: string;
   password: string;
   bindAddress?: string;
@@ -47,8 +49,6 @@ export class JoinedRoom extends TypedEmitter<JoinedRoomEvents> {
     readonly member: RoomMember,
     readonly viaSwarm: boolean,
     private readonly swarm: RoomSwarm | null,
-    name: string,
-    peerId: string,
   ) {
     super();
     const info = member.info!;
@@ -56,7 +56,7 @@ export class JoinedRoom extends TypedEmitter<JoinedRoomEvents> {
     this.ctx = {
       role: 'student',
       roomId: info.roomId,
-      me: { id: peerId, name },
+      me: { id: member.peerId, name: info.name },
       edges: member.edges,
       host: null,
       member,
@@ -88,7 +88,7 @@ export class JoinedRoom extends TypedEmitter<JoinedRoomEvents> {
       roomId: target.roomId,
       dial,
       roomKey,
-      peerId: opts.peerId,
+      identity: opts.identity,
       name: opts.name,
       bindAddress: opts.bindAddress,
       iceServers: opts.iceServers,
@@ -111,7 +111,7 @@ export class JoinedRoom extends TypedEmitter<JoinedRoomEvents> {
       signal.removeEventListener('abort', stop);
       offEarly();
     }
-    const room = new JoinedRoom(member, !!target.swarm, target.swarm ? opts.swarm : null, opts.name, opts.peerId);
+    const room = new JoinedRoom(member, !!target.swarm, target.swarm ? opts.swarm : null);
     room.#roster = early;
     offState();
     member.on('roster', (members) => {

@@ -60,6 +60,11 @@ export class SecureSession<Out extends { type: string }, In extends { type: stri
     return this.#closed;
   }
 
+  /** the handshake transcript this session's keys are bound to (a joiner's identity signs it) */
+  get transcript(): Uint8Array {
+    return this.channel.transcript;
+  }
+
   get remoteAddress(): string {
     return this.transport.remoteAddress;
   }

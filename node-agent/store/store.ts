@@ -7,12 +7,10 @@
  * store/durable-file.ts): a folder it creates is 0700, readable by this user only. A folder that
  * already exists keeps its mode (`--data` may name any folder).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Level } from 'level';
 import { CamvidError } from '../../protocol/errors.js';
-import { PEER_ID_LENGTH } from '../../protocol/common.js';
 
 import type { AbstractSublevel } from 'abstract-level';
 
@@ -45,16 +43,6 @@ export class Store {
 
   sublevel(name: string): Sublevel {
     return this.db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
-  }
-
-  /** This agent's peer id: random once, then stable across restarts of the same data folder. */
-  async peerId(): Promise<string> {
-    const meta = this.sublevel('meta');
-    const existing = await meta.get('peerId');
-    if (existing && existing.length === PEER_ID_LENGTH) return existing;
-    const id = randomBytes(PEER_ID_LENGTH / 2).toString('hex');
-    await meta.put('peerId', id);
-    return id;
   }
 
   close(): Promise<void> {

@@ -82,7 +82,7 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
     });
   await t.page.getByTestId('upload-entry').filter({ hasText: 'Grace: homework.txt' }).waitFor({ timeout: 10_000 });
   const teacherData = teacher.agent.child.spawnargs[teacher.agent.child.spawnargs.indexOf('--data') + 1]!;
-  assert.ok(readFileSync(path.join(teacherData, 'uploads', 'Grace', 'homework.txt')).equals(handed), 'the handed-in bytes');
+  assert.ok(readFileSync(path.join(teacherData, 'uploads', `Grace-${student.agent.peerId()}`, 'homework.txt')).equals(handed), 'the handed-in bytes');
   await s.page.screenshot({ path: '/tmp/camvid-files.png' });
   assert.equal(t.errors, []);
   assert.equal(s.errors, []);

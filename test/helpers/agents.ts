@@ -5,13 +5,14 @@
  * through a `Cluster` is killed and its folder removed by `cluster.close()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RosterEntry } from '../../protocol/common.js';
 import type { DiscoveredRoom } from '../../protocol/ui.js';
 import type { ChatRecord } from '../../protocol/chat.js';
+import { AgentIdentity, IDENTITY_FILE } from '../../node-agent/auth/agent-identity.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CAMVID_BIN = path.join(ROOT, 'bin/camvid.js');
@@ -59,6 +60,17 @@ export class AgentProcess {
         resolve(code);
       }),
     );
+  }
+
+  /** the --data folder this agent was started with */
+  get dataDir(): string {
+    const args = this.child.spawnargs;
+    return args[args.indexOf('--data') + 1]!;
+  }
+
+  /** this agent's peer id, from the identity key in its data folder (there once it started) */
+  peerId(): string {
+    return new AgentIdentity(readFileSync(path.join(this.dataDir, IDENTITY_FILE), 'utf8').trim()).peerId;
   }
 
   get output(): string {

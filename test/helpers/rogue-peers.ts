@@ -6,6 +6,7 @@
  * keep the process alive for a minute or more).
  */
 import { randomBytes } from 'node:crypto';
+import { AgentIdentity } from '../../node-agent/auth/agent-identity.js';
 import { deriveRoomKey } from '../../node-agent/auth/room-key.js';
 import { RoomHost } from '../../node-agent/overlay/room-host.js';
 import { RoomMember } from '../../node-agent/overlay/room-member.js';
@@ -25,7 +26,7 @@ export async function startRogueHost(password = 'secret'): Promise<{ host: RoomH
 /** A rogue member in the tree of the host at 127.0.0.1:`port` (its parent edge open). */
 export async function joinRogueMember(port: number, password = 'secret'): Promise<RoomMember> {
   const roomId = ((await (await fetch(`http://127.0.0.1:${port}/camvid/ping`)).json()) as { roomId: string }).roomId;
-  const member = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey: await deriveRoomKey(password, roomId), peerId: newPeerId(), name: 'rogue', bindAddress: '127.0.0.1' });
+  const member = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey: await deriveRoomKey(password, roomId), identity: new AgentIdentity(), name: 'rogue', bindAddress: '127.0.0.1' });
   await member.start();
   await member.whenJoined();
   return member;

@@ -16,17 +16,17 @@ const member = { id: ID, name: 'Prof', role: 'host', parentId: null, state: 'con
 const candidate = { kind: 'candidate', candidate: 'a=candidate:1 1 UDP 1 127.0.0.1 5000 typ host', mid: '0' };
 
 export const JOINER_HANDSHAKE_SAMPLES = [
-  { type: 'hello', v: 2, roomId: ID, role: 'join', sid: KEY_B64, share: KEY_B64 },
+  { type: 'hello', v: 3, roomId: ID, role: 'join', sid: KEY_B64, share: KEY_B64 },
   { type: 'proof', confirm: SIG },
 ];
 
 export const HOST_HANDSHAKE_SAMPLES = [
-  { type: 'challenge', v: 2, share: KEY_B64, hostKey: KEY_B64, confirm: SIG, sig: SIG },
+  { type: 'challenge', v: 3, share: KEY_B64, hostKey: KEY_B64, confirm: SIG, sig: SIG },
   { type: 'error', code: 'THROTTLED', message: 'wait', retryAfterMs: 1000 },
 ];
 
 export const MEMBER_SAMPLES = [
-  { type: 'join', name: 'Ann', peerId: ID },
+  { type: 'join', name: 'Ann', key: KEY_B64, sig: SIG },
   { type: 'signal', edge: EDGE, peer: ID, data: candidate },
   { type: 'signal', edge: EDGE, peer: ID, data: { kind: 'offer', sdp: 'v=0\r\n' } },
   { type: 'edge', edge: EDGE, state: 'lost' },
@@ -45,7 +45,7 @@ export const MEMBER_SAMPLES = [
 ];
 
 export const HOST_SAMPLES = [
-  { type: 'welcome', roomId: ID, roomName: 'CN', hostId: ID, hostName: 'Prof', hostKey: KEY_B64 },
+  { type: 'welcome', roomId: ID, roomName: 'CN', hostId: ID, hostName: 'Prof', hostKey: KEY_B64, you: ID, name: 'Ann (2)' },
   { type: 'roster', rev: 3, members: [member], more: true },
   { type: 'roster-delta', rev: 4, upsert: [member], remove: [ID], more: false },
   { type: 'attach', edge: EDGE, parentId: ID },

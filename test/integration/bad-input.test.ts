@@ -16,6 +16,8 @@ import { connectSession } from '../../node-agent/signalling/signal-client.js';
 import type { FrameTransport } from '../../node-agent/signalling/frame-transport.js';
 import { clusterSuite } from '../helpers/cluster-suite.js';
 import { until } from '../helpers/until.js';
+import { signedJoin } from '../helpers/signed-join.js';
+import { AgentIdentity } from '../../node-agent/auth/agent-identity.js';
 
 const { test, ctx } = clusterSuite('bad input from peers');
 
@@ -77,7 +79,7 @@ test('garbage on the signalling port (TCP, HTTP, WebSocket before and after the 
     await new Promise<void>((resolve) => {
       ws.on('open', () => {
         const g = garbage(i);
-        ws.send(i % 5 === 0 ? JSON.stringify({ type: 'hello', v: 2, roomId, role: 'join', sid: 'A'.repeat(43) + '=', share: '!!' }) : g);
+        ws.send(i % 5 === 0 ? JSON.stringify({ type: 'hello', v: 3, roomId, role: 'join', sid: 'A'.repeat(43) + '=', share: '!!' }) : g);
       });
       ws.on('close', () => resolve());
       ws.on('error', () => resolve());
@@ -94,7 +96,7 @@ test('garbage on the signalling port (TCP, HTTP, WebSocket before and after the 
     if (i % 2 === 0) {
       (session as unknown as { transport: FrameTransport }).transport.sendBinary(rnd(500));
     } else {
-      session.send({ type: 'join', name: 'x'.repeat(64), peerId: newId() });
+      session.send(signedJoin(session, 'x'.repeat(64)).join);
       session.send({ type: 'signal', edge: `${newId()}>${newId()}#1`, peer: newId(), data: { kind: 'offer', sdp: 'v=garbage' } });
       session.send({ type: 'edge', edge: `${newId()}>${newId()}#9`, state: 'lost' });
     }
@@ -112,7 +114,7 @@ test('garbage on every data channel from a child and from a parent leaves the ag
   const { agent: host, port } = await ctx.cluster.startHost();
   const roomId = await roomIdOf(port);
   const roomKey = await deriveRoomKey('secret', roomId);
-  const rogueChild = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey, peerId: newId(), name: 'rogue', bindAddress: '127.0.0.1' });
+  const rogueChild = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey, identity: new AgentIdentity(), name: 'rogue', bindAddress: '127.0.0.1' });
   await rogueChild.start();
   await rogueChild.whenJoined();
   assert.ok(spray(rogueChild.edges.parent!) > ROUNDS, 'garbage sent up to the host');

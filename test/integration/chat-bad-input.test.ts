@@ -11,6 +11,7 @@ import { HostIdentity } from '../../node-agent/overlay/host-identity.js';
 import { RoomMember } from '../../node-agent/overlay/room-member.js';
 import { chatSigningBytes, type ChatRecord } from '../../protocol/chat.js';
 import { Cluster } from '../helpers/agents.js';
+import { AgentIdentity } from '../../node-agent/auth/agent-identity.js';
 
 const test = suite('chat bad input');
 let cluster: Cluster;
@@ -31,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function joinRogue(port: number): Promise<RoomMember> {
   const { roomId } = (await (await fetch(`http://127.0.0.1:${port}/camvid/ping`)).json()) as { roomId: string };
-  const m = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey: await deriveRoomKey('secret', roomId), peerId: hex(), name: 'rogue', bindAddress: '127.0.0.1' });
+  const m = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey: await deriveRoomKey('secret', roomId), identity: new AgentIdentity(), name: 'rogue', bindAddress: '127.0.0.1' });
   await m.start();
   await m.whenJoined();
   return m;

@@ -6,6 +6,7 @@ import { RoomHost } from '../../node-agent/overlay/room-host.js';
 import { RoomMember } from '../../node-agent/overlay/room-member.js';
 import { openDirect } from '../../node-agent/overlay/direct-connect.js';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
+import { AgentIdentity } from '../../node-agent/auth/agent-identity.js';
 
 const test = suite('direct edges between members');
 const newId = () => randomBytes(8).toString('hex');
@@ -19,7 +20,7 @@ test.before.each(async () => {
   const port = await host.listen();
   members = [];
   for (const name of ['a', 'b', 'c']) {
-    const m = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey, peerId: newId(), name, bindAddress: '127.0.0.1' });
+    const m = new RoomMember({ address: '127.0.0.1', port, roomId, roomKey, identity: new AgentIdentity(), name, bindAddress: '127.0.0.1' });
     await m.start();
     await m.whenJoined();
     members.push(m);
@@ -35,9 +36,9 @@ const nextLab = (link: PeerLink) => new Promise<string>((resolve) => link.once('
 test('two members that are not neighbours in the tree get a direct edge with a working lab channel', async () => {
   const [a, , c] = members as [RoomMember, RoomMember, RoomMember];
   // fan-out 1 makes a chain host → a → b → c: a and c are not adjacent.
-  assert.ok(!a.edges.children().some((l) => l.peerId === (c as unknown as { opts: { peerId: string } }).opts.peerId));
-  const cId = (c as unknown as { opts: { peerId: string } }).opts.peerId;
-  const aId = (a as unknown as { opts: { peerId: string } }).opts.peerId;
+  assert.ok(!a.edges.children().some((l) => l.peerId === c.peerId));
+  const cId = c.peerId;
+  const aId = a.peerId;
   // As the agent asks (RoomContext.connectDirect): retried when libdatachannel fails a link at once.
   const [fromA, atC] = await Promise.all([
     openDirect(a.edges, cId, () => a.connectDirect(cId)),
@@ -53,7 +54,7 @@ test('two members that are not neighbours in the tree get a direct edge with a w
 
 test('the host can open a direct edge to a member, and a member leaving drops it at the other end', async () => {
   const b = members[1]!;
-  const bId = (b as unknown as { opts: { peerId: string } }).opts.peerId;
+  const bId = b.peerId;
   const link = await openDirect(host.edges, bId, () => host.connectDirect(bId));
   assert.ok(link.isOpen);
   const closed = new Promise<void>((resolve) => link.on('closed', () => resolve()));

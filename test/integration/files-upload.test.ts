@@ -18,7 +18,7 @@ test.after.each(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a student hands in files: they land in the host’s uploads/<student>/ byte for byte, never overwriting, and too large is refused', async () => {
+test('a student hands in files: they land in the host’s uploads/<name>-<peer id>/ byte for byte, never overwriting, and too large is refused', async () => {
   const { agent: host, port } = await cluster.startHost(['--upload-cap', '2']);
   const hostData = host.child.spawnargs[host.child.spawnargs.indexOf('--data') + 1]!;
   const homework = path.join(dir, 'homework.pdf');
@@ -34,7 +34,7 @@ test('a student hands in files: they land in the host’s uploads/<student>/ byt
   assert.not.ok(s.lines.some((l) => /FILE_NOT_FOUND/.test(l)), 'no FILE_NOT_FOUND');
   await host.waitFor(() => host.lines.filter((l) => l.startsWith('event {"type":"uploaded"')).length === 2, 10_000, 'the host saw both arrive');
   for (const name of ['homework.pdf', 'homework (1).pdf']) {
-    assert.ok(readFileSync(path.join(hostData, 'uploads', 'Ada Lovelace', name)).equals(bytes), name);
+    assert.ok(readFileSync(path.join(hostData, 'uploads', `Ada Lovelace-${s.peerId()}`, name)).equals(bytes), name);
   }
 });
 

@@ -23,6 +23,7 @@ import { MAX_OPEN_UPLOADS_PER_MEMBER } from '../../node-agent/files/uploads.js';
 import type { AgentProcess } from '../helpers/agents.js';
 import { clusterSuite } from '../helpers/cluster-suite.js';
 import { joinRogueMember } from '../helpers/rogue-peers.js';
+import { signedJoin } from '../helpers/signed-join.js';
 
 const { test, ctx } = clusterSuite('host under attack');
 test.after(() => nodeDataChannel.cleanup());
@@ -86,8 +87,9 @@ async function roomOf(port: number): Promise<Room> {
 
 async function rawJoin(room: Room, name: string, from = ATTACKER): Promise<RawMember> {
   const session = await connectSession({ address: '127.0.0.1', port: room.port, roomId: room.roomId, roomKey: room.roomKey, localAddress: from });
-  const raw = new RawMember(session, hex());
-  raw.send({ type: 'join', name, peerId: raw.id });
+  const { join, id } = signedJoin(session, name);
+  const raw = new RawMember(session, id);
+  raw.send(join);
   return raw;
 }
 

@@ -13,6 +13,7 @@ import type { CtlMessage } from '../../protocol/ctl.js';
 import { encodeFrame } from '../../protocol/labs/arq.js';
 import type { LabArqNetResult } from '../../protocol/labs/lab-messages.js';
 import { Cluster } from '../helpers/agents.js';
+import { AgentIdentity } from '../../node-agent/auth/agent-identity.js';
 
 const processes = suite('ARQ lab between two agent processes');
 
@@ -87,7 +88,7 @@ inProcess.before.each(async () => {
     port: Number(address.split(':')[1]),
     roomId,
     roomKey: await deriveRoomKey('pw', roomId),
-    peerId: randomBytes(8).toString('hex'),
+    identity: new AgentIdentity(),
     name: 'mallory',
     bindAddress: '127.0.0.1',
   });

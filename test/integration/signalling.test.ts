@@ -10,6 +10,7 @@ import { dialAddress, fetchRoomId } from '../../node-agent/room/join-address.js'
 import { isAgentHost, MAX_PENDING_PER_ADDRESS, SignalServer } from '../../node-agent/signalling/signal-server.js';
 import { connectSession, type HostPin } from '../../node-agent/signalling/signal-client.js';
 import { CamvidError } from '../../protocol/errors.js';
+import { signedJoin } from '../helpers/signed-join.js';
 
 const test = suite('signalling server and client over a real WebSocket');
 const ROOM = 'abcdefabcdef0123';
@@ -36,7 +37,7 @@ test('the right password opens a session both ends can use; a wrong one gets BAD
     server.on('session', (s) => s.on('message', (m) => resolve(m.type === 'join' ? m.name : m.type))),
   );
   const session = await connectSession({ address: '127.0.0.1', port, roomId: ROOM, roomKey: await deriveRoomKey('right', ROOM) });
-  session.send({ type: 'join', name: 'Ann', peerId: '0123456789abcdef' });
+  session.send(signedJoin(session, 'Ann').join);
   assert.is(await got, 'Ann');
   session.close();
   assert.is(await attempt('wrong'), 'BAD_PASSWORD');

@@ -39,8 +39,8 @@ test.after(async () => {
   }
 });
 
-test('the ping body is pinned: {"v":2,"roomId":<id>}', () => {
-  assert.is(pingResponse(ID), `{"v":2,"roomId":"${ID}"}`);
+test('the ping body is pinned: {"v":3,"roomId":<id>}', () => {
+  assert.is(pingResponse(ID), `{"v":3,"roomId":"${ID}"}`);
   assert.is(PING_PATH, '/camvid/ping');
 });
 
@@ -52,7 +52,7 @@ test('a host that answers the ping with its room id is alive', async () => {
 const DEAD: Array<[string, () => Promise<number>, string?]> = [
   ['answers for another room', () => serveJson(pingResponse(OTHER))],
   ['answers with another protocol version', () => serveJson(JSON.stringify({ v: 1, roomId: ID }))],
-  ['answers with the version as text', () => serveJson(JSON.stringify({ v: '2', roomId: ID }))],
+  ['answers with the version as text', () => serveJson(JSON.stringify({ v: '3', roomId: ID }))],
   ['answers 404', () => serveJson(pingResponse(ID), 404)],
   ['answers 500', () => serveJson(pingResponse(ID), 500)],
   ['answers with truncated JSON', () => serveJson(pingResponse(ID).slice(0, -3))],

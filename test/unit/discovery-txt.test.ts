@@ -8,8 +8,8 @@ import { instanceName } from '../../protocol/common.js';
 import { encodeRoomTxt, parseRoomTxt } from '../../protocol/txt.js';
 
 const ID = '0123456789abcdef';
-const GOOD = { v: '2', id: ID, room: 'Computer Networks', host: 'Prof. Ada', port: '4000' };
-const PARSED = { v: 2, id: ID, room: 'Computer Networks', host: 'Prof. Ada', port: 4000 };
+const GOOD = { v: '3', id: ID, room: 'Computer Networks', host: 'Prof. Ada', port: '4000' };
+const PARSED = { v: 3, id: ID, room: 'Computer Networks', host: 'Prof. Ada', port: 4000 };
 const bytes = (o: Record<string, string>) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Buffer.from(v)]));
 const without = (key: keyof typeof GOOD) => {
@@ -67,7 +67,7 @@ const REJECTED: Array<[string, unknown]> = [
   ['an empty version', { ...GOOD, v: '' }],
   ['a text version', { ...GOOD, v: 'one' }],
   ['a negative version', { ...GOOD, v: '-1' }],
-  ['a version given as a number, not text', { ...GOOD, v: 2 }],
+  ['a version given as a number, not text', { ...GOOD, v: 3 }],
   ['a version given as an object', { ...GOOD, v: { toString: () => '1' } }],
   // room id
   ['no room id', without('id')],

@@ -17,11 +17,14 @@ import { MAX_OPEN_UPLOADS_PER_MEMBER, UploadReceiver } from '../../node-agent/fi
 import { TypedEmitter } from '../../node-agent/typed-emitter.js';
 
 type Result = Extract<CtlMessage, { type: 'upload-result' }>;
+const PEER = '0123456789abcdef';
+/** where Ann's uploads go: filed by her peer id, her name in front (node-agent/files/student-folder.ts) */
+const ANN = `Ann-${PEER}`;
 
 function rig(dir: string) {
   const edges = new TypedEmitter<EdgeTableEvents>();
   const sent: CtlMessage[] = [];
-  const link = { opts: { edge: 'e1', end: 'child', peerId: 'p1', kind: 'direct' }, edge: 'e1', peerId: 'p1', sendCtl: (m: CtlMessage) => (sent.push(m), true) } as unknown as PeerLink;
+  const link = { opts: { edge: 'e1', end: 'child', peerId: PEER, kind: 'direct' }, edge: 'e1', peerId: PEER, sendCtl: (m: CtlMessage) => (sent.push(m), true) } as unknown as PeerLink;
   const receiver = new UploadReceiver(edges as unknown as EdgeTable, dir, () => 'Ann');
   const ctl = (msg: CtlMessage) => edges.emit('ctl', link, msg);
   const bulk = (data: Buffer) => edges.emit('bulk', link, data);
@@ -77,7 +80,7 @@ test('a name of 600 bytes of UTF-8 is stored under one of at most 255 bytes, kee
   }
   for (const s of stored) {
     assert.ok(Buffer.byteLength(s) <= 255, `${Buffer.byteLength(s)} bytes`);
-    assert.ok(readFileSync(path.join(dir, 'Ann', s)).equals(bytes));
+    assert.ok(readFileSync(path.join(dir, ANN, s)).equals(bytes));
   }
   assert.match(stored[0]!, /^課+\.md$/);
   assert.match(stored[1]!, /^課+ \(1\)\.md$/);
@@ -139,7 +142,7 @@ test('an upload that arrived whole but cannot be stored is answered at once, and
   const id = sha256(bytes);
   r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: bytes.length });
   await r.reply('upload-accept', id);
-  writeFileSync(path.join(dir, 'Ann'), 'a file where the student folder goes');
+  writeFileSync(path.join(dir, ANN), 'a file where the student folder goes');
   r.bulk(encodeChunk(id, 0, bytes));
   await sleep(20);
   r.ctl({ type: 'upload-end', id });

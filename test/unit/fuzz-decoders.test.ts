@@ -165,7 +165,7 @@ test('lab frames, sealed frames and bulk chunks: garbage is refused or fails to 
     assert.type(r.ok, 'boolean');
     return r.ok;
   });
-  const key = { key: new Uint8Array(32).fill(9) };
+  const key = { key: new Uint8Array(32).fill(9), transcript: new Uint8Array(64) };
   const sealed = Buffer.from(new SealedChannel(key, 'joiner').seal(new Uint8Array(50)));
   fuzz('sealed frame', (rng) => mutateBytes(rng, sealed), (b) => {
     const intact = sealed.equals(b as Uint8Array); // a mutation may leave the frame as it was

@@ -1,18 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CamvidError } from '../../protocol/errors.js';
 import { checkDraft, isAddress, parseAddressList } from '../../protocol/mail.js';
 import { uiRequest } from '../../protocol/ui.js';
-
-const codeOf = (fn: () => unknown): string | null => {
-  try {
-    fn();
-    return null;
-  } catch (err) {
-    assert.instance(err, CamvidError);
-    return (err as CamvidError).code;
-  }
-};
+import { codeOf } from '../helpers/error-code.js';
 
 test('plain addresses are accepted or refused as a mail server would', () => {
   const good = ['a@b.c', 'first.last+tag@school.example', 'x@localhost', "o'brien@example.org", 'ü@exämple.de', 'a@[127.0.0.1]'];
