@@ -4,6 +4,7 @@
  * chat events once, so the count keeps going while another tab is open.
  */
 import type { ChatRecord } from '../protocol/chat.js';
+import type { ErrorCode } from '../protocol/errors.js';
 import type { PendingChat } from '../protocol/ui-features.js';
 import type { AgentClient } from './agent-client.js';
 
@@ -11,8 +12,10 @@ export class ChatModel {
   records: ChatRecord[] = [];
   pending: PendingChat[] = [];
   unread = 0;
-  /** refusals to show the person (muted, too long, …) */
-  notices: string[] = [];
+  /** refusals to show the person (too long, throttled, …); a CHAT_MUTED one only while still muted */
+  notices: { code: ErrorCode; message: string }[] = [];
+  /** the instructor has muted this member's chat (its roster entry says so) */
+  muted = false;
   /** true while the chat view is on screen: new messages are read at once */
   visible = false;
   readonly #listeners = new Set<() => void>();
@@ -31,16 +34,25 @@ export class ChatModel {
       this.#emit();
     });
     client.onEvent('chat-refused', (ev) => {
-      this.notices = [...this.notices.slice(-4), ev.message];
+      this.notices = [...this.notices.slice(-4), { code: ev.code, message: ev.message }];
       this.#emit();
     });
-    // A new room (or a reconnected agent) means a fresh log.
     client.subscribe(() => {
+      // Unmuted: what the mute refused no longer holds.
+      const me = client.state?.me?.id;
+      const muted = !!client.roster.find((m) => m.id === me)?.muted;
+      if (muted !== this.muted) {
+        this.muted = muted;
+        if (!muted) this.notices = this.notices.filter((n) => n.code !== 'CHAT_MUTED');
+        this.#emit();
+      }
+      // A new room (or a reconnected agent) means a fresh log, and none of the old room's notices.
       const roomId = client.connection === 'open' ? (client.state?.room?.id ?? null) : null;
       if (roomId === this.#roomId) return;
       this.#roomId = roomId;
       this.records = [];
       this.pending = [];
+      this.notices = [];
       this.unread = 0;
       if (roomId) void this.reload();
       this.#emit();

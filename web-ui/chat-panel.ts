@@ -180,16 +180,21 @@ export class ChatPanel extends AgentElement {
           </li>`,
         )}
       </ol>
-      ${[...m.notices, this.error].filter(Boolean).map((n) => html`<div class="notice" data-testid="chat-error">${n}</div>`)}
+      ${m.muted
+        ? html`<div class="notice" role="status" data-testid="chat-muted">The instructor has muted your chat: you can read, but not write, until they unmute you.</div>`
+        : nothing}
+      ${[...m.notices.map((n) => n.message), this.error].filter(Boolean).map((n) => html`<div class="notice" data-testid="chat-error">${n}</div>`)}
       <form @submit=${(e: Event) => this.#send(e)}>
         <textarea
           data-testid="chat-input"
-          placeholder="Write a message (Enter to send, Shift+Enter for a new line)"
+          aria-label="Message to the class"
+          placeholder=${m.muted ? 'Muted by the instructor' : 'Write a message (Enter to send, Shift+Enter for a new line)'}
+          ?disabled=${m.muted}
           .value=${this.draft}
           @input=${(e: Event) => (this.draft = (e.target as HTMLTextAreaElement).value)}
           @keydown=${(e: KeyboardEvent) => this.#onKey(e)}
         ></textarea>
-        <button type="submit" data-testid="chat-send" ?disabled=${!this.draft.trim()}>Send</button>
+        <button type="submit" data-testid="chat-send" ?disabled=${m.muted || !this.draft.trim()}>Send</button>
       </form>
     `;
   }

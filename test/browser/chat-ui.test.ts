@@ -5,8 +5,8 @@ import { requireCapability } from '../helpers/require.js';
 
 const { test, ctx } = browserSuite('chat and classroom controls in the browser');
 
-test('two pages on two agents chat through the UI; a list scrolled up to read stays put while typing; a raised hand shows in the instructor’s queue and can be lowered', async () => {
-  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+/** A teacher's page hosting "Computer Networks" and a student's page on its start page, each on its own agent. */
+async function teacherAndStudent() {
   const [{ url: teacherUrl }, { url: studentUrl }] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
   const browser = (ctx.browser = await launchBrowser());
   const t = await openUi(browser, teacherUrl);
@@ -14,6 +14,12 @@ test('two pages on two agents chat through the UI; a list scrolled up to read st
   const tRoom = new RoomView(t.page);
   const address = (await tRoom.joinAddresses.first().textContent())!.trim();
   const s = await openUi(browser, studentUrl);
+  return { t, tRoom, s, address };
+}
+
+test('two pages on two agents chat through the UI; a list scrolled up to read stays put while typing; a raised hand shows in the instructor’s queue and can be lowered', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  const { t, tRoom, s, address } = await teacherAndStudent();
   await new LoginView(s.page).join({ name: 'Grace', password: 'pw', address });
   const sRoom = new RoomView(s.page);
   await sRoom.rosterEntry('Grace').waitFor({ timeout: 15_000 });
@@ -68,6 +74,47 @@ test('two pages on two agents chat through the UI; a list scrolled up to read st
   await t.page.getByTestId('hand-queue-empty').waitFor({ timeout: 10_000 });
   await eventually(async () => (await s.page.getByTestId('hand-button').getAttribute('aria-pressed')) === 'false', 10_000);
   await t.page.screenshot({ path: '/tmp/camvid-chat-teacher.png' });
+  assert.equal(t.errors, []);
+  assert.equal(s.errors, []);
+});
+
+test('a muted student’s box is closed with the reason (nothing typed is thrown away); unmuted, the notice goes and the box opens; a new session starts with no old notice', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  const { t, tRoom, s, address } = await teacherAndStudent();
+  const join = () => new LoginView(s.page).join({ name: 'Grace', password: 'pw', address });
+  await join();
+  const sRoom = new RoomView(s.page);
+  await sRoom.rosterEntry('Grace').waitFor({ timeout: 15_000 });
+  await sRoom.tab('chat').click();
+  const input = s.page.getByTestId('chat-input');
+  const notice = s.page.getByTestId('chat-muted');
+  const controls = t.page.getByTestId('student-controls').filter({ hasText: 'Grace' });
+
+  await controls.getByRole('button', { name: 'Mute chat' }).click();
+  await notice.waitFor({ timeout: 10_000 });
+  assert.ok(await input.isDisabled(), 'no typing into a box that would throw the text away');
+  assert.ok(await s.page.getByTestId('chat-send').isDisabled());
+
+  await controls.getByRole('button', { name: 'Unmute' }).click();
+  await notice.waitFor({ state: 'detached', timeout: 10_000 });
+  assert.ok(await input.isEnabled());
+  assert.is(await s.page.getByTestId('chat-error').count(), 0, 'no stale refusal left');
+  await input.fill('Thanks for unmuting');
+  await input.press('Enter');
+  await tRoom.tab('chat').click();
+  await t.page.getByTestId('chat-message').filter({ hasText: 'Thanks for unmuting' }).first().waitFor({ timeout: 10_000 });
+
+  // Muted again, then the student leaves and comes back: the new session is not muted and says nothing old.
+  await controls.getByRole('button', { name: 'Mute chat' }).click();
+  await notice.waitFor({ timeout: 10_000 });
+  await sRoom.leaveButton.click();
+  await controls.waitFor({ state: 'detached', timeout: 10_000 });
+  await join();
+  await sRoom.rosterEntry('Grace').waitFor({ timeout: 15_000 });
+  await sRoom.tab('chat').click();
+  await input.waitFor();
+  assert.is(await notice.count(), 0);
+  assert.is(await s.page.getByTestId('chat-error').count(), 0);
   assert.equal(t.errors, []);
   assert.equal(s.errors, []);
 });
