@@ -53,6 +53,8 @@ export const filesHostShapes = {
     manifest: optional(manifestPage),
     error: optional(wireError),
   },
+  /** the host started (or stopped) sharing a folder: members' open Files views list it again */
+  'files-shared': { sharing: bool },
 };
 /** uploads larger than this are refused (the host may set a smaller cap) */
 export const MAX_UPLOAD_BYTES = 1024 ** 3;
@@ -122,6 +124,8 @@ export interface FilesUiReplies {
 /** Pushed to the UI while a download runs and when it ends. */
 export type FilesUiEvent =
   | { type: 'files-uploaded'; student: string; peer: string; name: string; size: number }
+  /** the room's share changed (a member hears it from the host, the host from itself) */
+  | { type: 'files-shared'; sharing: boolean }
   | FilesProgressEvent;
 
 export type FilesProgressEvent = {

@@ -98,6 +98,8 @@ export class FilesView extends AgentElement {
   @state() accessor path: string[] = [];
   @state() accessor entries: FileEntry[] | null = null;
   @state() accessor error = '';
+  /** the room shares no folder (yet): an empty state, not an error */
+  @state() accessor noShare = false;
   @state() accessor transfers: Record<string, FilesUiEvent> = {};
   @state() accessor shareDir = '';
   /** serve the folder's dot-files (.ssh, .git) too; off unless the instructor ticks it */
@@ -111,6 +113,8 @@ export class FilesView extends AgentElement {
       const offs = [
         client.onEvent('files-progress', (ev) => (this.transfers = { ...this.transfers, [ev.path]: ev })),
         client.onEvent('files-uploaded', () => void this.#loadUploads()),
+        // the instructor started or stopped sharing: the listing (or "no folder") is stale
+        client.onEvent('files-shared', () => this.#go([])),
       ];
       void this.#load();
       void this.#loadUploads();
@@ -120,12 +124,18 @@ export class FilesView extends AgentElement {
 
   async #load(): Promise<void> {
     this.error = '';
+    const at = this.path.join('/');
     try {
-      const r = await this.client!.request({ type: 'files-list', path: this.path.join('/') });
+      const r = await this.client!.request({ type: 'files-list', path: at });
+      if (at !== this.path.join('/')) return; // the person moved on while this was asked
       this.entries = r.entries;
+      this.noShare = false;
     } catch (err) {
+      if (at !== this.path.join('/')) return;
       this.entries = [];
-      this.error = err instanceof CamvidError ? err.message : String(err);
+      // The share's root always exists while there is a share: not found there means none yet.
+      this.noShare = at === '' && err instanceof CamvidError && err.code === 'FILE_NOT_FOUND';
+      if (!this.noShare) this.error = err instanceof CamvidError ? err.message : String(err);
     }
   }
 
@@ -228,11 +238,19 @@ export class FilesView extends AgentElement {
               ${this.uploads.map((u) => html`<li data-testid="upload-entry">${u.student}: ${u.name} (${size(u.size)})</li>`)}
             </ul>
           </details>`}
-      <nav class="crumbs" data-testid="breadcrumbs" aria-label="Folder">
-        ${crumbs.map((c, i) => html`${i ? html`<span>/</span>` : nothing}<button @click=${() => this.#go(c.at)}>${c.name}</button>`)}
-      </nav>
+      ${this.noShare
+        ? html`<p class="note" role="status" data-testid="files-none">
+            ${hosting
+              ? 'You are not sharing a folder yet: type its path above and press Share. Students see it at once.'
+              : 'The instructor is not sharing a folder yet. Its files appear here as soon as they share one.'}
+          </p>`
+        : html`<nav class="crumbs" data-testid="breadcrumbs" aria-label="Folder">
+            ${crumbs.map((c, i) => html`${i ? html`<span>/</span>` : nothing}<button @click=${() => this.#go(c.at)}>${c.name}</button>`)}
+          </nav>`}
       ${this.error ? html`<p class="error" role="alert" data-testid="files-error">${this.error}</p>` : nothing}
-      ${this.entries === null
+      ${this.noShare
+        ? nothing
+        : this.entries === null
         ? html`<p class="note">Loading…</p>`
         : this.entries.length === 0
           ? html`<p class="note" data-testid="files-empty">This folder is empty.</p>`

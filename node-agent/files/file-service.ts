@@ -96,6 +96,10 @@ export class FileService implements Feature {
       this.#detach();
       this.#attach(ctx);
     }
+    // Students' open Files views list again at once, instead of showing "no folder" until reopened.
+    const sharing = this.#share !== null;
+    ctx?.host?.broadcast({ type: 'files-shared', sharing });
+    this.agent.ui.push({ type: 'files-shared', sharing });
   }
 
   async list(rel: string): Promise<FileEntry[]> {
@@ -207,6 +211,7 @@ export class FileService implements Feature {
   }
 
   #onReply(msg: FeatureHostMessage): void {
+    if (msg.type === 'files-shared') return this.agent.ui.push({ type: 'files-shared', sharing: msg.sharing });
     if (msg.type !== 'files-reply') return;
     const w = this.#waiting.get(msg.req);
     if (!w) return;

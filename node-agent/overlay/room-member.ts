@@ -324,6 +324,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       case 'chat-batch':
       case 'chat-head':
       case 'files-reply':
+      case 'files-shared':
       case 'podcast-status':
       case 'attendance-you':
       case 'poll-update':

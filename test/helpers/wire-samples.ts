@@ -69,6 +69,7 @@ export const HOST_SAMPLES = [
     manifest: { file: SHA_HEX, name: 'week1.pdf', size: 300_000, chunkSize: 261_120, chunks: 2, from: 0, hashes: [SHA_B64, SHA_B64] },
   },
   { type: 'files-reply', req: 3, error: { code: 'PATH_OUTSIDE_SHARE', message: 'no' } },
+  { type: 'files-shared', sharing: true },
   { type: 'podcast-status', on: true, title: 'Week 1', since: 1 },
   { type: 'attendance-you', lecture: ID, name: 'Ann', intervals: [{ joined: 1, left: 2 }, { joined: 3, left: null }] },
   {
