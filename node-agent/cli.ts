@@ -12,6 +12,7 @@ import { DEFAULT_ROOM_NAME, DEFAULT_ROOM_PASSWORD } from '../protocol/version.js
 import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { ATTENDANCE_OPTIONS, printAttendance, wireAttendanceHeadless } from './cli/attendance-cli.js';
 import { wireChatHeadless } from './cli/chat-cli.js';
+import { wirePollHeadless } from './cli/poll-cli.js';
 import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runTransfers, wireShare } from './cli/files-cli.js';
 import { PASSWORD_OPTIONS, PasswordUsageError, roomPassword, warnIfWeak } from './cli/password-cli.js';
 import { RoomBrowser } from './discovery/room-browser.js';
@@ -83,6 +84,7 @@ function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
   wireLabHeadless(agent, v);
   wireChatHeadless(agent, v, printEvent);
   wireAttendanceHeadless(agent, v, printEvent);
+  wirePollHeadless(agent, v, printEvent);
 }
 
 /** The media flags are checked before anything starts; a bad one is a usage error (exit 2). */

@@ -14,6 +14,7 @@ import { LiveClass } from './media/live-class.js';
 import { MediaRelay } from './media/media-relay.js';
 import { PodcastService } from './podcast/podcast-service.js';
 import { AttendanceService } from './record/attendance-service.js';
+import { PollService } from './record/poll-service.js';
 
 export interface Features {
   media: MediaRelay;
@@ -28,6 +29,8 @@ export interface Features {
   podcast: PodcastService;
   /** who was in the room when, per lecture (docs/record.md) */
   attendance: AttendanceService;
+  /** polls and quizzes, kept with the lecture in the class record's store */
+  polls: PollService;
 }
 
 /**
@@ -42,6 +45,7 @@ export async function startFeatures(host: FeatureHost): Promise<{ features: Feat
   };
   try {
     const media = add('media', new MediaRelay());
+    const attendance = new AttendanceService(host);
     const features: Features = {
       media,
       chat: add('chat', new ChatService(host)),
@@ -51,7 +55,8 @@ export async function startFeatures(host: FeatureHost): Promise<{ features: Feat
       mail: add('mail', new MailService(host)),
       live: add('live', new LiveClass(host, media)),
       podcast: add('podcast', new PodcastService(host, media)),
-      attendance: add('attendance', new AttendanceService(host)),
+      attendance: add('attendance', attendance),
+      polls: add('polls', new PollService(host, attendance.store)),
     };
     return { features, order };
   } catch (err) {

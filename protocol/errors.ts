@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   POLL_CLOSED: 'POLL_CLOSED',
   IDENTITY_REFUSED: 'IDENTITY_REFUSED',
   BAD_DATA: 'BAD_DATA',
+  POLL_ANSWERED: 'POLL_ANSWERED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -60,6 +61,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   POLL_CLOSED: 'The poll is closed: answers are no longer taken.',
   IDENTITY_REFUSED: "The agent could not prove the identity it claimed (its key does not match its id or this session).",
   BAD_DATA: "A file in the agent's data folder is damaged; move it away and start again.",
+  POLL_ANSWERED: 'You have already answered this poll; each student answers once.',
 };
 
 export class CamvidError extends Error {

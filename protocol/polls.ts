@@ -8,9 +8,11 @@
  *   the lecture's latest polls when a member asks (`poll-sync`, after each `welcome`: a reconnect
  *   brings the state back);
  * - member → host: `poll-answer`, sent until acknowledged (`poll-ack`) or refused (`poll-refused`):
- *   on every reconnect and every few seconds. One answer per student (peer id): a later answer
- *   replaces the earlier one while the poll is open, so a resend is harmless and the tally counts
- *   each student once.
+ *   on every reconnect and every few seconds. One answer per student (the member id of the session
+ *   it came over; the message names no student): the first answer the host takes is final. The
+ *   same answer again is acknowledged again (a resend after a lost ack is harmless); a different
+ *   one is refused `POLL_ANSWERED`, one after the close `POLL_CLOSED`, so the tally counts each
+ *   student once and equals the answers given.
  */
 import { wireErrorFields, array, bool, int, literal, nullable, object, optional, str, HEX_ID } from './validate.js';
 

@@ -9,6 +9,7 @@ import { customElement, state } from 'lit/decorators.js';
 import type { AttendanceInterval, LectureSummary, OwnAttendance } from '../protocol/attendance.js';
 import { CamvidError } from '../protocol/errors.js';
 import { AgentElement } from './agent-context.js';
+import { followRoom } from './follow-room.js';
 import { ModelController } from './model-controller.js';
 import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 
@@ -48,8 +49,26 @@ export class AttendanceView extends AgentElement {
         align-items: end;
         flex-wrap: wrap;
       }
+      .bar label,
+      .bar select {
+        min-width: 0;
+        max-width: 100%;
+      }
       .scroll {
         overflow-x: auto;
+      }
+      /* a phone: the timeline shows first in and last out; names and durations wrap */
+      @media (max-width: 560px) {
+        .wide {
+          display: none;
+        }
+        th,
+        td {
+          white-space: normal;
+        }
+        .timeline {
+          min-width: 60px;
+        }
       }
       table {
         border-collapse: collapse;
@@ -99,9 +118,7 @@ export class AttendanceView extends AgentElement {
           if (!this.selected || this.selected === ev.lecture) void this.#load();
         }),
         client.onEvent('attendance-mine', (ev) => (this.mine = ev.record)),
-        client.subscribe(() => {
-          const roomId = client.state?.room?.id ?? null;
-          if (roomId === this.#roomId || client.connection !== 'open') return;
+        followRoom(client, (roomId) => {
           this.#roomId = roomId;
           void this.#load();
         }),
@@ -195,8 +212,8 @@ export class AttendanceView extends AgentElement {
               <th>Student</th>
               <th>Sessions</th>
               <th>In the room</th>
-              <th>First in</th>
-              <th>Last out</th>
+              <th class="wide">First in</th>
+              <th class="wide">Last out</th>
               <th>Timeline</th>
             </tr>
           </thead>
@@ -207,8 +224,8 @@ export class AttendanceView extends AgentElement {
                 <td title="${r.peer} · ${r.address}">${r.name}</td>
                 <td>${r.intervals.length}</td>
                 <td>${duration(r.seconds)}</td>
-                <td>${time(r.intervals[0]!.joined)}</td>
-                <td>${last.left === null ? 'in the room' : time(last.left)}</td>
+                <td class="wide">${time(r.intervals[0]!.joined)}</td>
+                <td class="wide">${last.left === null ? 'in the room' : time(last.left)}</td>
                 <td>
                   <div class="timeline" role="img" aria-label="${r.name}: ${r.intervals.length} sessions">
                     ${r.intervals.map((iv) => {

@@ -6,6 +6,7 @@ import { customElement } from 'lit/decorators.js';
 import { AgentElement } from './agent-context.js';
 import { ModelController } from './model-controller.js';
 import './attendance-view.js';
+import './polls-view.js';
 import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 
 @customElement('record-view')
@@ -19,7 +20,11 @@ export class RecordView extends AgentElement {
 
   override render() {
     if (!this.client?.state?.room) return nothing;
-    return html`<section data-testid="attendance">
+    return html`<section data-testid="polls">
+        <h2>Polls</h2>
+        <polls-view></polls-view>
+      </section>
+      <section data-testid="attendance">
       <h2>Attendance</h2>
       <attendance-view></attendance-view>
     </section>`;

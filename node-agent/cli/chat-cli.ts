@@ -1,11 +1,13 @@
 /**
  * Headless chat and classroom controls for `camvid host|join`: `--say TEXT` (repeatable) once in
  * the room, `--events` lines for every record, outbox change and refusal, and with `--stdin` one
- * command per line: `say <text>`, `hand up|down`, and for the host `mute|unmute|remove|lower <name>`.
+ * command per line: `say <text>`, `hand up|down`, `poll …` (cli/poll-cli.ts), and for the host
+ * `mute|unmute|remove|lower <name>`.
  */
 import { createInterface } from 'node:readline';
 import { CamvidError } from '../../protocol/errors.js';
 import type { Agent } from '../agent.js';
+import { runPollCommand } from './poll-cli.js';
 
 type Print = (type: string, data: unknown) => void;
 
@@ -49,8 +51,9 @@ function runCommand(agent: Agent, line: string, say: (text: string) => void): vo
     unmute: () => agent.room!.host!.setMuted(byName(), false),
     remove: () => agent.room!.host!.remove(byName()),
     lower: () => agent.room!.host!.setHand(byName(), false),
+    poll: () => runPollCommand(agent, arg),
   };
   const command = commands[verb];
   if (command) command();
-  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|lower <name>)`);
+  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|lower <name>, poll …)`);
 }

@@ -1,20 +1,14 @@
 import * as assert from 'uvu/assert';
 import { browserSuite } from '../helpers/browser-suite.js';
-import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView } from '../helpers/browser.js';
+import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, RoomView } from '../helpers/browser.js';
+import { openTeacherAndStudent } from '../helpers/class-pages.js';
 import { requireCapability } from '../helpers/require.js';
 
 const { test, ctx } = browserSuite('chat and classroom controls in the browser');
 
 /** A teacher's page hosting "Computer Networks" and a student's page on its start page, each on its own agent. */
 async function teacherAndStudent() {
-  const [{ url: teacherUrl }, { url: studentUrl }] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('student')]);
-  const browser = (ctx.browser = await launchBrowser());
-  const t = await openUi(browser, teacherUrl);
-  await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks' });
-  const tRoom = new RoomView(t.page);
-  const address = (await tRoom.joinAddresses.first().textContent())!.trim();
-  const s = await openUi(browser, studentUrl);
-  return { t, tRoom, s, address };
+  return openTeacherAndStudent(ctx.cluster, (ctx.browser = await launchBrowser()));
 }
 
 test('two pages on two agents chat through the UI; a list scrolled up to read stays put while typing; a raised hand shows in the instructor’s queue and can be lowered', async () => {

@@ -167,7 +167,7 @@ export class RoomView {
   get rosterCount(): Locator {
     return this.page.getByTestId('roster-count');
   }
-  tab(id: 'video' | 'chat' | 'files' | 'podcast' | 'mail' | 'labs'): Locator {
+  tab(id: 'video' | 'chat' | 'files' | 'podcast' | 'mail' | 'labs' | 'record'): Locator {
     return this.page.getByTestId(`tab-${id}`);
   }
   panel(id: string): Locator {
