@@ -307,6 +307,10 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
     return this.ui.on('event', listener);
   }
 
+  offeredFile(ticket: string) {
+    return this.ui.offeredFile(ticket);
+  }
+
   /** `session` defaults to one that never closes (in-process callers, tests). */
   handle(req: UiRequest, session?: UiSession): Promise<unknown> {
     return this.ui.dispatch(req, session);

@@ -49,6 +49,11 @@ export interface UiRoutes {
   /** registers the one handler of `type`; a second registration of a type is a programming error */
   handle<K extends UiRequest['type']>(type: K, handler: UiHandler<K>): void;
   push(event: UiEvent): void;
+  /**
+   * Lets this agent's pages fetch a local file as a browser download (`/file/<ticket>` of the UI
+   * server, token required); returns the ticket. Only files a feature offers are ever served.
+   */
+  offerFile(file: string, name: string): string;
 }
 
 export interface FeatureHost {

@@ -138,5 +138,7 @@ export type FilesProgressEvent = {
   rate: number;
   state: 'running' | 'done' | 'failed';
   out?: string;
+  /** done: the page saves it through the browser at `/file/<ticket>?token=…` of its agent */
+  ticket?: string;
   error?: string;
 };

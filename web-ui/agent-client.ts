@@ -92,6 +92,12 @@ export class AgentClient {
     return new AgentClient(`${scheme}//${loc.host}/api?token=${encodeURIComponent(token)}`);
   }
 
+  /** The address of a file the agent offered this page (`ticket` from its event): a normal browser download. */
+  fileUrl(ticket: string): string {
+    const api = new URL(this.url);
+    return `${api.protocol === 'wss:' ? 'https:' : 'http:'}//${api.host}/file/${encodeURIComponent(ticket)}?token=${encodeURIComponent(api.searchParams.get('token') ?? '')}`;
+  }
+
   /** Called after every change of connection, state, rooms or roster. Returns unsubscribe. */
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);

@@ -89,8 +89,19 @@ export class FilesView extends AgentElement {
         color: var(--danger);
       }
       .done {
-        color: #1a7f37;
+        color: var(--ok);
         font-size: 0.9em;
+        display: inline-flex;
+        flex-direction: column;
+        gap: 2px;
+      }
+      a.save {
+        font-weight: 700;
+        color: var(--accent);
+      }
+      .where {
+        color: var(--muted);
+        overflow-wrap: anywhere;
       }
     `,
   ];
@@ -202,7 +213,14 @@ export class FilesView extends AgentElement {
     const t = this.transfers[rel];
     if (!t) return nothing;
     if (t.state === 'failed') return html`<span class="error" data-testid="download-error">${t.error}</span>`;
-    if (t.state === 'done') return html`<span class="done" data-testid="download-done" title=${t.out ?? ''}>Saved to ${t.out}</span>`;
+    if (t.state === 'done') {
+      return html`<span class="done" data-testid="download-done" title=${t.out ?? ''}>
+        ${t.ticket && this.client
+          ? html`<a class="save" data-testid="save-file" href=${this.client.fileUrl(t.ticket)} download>Save to this computer</a>`
+          : nothing}
+        <span class="where">In the agent's folder: ${t.out}</span>
+      </span>`;
+    }
     const left = t.rate > 0 ? Math.ceil((t.size * (1 - t.done / t.chunks)) / t.rate) : null;
     return html`<progress data-testid="download-progress" max=${t.chunks} value=${t.done}></progress>
       <span class="note">${(t.rate / 1e6).toFixed(1)} MB/s${left !== null ? ` · ${left} s left` : ''}</span>`;

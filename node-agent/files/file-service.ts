@@ -75,7 +75,7 @@ export class FileService implements Feature {
     });
     background(
       dl.run().then(
-        (r) => push(r, 'done', { out: r.out }),
+        (r) => push(r, 'done', { out: r.out, ticket: this.agent.ui.offerFile(r.out, path.basename(r.out)) }),
         (err: CamvidError) => push({ done: 0, chunks: 0, size: 0, resumed: 0 }, 'failed', { error: err.message }),
       ),
       log,

@@ -17,6 +17,7 @@ import { uiRequest, type AgentState, type DiscoveredRoom, type UiEvent, type UiR
 import { parseJson } from '../../protocol/validate.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { createLogger } from '../log.js';
+import { serveOfferedFile, type OfferedFile } from './offered-file.js';
 import { DEFAULT_UI_DIST_DIR } from './ui-bundle.js';
 
 /** A UI message is a small JSON request; nothing legitimate comes near this. */
@@ -46,6 +47,8 @@ export interface UiBackend {
   handle(req: UiRequest, session: UiSession): Promise<unknown>;
   /** pushes `state`, `rooms` and `roster` events as they change; returns unsubscribe */
   subscribe(listener: (ev: UiEvent) => void): () => void;
+  /** a local file a feature offered the pages as a download (`/file/<ticket>`), if any */
+  offeredFile?(ticket: string): OfferedFile | undefined;
 }
 
 export interface UiServerOptions {
@@ -196,6 +199,11 @@ export class UiServer {
         'Referrer-Policy': 'no-referrer',
         'X-Frame-Options': 'DENY',
       });
+    }
+    const offered = /^\/file\/([0-9a-f]{32})$/.exec(url.pathname);
+    if (offered) {
+      if (!this.#tokenMatches(url.searchParams.get('token'))) return forbidden(res);
+      return serveOfferedFile(req, res, this.#backend.offeredFile?.(offered[1]!));
     }
     const type = PUBLIC_FILES[url.pathname];
     if (type) return this.#serveFile(req, res, url.pathname.slice(1), type, {});

@@ -64,6 +64,10 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
   const dataDir = student.agent.child.spawnargs[student.agent.child.spawnargs.indexOf('--data') + 1]!;
   assert.ok(out.startsWith(dataDir), `saved inside the agent's folder: ${out}`);
   assert.ok(readFileSync(out).equals(bytes), 'the downloaded bytes are the shared bytes');
+  // …and offered to the browser: a normal download from the agent, through the browser's own handler.
+  const [saved] = await Promise.all([s.page.waitForEvent('download'), slides.getByTestId('save-file').click()]);
+  assert.is(saved.suggestedFilename(), 'slides.pdf');
+  assert.ok(readFileSync((await saved.path())!).equals(bytes), 'the browser saved the shared bytes');
 
   // Hand a file in from the browser; the instructor sees it arrive, and the bytes are on its disk.
   const homework = path.join(dir, 'homework.txt');

@@ -42,7 +42,7 @@ async function startMail(reuseDir?: string): Promise<Rig> {
   const dir = reuseDir ?? mkdtempSync(path.join(os.tmpdir(), 'camvid-mail-'));
   const store = await Store.open(dir);
   const events: UiEvent[] = [];
-  const host: MailHost = { store, ui: { handle: () => {}, push: (ev) => void events.push(ev) } };
+  const host: MailHost = { store, ui: { handle: () => {}, push: (ev) => void events.push(ev), offerFile: () => '' } };
   const mail = new MailService(host, { retry: { baseMs: 100, maxMs: 300 }, timeouts: { connectionTimeout: 2000, greetingTimeout: 2000, socketTimeout: 4000 } });
   await mail.ready;
   const rig = {

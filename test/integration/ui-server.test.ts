@@ -170,6 +170,31 @@ test('the bundle is served without a token and unknown paths are 404', async () 
   }
 });
 
+test('an offered file is a download with the token only, by its ticket only; nothing else on disk is reachable', async () => {
+  const { ui, backend, cleanup } = await start();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'camvid-ui-offer-'));
+  const file = path.join(dir, 'week 1 "notes".txt');
+  await fs.writeFile(file, 'lecture notes');
+  const ticket = 'ab'.repeat(16);
+  backend.offeredFile = (t) => (t === ticket ? { file, name: path.basename(file) } : undefined);
+  try {
+    const ok = await get(ui.port, `/file/${ticket}?token=${ui.token}`);
+    assert.is(ok.status, 200);
+    assert.is(ok.body, 'lecture notes');
+    assert.is(ok.headers['content-type'], 'application/octet-stream');
+    assert.is(ok.headers['content-disposition'], `attachment; filename="week 1 _notes_.txt"; filename*=UTF-8''${encodeURIComponent('week 1 "notes".txt')}`);
+    assert.is((await get(ui.port, `/file/${ticket}`)).status, 403, 'no token');
+    assert.is((await get(ui.port, `/file/${ticket}?token=${ui.token}`, 'evil.example')).status, 403, 'foreign Host');
+    assert.is((await get(ui.port, `/file/${'cd'.repeat(16)}?token=${ui.token}`)).status, 404, 'a ticket never offered');
+    assert.is((await get(ui.port, `/file/..%2F..%2Fetc%2Fpasswd?token=${ui.token}`)).status, 404, 'not a ticket');
+    await fs.rm(file);
+    assert.is((await get(ui.port, `/file/${ticket}?token=${ui.token}`)).status, 404, 'a file gone since');
+  } finally {
+    await cleanup();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a request with a foreign Host header is refused even with the token', async () => {
   const { ui, cleanup } = await start();
   try {
