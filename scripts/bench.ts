@@ -18,6 +18,7 @@ import { benchFirstFrame } from './bench/media-join.js';
 import { benchLipsync } from './bench/lipsync.js';
 import { benchGlass } from './bench/glass.js';
 import { benchClassModel } from './bench/class-model.js';
+import { benchFlood } from './bench/flood.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -78,6 +79,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   glass: benchGlass,
   /** a seeded model of 200 and 1,000 students on the host's planner with the measured costs (no network) */
   model: benchClassModel,
+  /** the host's event loop, memory and descriptors under 4,000 hellos, with students in the room and one joining */
+  flood: benchFlood,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -28,6 +28,7 @@ import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import type { FrameTransport } from './frame-transport.js';
 import { SecureSession } from './secure-session.js';
+import { TurnQueue } from './turn-queue.js';
 import { WsTransport } from './ws-transport.js';
 
 const log = createLogger('agent:signal');
@@ -90,6 +91,8 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
   readonly #pending = new Set<FrameTransport>();
   readonly #pendingBy = new Map<string, number>();
   readonly #socketsBy = new Map<string, number>();
+  /** the answers to hellos (CPace group work), one per event-loop turn */
+  readonly work = new TurnQueue();
   #closing: Promise<void> | null = null;
 
   constructor(private readonly opts: SignalServerOptions) {
@@ -203,7 +206,7 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
       else this.#pendingBy.delete(address);
     };
     const state = new HostHandshakeState(this.opts.roomKey, this.opts.roomId, this.opts.identity);
-    let step: 'hello' | 'proof' | 'done' = 'hello';
+    let step: 'hello' | 'working' | 'proof' | 'done' = 'hello';
     // An answered hello is one guess its peer can test; it counts as a failed attempt unless a
     // correct key confirmation follows, once the handshake ends either way. Counting at the end
     // rather than at the answer lets a class arriving at once through one address (a NAT) in;
@@ -250,10 +253,20 @@ export class SignalServer extends TypedEmitter<SignalServerEvents> {
         if (step === 'hello' && msg.type === 'hello') {
           const wait = this.#throttle.retryAfter(address);
           if (wait > 0) throw new CamvidError('THROTTLED', `Too many wrong passwords; try again in ${Math.ceil(wait / 1000)} s.`);
-          // An attempt from before the work: a challenge lets the peer test one guess, whether or
-          // not it ever sends a proof.
-          reply(state.onHello(msg, () => (attempted = true)));
-          step = 'proof';
+          step = 'working';
+          this.work.push(() => {
+            if (step !== 'working' || transport.closed) return;
+            try {
+              // An attempt from before the work: a challenge lets the peer test one guess, whether
+              // or not it ever sends a proof.
+              reply(state.onHello(msg, () => (attempted = true)));
+              step = 'proof';
+            } catch (err) {
+              step = 'done';
+              transport.off('frame', onFrame);
+              fail(toCamvidError(err));
+            }
+          });
         } else if (step === 'proof' && msg.type === 'proof') {
           const keys = state.onProof(msg);
           step = 'done';
