@@ -50,6 +50,23 @@ export class SmtpFailure extends Error {
 /** Errors that come from the network or a busy server, not from what was sent. */
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
+const STAYS = 'The mail stays in the outbox and leaves by itself once the server is reachable.';
+
+/**
+ * A network failure in words a teacher on a classroom LAN can act on (such a LAN often has no
+ * internet and no name server); null for anything else. The technical text follows in brackets.
+ */
+function explainNetwork(err: NodemailerError): string | null {
+  const codes = [err.code, err.originalCode];
+  const name = /(?:ENOTFOUND|EAI_AGAIN)\s+(\S+)/.exec(err.message)?.[1];
+  if (name || codes.includes('EDNS')) {
+    return `The mail server${name ? ` ${name}` : ''} could not be found by name: this network has no internet or no name server, as a classroom LAN often has not. ${STAYS}`;
+  }
+  if (codes.includes('ECONNREFUSED') || /\bECONNREFUSED\b/.test(err.message)) return `Nothing accepts mail at the server's address and port: check them in the mail settings. ${STAYS}`;
+  if (codes.includes('ETIMEDOUT')) return `The mail server did not answer: this network may not reach it (no internet?). ${STAYS}`;
+  return null;
+}
+
 /**
  * Transient: no SMTP reply and a network-ish code, or a 4xx reply (421, 450, 451, 452, 454 …) or
  * 503. Permanent: any other reply (5xx, bad login 535), a certificate or TLS problem, missing
@@ -68,6 +85,8 @@ export function classify(err: NodemailerError, secrets: string[], afterData: boo
     transient = false;
   }
   if (!serverWords && code && !text.includes(code)) text = `${text} (${code})`;
+  const plain = serverWords ? null : explainNetwork(err);
+  if (plain) text = `${plain} [${text}]`;
   return new SmtpFailure(redact(text, secrets), transient, afterData && typeof err.responseCode !== 'number');
 }
 
