@@ -33,6 +33,8 @@ const USAGE = `Usage:
   camvid host [--room NAME] [--password-stdin | --password PW] [--name N] [--fanout K]
               [--max-members N]             students admitted at once (default 250); the next gets ROOM_FULL
               [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
+              [--screen testsrc|ffmpeg:<input>] [--screen-size WxH] [--screen-kbps N] [--screen-fps N]
+                                        a shared screen beside the camera (docs/media.md)
   camvid host ... --share DIR               share a folder with the class
   camvid host --resume [--data DIR]         host again the room this folder hosted before it stopped
   ${PODCAST_USAGE}

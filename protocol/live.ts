@@ -9,7 +9,7 @@
  * page (UI socket) that opened it and closes with it.
  */
 import { MAX_SDP_LENGTH } from './sdp.js';
-import { bool, int, num, str } from './validate.js';
+import { bool, int, num, optional, str } from './validate.js';
 
 const sdp = str({ min: 1, max: MAX_SDP_LENGTH });
 /** Link ids are the agent's own (`p1`, `w2`, …); a page echoes them. */
@@ -58,6 +58,8 @@ export interface LiveStatus {
   delayToHostMs: number | null;
   /** hops from the host (0 on the host) */
   depth: number | null;
+  /** a screen is being shared in the room (the tree says so, like `state`) */
+  screen: boolean;
 }
 
 export type LiveUiEvent =
@@ -66,10 +68,11 @@ export type LiveUiEvent =
   | { type: 'media-link-closed'; link: string; reason: 'timeout' | 'failed' | 'replaced' | 'closed' };
 
 /**
- * `ctl` from a parent to each tree child, every second and at once when `live` changes: whether
- * the instructor is live, and the parent's own delay to the host and depth, from which the child
- * works out its own (adding half its round trip to the parent, measured by the heartbeats).
+ * `ctl` from a parent to each tree child, every second and at once when `live` or `screen` changes:
+ * whether the instructor is live, whether a screen is shared (absent = no), and the parent's own
+ * delay to the host and depth, from which the child works out its own (adding half its round trip
+ * to the parent, measured by the heartbeats).
  */
 export const liveCtlShapes = {
-  'live-status': { live: bool, delayMs: num(0, 60_000), depth: int(0, 1000) },
+  'live-status': { live: bool, screen: optional(bool), delayMs: num(0, 60_000), depth: int(0, 1000) },
 };

@@ -8,15 +8,23 @@
  * on one port (RFC 5761: payload types 64–95 with the marker bit are RTCP 192–223).
  */
 
-/** The sendonly tracks a parent offers on every tree edge, in m-line order; the mid is the kind. */
-export const MEDIA_KINDS = ['video', 'audio', 'podcast'] as const;
+/**
+ * The sendonly tracks a parent offers on every tree edge, in m-line order; the mid is the kind.
+ * `video`/`audio`: the instructor's camera and microphone; `podcast`; `screen`/`screen-audio`: the
+ * shared screen (or window, tab) and its sound, a second picture beside the camera (docs/media.md).
+ */
+export const MEDIA_KINDS = ['video', 'audio', 'podcast', 'screen', 'screen-audio'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 export const isMediaKind = (v: unknown): v is MediaKind => (MEDIA_KINDS as readonly unknown[]).includes(v);
+/** The kinds that carry VP8: key frames on join and on request, NACKs answered from a cache. */
+export const VIDEO_KINDS = ['video', 'screen'] as const satisfies readonly MediaKind[];
+export type VideoKind = (typeof VIDEO_KINDS)[number];
+export const isVideoKind = (k: MediaKind): k is VideoKind => k === 'video' || k === 'screen';
 
 /** Payload types inside the tree (agents and the agent's own browser); foreign PTs are rewritten. */
-export const PAYLOAD_TYPES: Readonly<Record<MediaKind, number>> = { video: 96, audio: 111, podcast: 111 };
-export const CLOCK_RATES: Readonly<Record<MediaKind, number>> = { video: 90_000, audio: 48_000, podcast: 48_000 };
-export const CODECS: Readonly<Record<MediaKind, 'VP8' | 'opus'>> = { video: 'VP8', audio: 'opus', podcast: 'opus' };
+export const PAYLOAD_TYPES: Readonly<Record<MediaKind, number>> = { video: 96, audio: 111, podcast: 111, screen: 96, 'screen-audio': 111 };
+export const CLOCK_RATES: Readonly<Record<MediaKind, number>> = { video: 90_000, audio: 48_000, podcast: 48_000, screen: 90_000, 'screen-audio': 48_000 };
+export const CODECS: Readonly<Record<MediaKind, 'VP8' | 'opus'>> = { video: 'VP8', audio: 'opus', podcast: 'opus', screen: 'VP8', 'screen-audio': 'opus' };
 
 /**
  * Bigger than any packet a WebRTC sender or our ffmpeg source emits (they packetize to ≤ 1200
@@ -350,6 +358,8 @@ export interface MediaStats {
   lastKeyframeAt: number | null;
   /** wall clock (ms) of the first video packet after a stall of VIDEO_STALL_MS or more */
   videoResumedAt: number | null;
+  /** wall clock (ms) of the last screen packet, if any */
+  lastScreenAt: number | null;
 }
 
 /** No video for this long counts as a stall (30 fps video sends a packet every ~10–33 ms). */

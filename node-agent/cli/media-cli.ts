@@ -1,6 +1,7 @@
 /**
  * The media part of the `camvid` command line, kept here so cli.ts only wires it in:
- * `camvid host --source testsrc|ffmpeg:<input> [--video-size WxH] [--video-kbps N] [--fps N]`, and
+ * `camvid host --source testsrc|ffmpeg:<input> [--video-size WxH] [--video-kbps N] [--fps N]`,
+ * `--screen testsrc|ffmpeg:<input> [--screen-size WxH] [--screen-kbps N] [--screen-fps N]`, and
  * for host and join with `--events`, a `media-stats` event line every `--media-stats-ms` (default
  * 1000) and, with `--trace-every N`, the arrival of each video packet whose sequence number is a
  * multiple of N (machine-wide monotonic clock, for hop latency; `media-trace-batch` lines of
@@ -11,12 +12,17 @@ import type { ParseArgsConfig } from 'node:util';
 import { isMediaKind } from '../../protocol/media.js';
 import type { Agent } from '../agent.js';
 import { FfmpegSource, parseSourceSpec } from '../media/ffmpeg-source.js';
+import { startScreenSource } from '../media/ffmpeg-screen.js';
 
 export const MEDIA_HOST_OPTIONS: ParseArgsConfig['options'] = {
   source: { type: 'string' },
   'video-size': { type: 'string' },
   'video-kbps': { type: 'string' },
   fps: { type: 'string' },
+  screen: { type: 'string' },
+  'screen-size': { type: 'string' },
+  'screen-kbps': { type: 'string' },
+  'screen-fps': { type: 'string' },
 };
 
 export const MEDIA_EVENT_OPTIONS: ParseArgsConfig['options'] = {
@@ -37,16 +43,30 @@ const whole = (v: unknown, flag: string, min: number, max: number): number | und
 /** Checks the media flags; throws TypeError (bad usage) before anything starts. */
 export function checkMediaArgs(v: Values): void {
   if (v.source !== undefined) parseSourceSpec(String(v.source));
-  if (v['video-size'] !== undefined && !/^\d{2,4}x\d{2,4}$/.test(String(v['video-size']))) throw new TypeError('--video-size must look like 1280x720');
+  for (const flag of ['video-size', 'screen-size']) {
+    if (v[flag] !== undefined && !/^\d{2,4}x\d{2,4}$/.test(String(v[flag]))) throw new TypeError(`--${flag} must look like 1280x720`);
+  }
   whole(v['video-kbps'], '--video-kbps', 50, 20_000);
   whole(v.fps, '--fps', 1, 60);
+  if (v.screen !== undefined) parseSourceSpec(String(v.screen), '--screen');
+  whole(v['screen-kbps'], '--screen-kbps', 50, 20_000);
+  whole(v['screen-fps'], '--screen-fps', 1, 30);
   whole(v['media-stats-ms'], '--media-stats-ms', 50, 60_000);
   whole(v['trace-every'], '--trace-every', 1, 65_535);
-  if (v['trace-kind'] !== undefined && !isMediaKind(v['trace-kind'])) throw new TypeError('--trace-kind must be video, audio or podcast');
+  if (v['trace-kind'] !== undefined && !isMediaKind(v['trace-kind'])) throw new TypeError('--trace-kind must be video, audio, podcast, screen or screen-audio');
 }
 
-/** `--source`: starts ffmpeg and makes it the room's camera. */
+/** `--source` / `--screen`: starts ffmpeg as the room's camera and/or its shared screen. */
 export async function startHostSource(agent: Agent, v: Values): Promise<void> {
+  if (v.screen !== undefined) {
+    const screen = await startScreenSource({
+      ...parseSourceSpec(String(v.screen), '--screen'),
+      size: v['screen-size'] as string | undefined,
+      kbps: whole(v['screen-kbps'], '--screen-kbps', 50, 20_000),
+      fps: whole(v['screen-fps'], '--screen-fps', 1, 30),
+    });
+    await agent.features.media.setSource(screen, 'screen');
+  }
   if (v.source === undefined) return;
   const source = await FfmpegSource.start({
     ...parseSourceSpec(String(v.source)),
@@ -57,9 +77,16 @@ export async function startHostSource(agent: Agent, v: Values): Promise<void> {
   await agent.features.media.setSource(source);
 }
 
-/** `--events`: media-stats (and media-trace-batch) lines. */
+/** `--events`: media-stats (and media-trace-batch) lines, and `live-status` {state, screen} on every change. */
 export function wireMediaEvents(agent: Agent, v: Values, printEvent: (type: string, data: unknown) => void): void {
   if (!v.events) return;
+  let last = '';
+  setInterval(() => {
+    const { state, screen } = agent.features.live.status();
+    const now = JSON.stringify({ state, screen });
+    if (now !== last) printEvent('live-status', { state, screen });
+    last = now;
+  }, LIVE_POLL_MS).unref();
   const media = agent.features.media;
   media.on('stats', (stats) => printEvent('media-stats', stats));
   media.setStatsInterval(whole(v['media-stats-ms'], '--media-stats-ms', 50, 60_000) ?? 1000);
@@ -80,3 +107,4 @@ export function wireMediaEvents(agent: Agent, v: Values, printEvent: (type: stri
 }
 
 const TRACE_FLUSH_MS = 200;
+const LIVE_POLL_MS = 50;

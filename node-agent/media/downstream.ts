@@ -13,12 +13,15 @@ import {
   CLOCK_RATES,
   MEDIA_KINDS,
   PAYLOAD_TYPES,
+  VIDEO_KINDS,
   isRtcpPacket,
+  isVideoKind,
   parseRtcp,
   rewriteRtp,
   rewriteSenderReport,
   type MediaKind,
   type RtpInfo,
+  type VideoKind,
 } from '../../protocol/media.js';
 
 /** Where a Downstream sends. The module that uses this interface declares it. */
@@ -31,8 +34,8 @@ export interface MediaSink {
 }
 
 export interface DownstreamHooks {
-  /** the receiver asked for a key frame, or its queue overflowed (the relay rate-limits) */
-  keyframeNeeded(): void;
+  /** the receiver asked for a key frame of `kind`, or its queue overflowed (the relay rate-limits) */
+  keyframeNeeded(kind: VideoKind): void;
   /** NACKed packets this hop no longer has, in upstream numbering */
   nackUpstream(kind: MediaKind, seqs: number[]): void;
 }
@@ -52,7 +55,7 @@ export interface DownstreamCounters {
 
 /** ~1 s of 720p video at 2.5 Mbit/s: beyond this a receiver is too slow to catch up smoothly. */
 export const QUEUE_LIMIT = 256;
-/** ~2 s of video at 2.5 Mbit/s; a NACK for anything older is too late to help anyway. */
+/** ~2 s of video at 2.5 Mbit/s (per video kind); a NACK for anything older is too late to help anyway. */
 const CACHE_SIZE = 512;
 /** A jump larger than this (either way) is a new stream, not loss or reordering. */
 const MAX_SEQ_GAP = 3000;
@@ -81,13 +84,14 @@ export class Downstream {
     packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, malformedRtcp: 0, senderReports: 0,
   };
   readonly #streams = new Map<MediaKind, StreamState>();
-  readonly #cache: (Buffer | undefined)[] = new Array(CACHE_SIZE);
+  /** what was sent of each video kind, by sequence number, to answer NACKs (made at its first packet) */
+  readonly #cache = new Map<VideoKind, (Buffer | undefined)[]>();
   #queue: { kind: MediaKind; packet: Buffer }[] = [];
-  /** the newest video RTP that actually went out: where numbering resumes after a queue drop */
-  #lastSentVideo: StreamState['lastOut'] = null;
+  /** the newest RTP of each video kind that actually went out: where numbering resumes after a queue drop */
+  readonly #lastSent = new Map<VideoKind, NonNullable<StreamState['lastOut']>>();
   #retry: NodeJS.Timeout | null = null;
-  /** when this receiver last asked for a key frame (the relay asks once when it is added) */
-  #keyframeAskedAt = performance.now();
+  /** when this receiver last asked for a key frame of each video kind (the relay asks once when it is added) */
+  readonly #keyframeAskedAt = new Map<VideoKind, number>(VIDEO_KINDS.map((k) => [k, performance.now()]));
   #closed = false;
 
   constructor(
@@ -96,7 +100,7 @@ export class Downstream {
     private readonly queueLimit = QUEUE_LIMIT,
   ) {
     for (const kind of MEDIA_KINDS) {
-      this.#streams.set(kind, { seqOffset: 0, tsOffset: 0, lastInSeq: null, lastOut: null, waitingForKeyframe: kind === 'video', resync: false, enabled: true });
+      this.#streams.set(kind, { seqOffset: 0, tsOffset: 0, lastInSeq: null, lastOut: null, waitingForKeyframe: isVideoKind(kind), resync: false, enabled: true });
     }
   }
 
@@ -125,7 +129,7 @@ export class Downstream {
    * gap by the numbers and asks for a key frame itself; the relay asks for one when adding us.
    */
   continueStream(): void {
-    this.#streams.get('video')!.waitingForKeyframe = false;
+    for (const kind of VIDEO_KINDS) this.#streams.get(kind)!.waitingForKeyframe = false;
   }
 
   /**
@@ -145,7 +149,7 @@ export class Downstream {
     if (st.waitingForKeyframe) {
       if (!keyframe) {
         this.counters.droppedWaitingForKeyframe++;
-        if (kind === 'video' && performance.now() - this.#keyframeAskedAt >= KEYFRAME_RETRY_MS) this.#askKeyframe();
+        if (isVideoKind(kind) && performance.now() - this.#keyframeAskedAt.get(kind)! >= KEYFRAME_RETRY_MS) this.#askKeyframe(kind);
         return;
       }
       st.waitingForKeyframe = false;
@@ -170,7 +174,7 @@ export class Downstream {
     const ts = (rtp.timestamp + st.tsOffset) >>> 0;
     rewriteRtp(out, { ssrc, payloadType: PAYLOAD_TYPES[kind], seq, timestamp: ts });
     st.lastOut = { seq, ts, at: performance.now() };
-    if (kind === 'video') this.#cache[seq % CACHE_SIZE] = out;
+    if (isVideoKind(kind)) this.#cacheOf(kind)[seq % CACHE_SIZE] = out;
     this.#send(kind, out);
   }
 
@@ -196,27 +200,39 @@ export class Downstream {
       this.counters.malformedRtcp++;
       return;
     }
-    const videoSsrc = this.sink.ssrc('video');
-    if (rtcp.keyframeFor.some((s) => s === videoSsrc)) {
-      this.counters.keyframeRequests++;
-      this.#askKeyframe();
-    }
-    for (const nack of rtcp.nacks) {
-      if (nack.ssrc !== videoSsrc) continue;
-      const st = this.#streams.get('video')!;
-      const missing: number[] = [];
-      for (const seq of nack.seqs) {
-        this.counters.nackAsked++;
-        const cached = this.#cache[seq % CACHE_SIZE];
-        if (cached && cached.readUInt16BE(2) === seq) {
-          this.counters.nackResent++;
-          this.#send('video', cached);
-        } else {
-          missing.push((seq - st.seqOffset) & 0xffff);
-        }
+    for (const kind of VIDEO_KINDS) {
+      const ssrc = this.sink.ssrc(kind);
+      if (ssrc === undefined) continue;
+      if (rtcp.keyframeFor.some((s) => s === ssrc)) {
+        this.counters.keyframeRequests++;
+        this.#askKeyframe(kind);
       }
-      if (missing.length) this.hooks.nackUpstream('video', missing);
+      for (const nack of rtcp.nacks) if (nack.ssrc === ssrc) this.#answerNack(kind, nack.seqs);
     }
+  }
+
+  /** Resends what this hop still has; the rest is NACKed upstream, in upstream numbering. */
+  #answerNack(kind: VideoKind, seqs: number[]): void {
+    const st = this.#streams.get(kind)!;
+    const cache = this.#cacheOf(kind);
+    const missing: number[] = [];
+    for (const seq of seqs) {
+      this.counters.nackAsked++;
+      const cached = cache[seq % CACHE_SIZE];
+      if (cached && cached.readUInt16BE(2) === seq) {
+        this.counters.nackResent++;
+        this.#send(kind, cached);
+      } else {
+        missing.push((seq - st.seqOffset) & 0xffff);
+      }
+    }
+    if (missing.length) this.hooks.nackUpstream(kind, missing);
+  }
+
+  #cacheOf(kind: VideoKind): (Buffer | undefined)[] {
+    let cache = this.#cache.get(kind);
+    if (!cache) this.#cache.set(kind, (cache = new Array(CACHE_SIZE)));
+    return cache;
   }
 
   close(): void {
@@ -224,7 +240,7 @@ export class Downstream {
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
     this.#queue = [];
-    this.#cache.fill(undefined);
+    this.#cache.clear();
   }
 
   #send(kind: MediaKind, packet: Buffer): void {
@@ -236,10 +252,10 @@ export class Downstream {
 
   #trySend(kind: MediaKind, packet: Buffer): boolean {
     if (!this.sink.send(kind, packet)) return false;
-    if (kind === 'video' && !isRtcpPacket(packet)) {
+    if (isVideoKind(kind) && !isRtcpPacket(packet)) {
       const seq = packet.readUInt16BE(2);
-      const last = this.#lastSentVideo;
-      if (!last || ((seq - last.seq) & 0xffff) < 0x8000) this.#lastSentVideo = { seq, ts: packet.readUInt32BE(4), at: performance.now() };
+      const last = this.#lastSent.get(kind);
+      if (!last || ((seq - last.seq) & 0xffff) < 0x8000) this.#lastSent.set(kind, { seq, ts: packet.readUInt32BE(4), at: performance.now() });
     }
     this.counters.packets++;
     this.counters.bytes += packet.length;
@@ -255,21 +271,23 @@ export class Downstream {
     if (this.#queue.length) this.#retry = setTimeout(() => this.#flush(), RETRY_MS);
   }
 
-  #askKeyframe(): void {
-    this.#keyframeAskedAt = performance.now();
-    this.hooks.keyframeNeeded();
+  #askKeyframe(kind: VideoKind): void {
+    this.#keyframeAskedAt.set(kind, performance.now());
+    this.hooks.keyframeNeeded(kind);
   }
 
-  /** The receiver fell a queue behind: drop its video to the next key frame, then its oldest audio. */
+  /** The receiver fell a queue behind: drop its video (camera and screen) to the next key frame, then its oldest audio. */
   #overflow(): void {
     const before = this.#queue.length;
-    this.#queue = this.#queue.filter((q) => q.kind !== 'video');
-    const video = this.#streams.get('video')!;
-    if (before !== this.#queue.length && !video.waitingForKeyframe) {
+    const dropped = new Set(this.#queue.filter((q) => isVideoKind(q.kind)).map((q) => q.kind as VideoKind));
+    this.#queue = this.#queue.filter((q) => !isVideoKind(q.kind));
+    for (const kind of dropped) {
+      const video = this.#streams.get(kind)!;
+      if (video.waitingForKeyframe) continue;
       video.waitingForKeyframe = true;
       // Resume numbering right after what the receiver got, so it sees no gap to NACK.
-      video.lastOut = this.#lastSentVideo;
-      this.#askKeyframe();
+      video.lastOut = this.#lastSent.get(kind) ?? null;
+      this.#askKeyframe(kind);
     }
     if (this.#queue.length > this.queueLimit / 2) this.#queue.splice(0, this.#queue.length - Math.floor(this.queueLimit / 2));
     this.counters.droppedQueue += before - this.#queue.length;

@@ -39,11 +39,11 @@ export interface FfmpegSourceOptions {
   ffmpegPath?: string;
 }
 
-/** `testsrc` or `ffmpeg:<input>` (the `--source` of `camvid host`); throws TypeError otherwise. */
-export function parseSourceSpec(spec: string): { input: string } {
+/** `testsrc` or `ffmpeg:<input>` (the `--source` and `--screen` of `camvid host`); throws TypeError otherwise. */
+export function parseSourceSpec(spec: string, flag = '--source'): { input: string } {
   if (spec === 'testsrc') return { input: 'testsrc' };
   if (spec.startsWith('ffmpeg:') && spec.length > 'ffmpeg:'.length) return { input: spec.slice('ffmpeg:'.length) };
-  throw new TypeError(`--source must be "testsrc" or "ffmpeg:<input>", got "${spec}"`);
+  throw new TypeError(`${flag} must be "testsrc" or "ffmpeg:<input>", got "${spec}"`);
 }
 
 export function ffmpegArgs(opts: FfmpegSourceOptions, ports: Record<'video' | 'audio', number>): string[] {

@@ -62,7 +62,10 @@ export class LiveClass implements Feature {
     private readonly agent: FeatureHost,
     private readonly relay: MediaRelay,
   ) {
-    this.#tree = new TreeLiveStatus(() => this.#hostLive());
+    this.#tree = new TreeLiveStatus(
+      () => this.#hostLive(),
+      () => this.#hostScreen(),
+    );
     this.#disposables.push(this.#tree.on('change', () => this.#update()));
     agent.ui.handle('media-publish', (req, session) => this.publish(req.sdp, session));
     agent.ui.handle('media-unpublish', async (req) => this.#unpublish(req.link));
@@ -79,6 +82,7 @@ export class LiveClass implements Feature {
       publishing: !!this.#publisher?.source.link.isOpen,
       delayToHostMs: this.#tree.delayMs,
       depth: this.#tree.depth,
+      screen: this.#tree.screen,
     };
   }
 
@@ -185,6 +189,15 @@ export class LiveClass implements Feature {
     if (this.#publisher?.source.link.isOpen) return true;
     const last = this.relay.stats().lastVideoAt;
     return last !== null && last > this.#stoppedAt && Date.now() - last < VIDEO_FRESH_MS;
+  }
+
+  /** The host shares a screen: a page's share is connected, or its source (ffmpeg) sent lately. */
+  #hostScreen(): boolean {
+    const source = this.relay.source('screen');
+    if (!source) return false;
+    if (source instanceof BrowserSource) return source.link.isOpen;
+    const last = this.relay.stats().lastScreenAt;
+    return last !== null && Date.now() - last < VIDEO_FRESH_MS;
   }
 
   /** Recomputes the state; pushes it when it changed, or every tick while in a room. */

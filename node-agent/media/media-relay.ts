@@ -13,10 +13,12 @@ import {
   MAX_RTP_BYTES,
   MEDIA_KINDS,
   PAYLOAD_TYPES,
+  VIDEO_KINDS,
   VIDEO_STALL_MS,
   buildNack,
   buildPli,
   isRtcpPacket,
+  isVideoKind,
   isVp8KeyframeStart,
   parseRtcp,
   parseRtp,
@@ -24,6 +26,7 @@ import {
   type MediaKind,
   type MediaStats,
   type RtpInfo,
+  type VideoKind,
 } from '../../protocol/media.js';
 import { onAbort, type Feature, type RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
@@ -40,10 +43,20 @@ const FEEDBACK_SSRC = 1;
 
 /**
  * Local producers feed the relay through slots, each with the kinds it may deliver: the camera
- * (video + microphone) and the podcast are separate, so either starts and stops alone.
+ * (video + microphone), the podcast and the shared screen (picture + its sound) are separate, so
+ * each starts and stops alone.
  */
-export const SOURCE_SLOTS = { camera: ['video', 'audio'], podcast: ['podcast'] } as const satisfies Record<string, readonly MediaKind[]>;
+export const SOURCE_SLOTS = {
+  camera: ['video', 'audio'],
+  podcast: ['podcast'],
+  screen: ['screen', 'screen-audio'],
+} as const satisfies Record<string, readonly MediaKind[]>;
 export type SourceSlot = keyof typeof SOURCE_SLOTS;
+/** The slot whose source delivers `kind`. */
+export const slotOf = (kind: MediaKind): SourceSlot =>
+  (Object.keys(SOURCE_SLOTS) as SourceSlot[]).find((slot) => (SOURCE_SLOTS[slot] as readonly MediaKind[]).includes(kind))!;
+/** A screen with no packet for this long is not being shared: joins stop asking it for key frames. */
+const SCREEN_FRESH_MS = 2000;
 
 /** Accepted RTP of one kind, after validation (the podcast player records it). */
 export type PacketTap = (packet: Buffer, rtp: RtpInfo) => void;
@@ -52,7 +65,8 @@ export type PacketTap = (packet: Buffer, rtp: RtpInfo) => void;
 export interface MediaSource {
   /** starts delivering RTP and RTCP (sender reports) by kind, with our payload types */
   attach(deliver: (kind: MediaKind, packet: Buffer) => void): void;
-  requestKeyframe(): void;
+  /** a key frame of `kind` (one of the slot's video kinds) is wanted */
+  requestKeyframe(kind: VideoKind): void;
   close(): void | Promise<void>;
 }
 
@@ -86,6 +100,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #lastVideoAt: number | null = null;
   #lastKeyframeAt: number | null = null;
   #videoResumedAt: number | null = null;
+  #lastScreenAt: number | null = null;
   readonly #downstreams = new Map<string, Downstream>();
   /** unsubscribers of each downstream's RTCP feed, by sink id */
   readonly #sinkDisposers = new Map<string, () => void>();
@@ -94,8 +109,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #parentOff: (() => void) | null = null;
   readonly #sources = new Map<SourceSlot, MediaSource>();
   readonly #taps = new Map<MediaKind, Set<PacketTap>>();
-  #lastKeyframeRequest = -Infinity;
-  #keyframeTimer: NodeJS.Timeout | null = null;
+  readonly #lastKeyframeRequest = new Map<VideoKind, number>();
+  readonly #keyframeTimers = new Map<VideoKind, NodeJS.Timeout>();
   #statsTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -168,12 +183,12 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#removeDownstream(id);
   }
 
-  /** Asks upstream for a key frame, coalescing requests within KEYFRAME_INTERVAL_MS. */
-  requestKeyframe(): void {
-    if (this.#closed || this.#keyframeTimer) return;
-    const wait = this.#lastKeyframeRequest + KEYFRAME_INTERVAL_MS - performance.now();
-    if (wait <= 0) this.#sendKeyframeRequest();
-    else this.#keyframeTimer = setTimeout(() => this.#sendKeyframeRequest(), wait);
+  /** Asks upstream for a key frame of `kind`, coalescing requests within KEYFRAME_INTERVAL_MS (per kind). */
+  requestKeyframe(kind: VideoKind = 'video'): void {
+    if (this.#closed || this.#keyframeTimers.has(kind)) return;
+    const wait = (this.#lastKeyframeRequest.get(kind) ?? -Infinity) + KEYFRAME_INTERVAL_MS - performance.now();
+    if (wait <= 0) this.#sendKeyframeRequest(kind);
+    else this.#keyframeTimers.set(kind, setTimeout(() => this.#sendKeyframeRequest(kind), wait));
   }
 
   stats(): MediaStats {
@@ -197,6 +212,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       lastVideoAt: this.#lastVideoAt,
       lastKeyframeAt: this.#lastKeyframeAt,
       videoResumedAt: this.#videoResumedAt,
+      lastScreenAt: this.#lastScreenAt,
     };
   }
 
@@ -205,7 +221,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#closing ??= (async () => {
       this.#closed = true;
       this.setStatsInterval(0);
-      if (this.#keyframeTimer) clearTimeout(this.#keyframeTimer);
+      for (const t of this.#keyframeTimers.values()) clearTimeout(t);
+      this.#keyframeTimers.clear();
       this.#leave();
       for (const id of [...this.#downstreams.keys()]) this.#removeDownstream(id);
       this.#taps.clear();
@@ -227,7 +244,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       if (kinds.includes(kind)) this.#ingest(kind, packet);
       else this.#dropped.unexpected++;
     });
-    if (kinds.includes('video')) this.requestKeyframe();
+    for (const kind of kinds) if (isVideoKind(kind)) this.requestKeyframe(kind);
   }
 
   /** Closes a source the relay owned. Its close starts now (no await before it); a failure is logged. */
@@ -287,19 +304,21 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     if (!link) return;
     this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet));
     // A new parent: what we forward from now on starts mid-stream; ask for a picture at once.
-    this.requestKeyframe();
+    for (const kind of VIDEO_KINDS) this.requestKeyframe(kind);
   }
 
   #addDownstream(sink: MediaSink, dispose?: () => void): Downstream {
     this.#removeDownstream(sink.id);
     const ds = new Downstream(sink, {
-      keyframeNeeded: () => this.requestKeyframe(),
+      keyframeNeeded: (kind) => this.requestKeyframe(kind),
       nackUpstream: (kind, seqs) => this.#nackUpstream(kind, seqs),
     });
     this.#downstreams.set(sink.id, ds);
     if (dispose) this.#sinkDisposers.set(sink.id, dispose);
-    // Keyframe on join: the newcomer waits for one before it gets any video.
-    this.requestKeyframe();
+    // Keyframe on join: the newcomer waits for one before it gets any video. A screen key frame
+    // (a big one) only while a screen is being shared.
+    this.requestKeyframe('video');
+    if (this.#lastScreenAt !== null && Date.now() - this.#lastScreenAt < SCREEN_FRESH_MS) this.requestKeyframe('screen');
     return ds;
   }
 
@@ -344,7 +363,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       return;
     }
     this.#upstreamSsrc[kind] = rtp.ssrc;
-    const keyframe = kind === 'video' && isVp8KeyframeStart(packet, rtp);
+    const keyframe = isVideoKind(kind) && isVp8KeyframeStart(packet, rtp);
     const c = this.#in[kind];
     c.packets++;
     c.bytes += packet.length;
@@ -356,6 +375,9 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
         c.keyframes++;
         this.#lastKeyframeAt = this.#lastVideoAt;
       }
+    } else if (kind === 'screen') {
+      this.#lastScreenAt = Date.now();
+      if (keyframe) c.keyframes++;
     }
     const every = this.opts.traceEvery ?? 0;
     if (every > 0 && kind === (this.opts.traceKind ?? 'video') && rtp.seq % every === 0) {
@@ -403,17 +425,17 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     }
   }
 
-  #sendKeyframeRequest(): void {
-    this.#keyframeTimer = null;
+  #sendKeyframeRequest(kind: VideoKind): void {
+    this.#keyframeTimers.delete(kind);
     if (this.#closed) return;
-    this.#lastKeyframeRequest = performance.now();
+    this.#lastKeyframeRequest.set(kind, performance.now());
     this.#keyframeUpstream++;
-    const camera = this.#sources.get('camera');
-    if (camera) {
-      camera.requestKeyframe();
+    const source = this.#sources.get(slotOf(kind));
+    if (source) {
+      source.requestKeyframe(kind);
     } else if (this.#parent) {
-      const ssrc = this.#parent.remoteSsrc('video');
-      if (ssrc !== undefined) this.#parent.sendMedia('video', buildPli(FEEDBACK_SSRC, ssrc));
+      const ssrc = this.#parent.remoteSsrc(kind);
+      if (ssrc !== undefined) this.#parent.sendMedia(kind, buildPli(FEEDBACK_SSRC, ssrc));
     }
   }
 

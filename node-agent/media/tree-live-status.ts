@@ -1,7 +1,7 @@
 /**
- * Whether the instructor is live, and how far this agent is from the host, as the tree tells it:
- * each parent sends `live-status` on `ctl` to each tree child every STATUS_INTERVAL_MS and at once
- * when `live` changes, and the child passes its own on. So a student knows the instructor stopped
+ * Whether the instructor is live (and sharing a screen), and how far this agent is from the host, as
+ * the tree tells it: each parent sends `live-status` on `ctl` to each tree child every
+ * STATUS_INTERVAL_MS and at once when `live` or `screen` changes, and the child passes its own on. So a student knows the instructor stopped
  * within a few ms per hop, and a picture that freezes while a relay is replaced is not mistaken for
  * the end of the lecture (which watching the packets alone could not tell apart).
  *
@@ -17,24 +17,28 @@ export const STATUS_INTERVAL_MS = 1000;
 /** Weight of a new round-trip sample (an exponential average smooths out scheduling noise). */
 const RTT_GAIN = 0.2;
 
-type Status = { live: boolean; delayMs: number; depth: number };
+type Status = { live: boolean; screen: boolean; delayMs: number; depth: number };
 
 export type TreeLiveStatusEvents = {
-  /** `live` changed */
+  /** `live` or `screen` changed */
   change: [live: boolean];
 };
 
 export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
   #ctx: RoomContext | null = null;
   #live = false;
+  #screen = false;
   #fromParent: Status | null = null;
   #rttMs: number | null = null;
   #roomDisposables: (() => void)[] = [];
   readonly #timer: NodeJS.Timeout;
   #closed = false;
 
-  /** `hostLive`: on the host, whether its camera is on (asked on every refresh). */
-  constructor(private readonly hostLive: () => boolean) {
+  /** On the host, whether its camera is on and whether a screen is shared (asked on every refresh). */
+  constructor(
+    private readonly hostLive: () => boolean,
+    private readonly hostScreen: () => boolean = () => false,
+  ) {
     super();
     this.#timer = setInterval(() => this.refresh(), STATUS_INTERVAL_MS);
     this.#timer.unref();
@@ -42,6 +46,11 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
 
   get live(): boolean {
     return this.#live;
+  }
+
+  /** a screen is being shared in the room */
+  get screen(): boolean {
+    return this.#screen;
   }
 
   /** ms from the host along the tree; null until known */
@@ -64,9 +73,12 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
   /** Re-evaluates `live` (e.g. the host's camera started or stopped) and tells the children. */
   refresh(): void {
     if (this.#closed || !this.#ctx) return;
-    const live = this.#ctx.role === 'host' ? this.hostLive() : (this.#fromParent?.live ?? false);
-    const changed = live !== this.#live;
+    const host = this.#ctx.role === 'host';
+    const live = host ? this.hostLive() : (this.#fromParent?.live ?? false);
+    const screen = host ? this.hostScreen() : (this.#fromParent?.screen ?? false);
+    const changed = live !== this.#live || screen !== this.#screen;
     this.#live = live;
+    this.#screen = screen;
     for (const link of this.#ctx.edges.children()) this.#tell(link);
     if (changed) this.emit('change', live);
   }
@@ -92,8 +104,8 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
     this.#ctx = ctx;
     this.#fromParent = null;
     this.#rttMs = null;
-    if (this.#live) {
-      this.#live = false;
+    if (this.#live || this.#screen) {
+      this.#live = this.#screen = false;
       this.emit('change', false);
     }
     if (!ctx || this.#closed) return;
@@ -121,10 +133,11 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
       const sample = Date.now() - message.t;
       if (sample >= 0 && sample < 60_000) this.#rttMs = this.#rttMs === null ? sample : this.#rttMs + RTT_GAIN * (sample - this.#rttMs);
     } else if (message.type === 'live-status') {
-      const was = this.#fromParent?.live;
-      this.#fromParent = { live: message.live, delayMs: message.delayMs, depth: message.depth };
+      const was = this.#fromParent;
+      const screen = message.screen ?? false;
+      this.#fromParent = { live: message.live, screen, delayMs: message.delayMs, depth: message.depth };
       // A change goes down the tree at once, not at the next tick.
-      if (was !== message.live) this.refresh();
+      if (was?.live !== message.live || was?.screen !== screen) this.refresh();
     }
   }
 
@@ -134,6 +147,6 @@ export class TreeLiveStatus extends TypedEmitter<TreeLiveStatusEvents> {
 
   #tell(link: PeerLink): void {
     if (!this.#isChild(link)) return;
-    link.sendCtl({ type: 'live-status', live: this.#live, delayMs: this.delayMs ?? 0, depth: this.depth ?? 0 });
+    link.sendCtl({ type: 'live-status', live: this.#live, screen: this.#screen, delayMs: this.delayMs ?? 0, depth: this.depth ?? 0 });
   }
 }

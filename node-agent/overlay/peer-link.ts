@@ -8,7 +8,7 @@
  * heartbeat or when the PeerConnection fails, and reports why once through `closed`.
  *
  * Media (tree edges only): the parent end adds sendonly tracks (VP8 video, Opus audio, Opus
- * podcast; mid = kind) before its first offer, each with a random SSRC declared in the SDP, since
+ * podcast, VP8 screen, Opus screen-audio; mid = kind) before its first offer, each with a random SSRC declared in the SDP, since
  * libdatachannel routes incoming RTP to a track only by an SSRC the SDP announced. The child end
  * receives them. Whatever arrives on a track (RTP on the child end, RTCP feedback on the parent
  * end) is emitted as `media`; `sendMedia` sends raw RTP/RTCP. Forwarding is node-agent/media's job.
@@ -17,7 +17,7 @@ import { randomInt } from 'node:crypto';
 import nodeDataChannel, { type Audio, type DataChannel, type PeerConnection, type Track, type Video } from 'node-datachannel';
 import { ctlMessage, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, TREE_CHECK_MS, TREE_SILENCE_FLOOR_MS, type CtlMessage } from '../../protocol/ctl.js';
 import { CamvidError } from '../../protocol/errors.js';
-import { isMediaKind, MEDIA_KINDS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
+import { isMediaKind, isVideoKind, MEDIA_KINDS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
 import type { SignalData } from '../../protocol/session.js';
 import { parseJson } from '../../protocol/validate.js';
 import { MAX_CTL_MESSAGE_BYTES } from '../../protocol/version.js';
@@ -242,7 +242,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     const ssrc = randomInt(1, 2 ** 32 - 1);
     const pt = PAYLOAD_TYPES[kind];
     let media: Video | Audio;
-    if (kind === 'video') {
+    if (isVideoKind(kind)) {
       const video = new nodeDataChannel.Video(kind, 'SendOnly');
       video.addVP8Codec(pt);
       media = video;
@@ -257,7 +257,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.#watchTrack(kind, track);
   }
 
-  /** Child end: a track the parent offered. Anything but our three kinds on a tree edge is refused. */
+  /** Child end: a track the parent offered. Anything but our kinds (MEDIA_KINDS) on a tree edge is refused. */
   #adoptTrack(track: Track): void {
     const kind = track.mid();
     if ((this.opts.kind ?? 'tree') !== 'tree' || !isMediaKind(kind) || this.#tracks.has(kind)) {

@@ -113,6 +113,7 @@ export const CTL_SAMPLES = [
   { type: 'lab-arq-abort', transfer: 1, code: 'TIMEOUT', message: 'gone' },
   { type: 'podcast-want', on: false },
   { type: 'live-status', live: true, delayMs: 120, depth: 2 },
+  { type: 'live-status', live: true, screen: true, delayMs: 120, depth: 2 },
 ];
 
 /** UI → agent requests (loopback and token only, yet still validated like peer input). */

@@ -7,11 +7,12 @@
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
-import { buildPli, isRtcpPacket, PAYLOAD_TYPES } from '../../protocol/media.js';
+import { buildPli, isRtcpPacket } from '../../protocol/media.js';
 import { latestStats, waitForVideo } from '../helpers/media-stats.js';
 import { requireCapability } from '../helpers/require.js';
 import { joinRogueMember, startRogueHost } from '../helpers/rogue-peers.js';
 import { clusterSuite } from '../helpers/cluster-suite.js';
+import { vp8Packet } from '../helpers/rtp-samples.js';
 
 const { test, ctx } = clusterSuite('bad media from peers');
 // No nodeDataChannel.cleanup() at the end: with the rogue peers' wrappers still alive it crashed
@@ -22,17 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const STATS = ['--media-stats-ms', '200'];
 
 /** A minimal VP8 RTP packet: descriptor with S=1, then a frame tag whose P bit says key or delta. */
-function vp8(ssrc: number, seq: number, key: boolean): Buffer {
-  const b = Buffer.alloc(200, 0x5a);
-  b[0] = 0x80;
-  b[1] = 0x80 | PAYLOAD_TYPES.video;
-  b.writeUInt16BE(seq & 0xffff, 2);
-  b.writeUInt32BE((seq * 3000) >>> 0, 4);
-  b.writeUInt32BE(ssrc, 8);
-  b[12] = 0x10;
-  b[13] = key ? 0x00 : 0x01;
-  return b;
-}
+const vp8 = (ssrc: number, seq: number, key: boolean): Buffer => vp8Packet({ ssrc, seq, key, marker: true });
 
 /** Every kind of broken packet the relay must refuse, each with the counter it must land in. */
 function badPackets(ssrc: number, seq: number): { packet: Buffer; counter: 'malformed' | 'oversized' | 'unexpected'; below?: boolean }[] {

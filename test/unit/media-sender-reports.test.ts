@@ -132,7 +132,7 @@ test('the relay passes each valid SR of the forwarded stream to every receiver a
     assert.equal(readSr(as!), { ssrc: a, ntpHi: 7, ntpLo: 9, rtpTs: 49_000, packets: 1000, octets: 900_000 }, `${s.id}: audio SR`);
   }
   const before = relay.stats();
-  assert.equal(before.senderReports, { in: { video: 1, audio: 1, podcast: 0 }, out: 4 });
+  assert.equal(before.senderReports, { in: { video: 1, audio: 1, podcast: 0, screen: 0, 'screen-audio': 0 }, out: 4 });
   // An SR about another stream (the audio SR on video), a broken one, an oversized one: none goes on.
   src.deliver!('video', senderReport({ ssrc: 0xbb, ntpHi: 7, ntpLo: 9, rtpTs: 49_000 }));
   src.deliver!('video', senderReport({ ssrc: 0xaa, ntpHi: 7, ntpLo: 8, rtpTs: 93_000 }).subarray(0, 20));
@@ -145,7 +145,7 @@ test('the relay passes each valid SR of the forwarded stream to every receiver a
   assert.is(after.dropped.unexpected - before.dropped.unexpected, 1, 'an SR of another SSRC');
   assert.is(after.dropped.malformed - before.dropped.malformed, 2, 'a cut SR and one whose report blocks run past the end');
   assert.is(after.dropped.oversized - before.dropped.oversized, 1);
-  assert.equal(after.senderReports, { in: { video: 1, audio: 1, podcast: 0 }, out: 4 });
+  assert.equal(after.senderReports, { in: { video: 1, audio: 1, podcast: 0, screen: 0, 'screen-audio': 0 }, out: 4 });
   await relay.close();
 });
 
