@@ -181,6 +181,8 @@ export class FileService implements Feature {
     if (msg.type !== 'files-list' && msg.type !== 'files-manifest') return;
     const host = this.#ctx?.host;
     try {
+      const wait = host?.admit('files', memberId) ?? 0;
+      if (wait > 0) throw new CamvidError('THROTTLED', `Too many requests for the share; try again in ${Math.ceil(wait / 1000)} s.`);
       if (msg.type === 'files-list') host?.sendTo(memberId, { type: 'files-reply', req: msg.req, entries: await this.#requireShare().list(msg.path) });
       else host?.sendTo(memberId, { type: 'files-reply', req: msg.req, manifest: await this.#requireShare().manifest(msg.path, msg.from) });
     } catch (err) {

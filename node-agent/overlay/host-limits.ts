@@ -1,7 +1,7 @@
 /**
  * What one student may ask of the host, per second (docs/protocol.md, "Limits"): token buckets per
- * member id and per source address. A member id is chosen by the student's agent, so one student
- * can join under many ids; they all come from its machine's address, and share that address's
+ * member id and per source address. A member id comes from the agent's own key, and a student
+ * can make as many keys as it likes, so one student can join under many ids; they all come from its machine's address, and share that address's
  * budget (twice one member's, for a second agent on the same machine). Sessions from the host's
  * own loopback (127.0.0.1, ::1) have no address budget: only the host's machine can use it, and
  * tests and labs run whole classes there. The instructor is never limited.
@@ -15,7 +15,7 @@ export interface Budget {
   burst: number;
 }
 
-export type LimitKind = 'chat' | 'history' | 'connect' | 'hand' | 'poll' | 'standby';
+export type LimitKind = 'chat' | 'history' | 'connect' | 'hand' | 'poll' | 'standby' | 'files' | 'signal' | 'podcast';
 
 export const HOST_LIMITS: Record<LimitKind, Budget> = {
   /** chat-send: more than a person types; a flood is refused THROTTLED and the outbox retries */
@@ -34,6 +34,20 @@ export const HOST_LIMITS: Record<LimitKind, Budget> = {
    * switching its standby gets a new one at most this often
    */
   standby: { rate: 0.5, burst: 3 },
+  /**
+   * files-list and files-manifest: each reads a folder or a file's chunk hashes on the host. A
+   * download asks one manifest page per 600 chunks (~150 MB) and browsing a few lists a second;
+   * past it the answer is THROTTLED (the Files view says so and the person tries again)
+   */
+  files: { rate: 10, burst: 30 },
+  /**
+   * signal: relayed to the other end of an edge, whose agent hands it to libdatachannel. An edge
+   * takes an offer or answer and a dozen candidates, and a whole class may arrive through one NAT;
+   * past this (well above that) the excess is dropped
+   */
+  signal: { rate: 100, burst: 300 },
+  /** podcast-listener: sent on a change of the player, at most every 2 s; the excess is dropped */
+  podcast: { rate: 1, burst: 5 },
 };
 
 /** How many member ids' budget one address gets. */

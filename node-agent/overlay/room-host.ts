@@ -499,6 +499,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const ends = this.#direct.get(edge);
     const isDirect = !!ends && ends.includes(from.id) && ends.includes(peer);
     if (!fromIsChild && !fromIsParent && !isDirect && !this.#standbys.isEdge(edge, from.id, peer)) return;
+    if (this.admit('signal', from.id) > 0) return; // past any honest edge's needs: dropped
     if (peer === this.opts.hostId) this.edges.onSignal(edge, from.id, data);
     else this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: from.id, data });
   }

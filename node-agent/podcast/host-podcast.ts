@@ -118,7 +118,7 @@ export class HostPodcast extends TypedEmitter<HostPodcastEvents> {
   #onMember(id: string, msg: FeatureMemberMessage): void {
     if (msg.type !== 'podcast-listener') return;
     const name = this.host.memberName(id);
-    if (!name) return;
+    if (!name || this.host.admit('podcast', id) > 0) return;
     const before = JSON.stringify(this.#listeners.get(id) ?? null);
     if (msg.state === 'off') this.#listeners.delete(id);
     else this.#listeners.set(id, { id, name, state: msg.state, behindMs: msg.behindMs });

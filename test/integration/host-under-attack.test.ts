@@ -10,7 +10,8 @@
  */
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import nodeDataChannel from 'node-datachannel';
 import type { RosterEntry } from '../../protocol/common.js';
 import type { HostMessage } from '../../protocol/session.js';
@@ -231,6 +232,43 @@ test('100 direct-edge requests at one victim from 8 ids: the victim gets at most
   await sleep(6000);
   flooders[0]!.send({ type: 'connect', peer: victimId });
   await until('a place free again', () => flooders[0]!.count('direct') + flooders.slice(1).reduce((n, f) => n + f.count('direct'), 0) > directs, 5000);
+});
+
+test('share requests and podcast reports from 8 ids: files answered within the budget, the rest THROTTLED; an honest student still browses', async () => {
+  const share = ctx.cluster.dataDir();
+  writeFileSync(path.join(share, 'notes.txt'), 'lecture notes');
+  // Root places for the raw sessions (which never open their tree edge) and the honest student.
+  const { port } = await ctx.cluster.startHost(['--share', share, '--root-fanout', '12']);
+  const room = await roomOf(port);
+  const flooders = await rawJoinAll(room, Array.from({ length: 8 }, (_, i) => `browse${i}`));
+  raws.push(...flooders);
+  await until('flooders welcomed', () => flooders.every((f) => f.count('roster') > 0));
+  const t0 = performance.now();
+  for (let k = 0; k < 100; k++) {
+    for (const f of flooders) {
+      f.send({ type: 'files-list', req: k, path: '' });
+      f.send({ type: 'files-manifest', req: 1000 + k, path: 'notes.txt', from: 0 });
+      f.send({ type: 'podcast-listener', state: k % 2 ? 'live' : 'paused', behindMs: 0 });
+    }
+  }
+  const replies = () => flooders.flatMap((f) => f.received.filter((m): m is Extract<HostMessage, { type: 'files-reply' }> => m.type === 'files-reply'));
+  await until('every share request answered', () => replies().length >= 1600, 30_000);
+  const seconds = (performance.now() - t0) / 1000;
+  const answered = replies().filter((m) => !m.error).length;
+  const throttled = replies().filter((m) => m.error?.code === 'THROTTLED').length;
+  const statuses = flooders.reduce((n, f) => n + f.count('podcast-status'), 0);
+  const { files, podcast } = HOST_LIMITS;
+  const filesBudget = (files.burst + files.rate * (seconds + 1)) * ADDRESS_SHARE;
+  const podcastBudget = (podcast.burst + podcast.rate * (seconds + 1)) * ADDRESS_SHARE;
+  console.log(`  share flood: 1,600 requests from 8 ids → ${answered} answered, ${throttled} THROTTLED in ${seconds.toFixed(1)} s; 800 podcast reports → ${statuses} answered`);
+  assert.ok(answered <= filesBudget, `${answered} answered, budget ${filesBudget}`);
+  assert.is(answered + throttled, 1600);
+  assert.ok(statuses <= podcastBudget, `${statuses} podcast reports handled, budget ${podcastBudget}`);
+  // An honest student (its own address) browses and downloads meanwhile.
+  const out = ctx.cluster.dataDir();
+  const honest = ctx.cluster.startStudent('honest', `127.0.0.1:${port}`, ['--get', 'notes.txt', '--out', out]);
+  assert.is(await Promise.race([honest.exited, sleep(60_000).then(() => 'still running')]), 0, honest.output);
+  assert.is(readFileSync(path.join(out, 'notes.txt'), 'utf8'), 'lecture notes');
 });
 
 test('500 upload-begins on one direct edge: at most the cap held open, and no file descriptor left once the student leaves', async () => {
