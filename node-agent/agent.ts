@@ -237,6 +237,10 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
           iceServers: this.opts.iceServers,
           mtu: target.swarm || this.swarm ? undefined : LAN_MTU,
           swarm: this.swarm,
+          locate: (id) => {
+            const listed = this.directory.rooms.find((r) => r.id === id && r.address && r.port);
+            return listed?.address && listed.port ? { address: listed.address, port: listed.port } : null;
+          },
         }, signal, onState);
         room.on('roster', (members) => this.#setRoster(members));
         room.on('state', onState);

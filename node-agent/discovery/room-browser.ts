@@ -67,12 +67,18 @@ interface Candidate {
   probedAt: number;
   /** Last time an mDNS response carried this instance's SRV or TXT record. */
   seenAt: number;
+  /**
+   * Where a dead room was heard from again, when that is not where bonjour still has it (it never
+   * updates a known instance's addresses): a host back on a new address after a restart.
+   */
+  heard: string | null;
 }
 
 interface MdnsRecord {
   name?: unknown;
   type?: unknown;
   ttl?: unknown;
+  data?: unknown;
 }
 
 export class RoomBrowser extends TypedEmitter<RoomBrowserEvents> {
@@ -100,7 +106,7 @@ export class RoomBrowser extends TypedEmitter<RoomBrowserEvents> {
     this.#probe = opts.probe ?? probeRoom;
 
     this.#mdns = createBonjour({ interface: opts.interface, log, onError: (err) => this.emit('error', err) });
-    const onResponse = (packet: { answers?: unknown; additionals?: unknown }) => this.#onResponse(packet);
+    const onResponse = (packet: { answers?: unknown; additionals?: unknown }, rinfo?: { address?: string }) => this.#onResponse(packet, rinfo?.address);
     this.#mdns.mdns.on('response', onResponse);
     this.#disposables.push(() => this.#mdns.mdns.removeListener('response', onResponse));
 
@@ -195,16 +201,26 @@ export class RoomBrowser extends TypedEmitter<RoomBrowserEvents> {
   }
 
   /** Notes which known instances a response mentions: a dead room heard again is probed at once. */
-  #onResponse(packet: { answers?: unknown; additionals?: unknown }): void {
-    const records = [packet.answers, packet.additionals].flatMap((x) => (Array.isArray(x) ? x : []));
+  #onResponse(packet: { answers?: unknown; additionals?: unknown }, from?: string): void {
+    const records = [packet.answers, packet.additionals].flatMap((x) => (Array.isArray(x) ? x : [])) as MdnsRecord[];
     const now = Date.now();
     let heard = false;
-    for (const rr of records as MdnsRecord[]) {
+    for (const rr of records) {
       if ((rr?.type !== 'SRV' && rr?.type !== 'TXT') || typeof rr.name !== 'string') continue;
       if (typeof rr.ttl !== 'number' || rr.ttl <= 0) continue;
       const candidate = this.#candidates.get(rr.name.toLowerCase());
       if (!candidate) continue;
       candidate.seenAt = now;
+      // A dead room heard from another address: probe it there (an alive room's is never replaced).
+      const referer = from ? { address: from, family: 'IPv4' as const, port: 5353, size: 0 } : undefined;
+      const moved = candidate.alive ? null : pickAddress({ addresses: addressesIn(records), referer });
+      if (moved && moved !== candidate.address) {
+        log.debug('room heard at a new address', candidate.txt?.id, moved);
+        candidate.heard = candidate.address = moved;
+        candidate.failures = 0;
+        candidate.nextProbeAt = 0;
+        heard = true;
+      }
       // Not sooner than one interval after the last probe: repeating a dead room's records must
       // not let a LAN host drive the probe rate.
       const soonest = candidate.probedAt + this.#probeIntervalMs;
@@ -238,11 +254,11 @@ export class RoomBrowser extends TypedEmitter<RoomBrowserEvents> {
       const key = service.fqdn.toLowerCase();
       present.add(key);
       const txt = parseRoomTxt(service.txt);
-      const address = pickAddress(service);
       const c = this.#candidates.get(key);
+      const address = c?.heard ?? pickAddress(service);
       if (!c) {
         this.#candidates.set(key, {
-          key, txt, address, alive: false, failures: 0, inFlight: false, nextProbeAt: 0, probedAt: 0, seenAt: now,
+          key, txt, address, alive: false, failures: 0, inFlight: false, nextProbeAt: 0, probedAt: 0, seenAt: now, heard: null,
         });
         if (!txt) log.debug('ignoring instance with a bad TXT record', key);
         continue;
@@ -324,6 +340,11 @@ export function pickAddress(service: Pick<Service, 'addresses' | 'referer'>): st
   if (usable(referer) && listed.includes(referer)) return referer;
   if (listed.length > 0) return listed[0]!;
   return usable(referer) ? referer : null;
+}
+
+/** The IPv4 addresses of a response's A records (where its host says it is). */
+function addressesIn(records: MdnsRecord[]): string[] {
+  return records.filter((r) => r?.type === 'A' && typeof r.data === 'string' && net.isIPv4(r.data)).map((r) => r.data as string);
 }
 
 function unroutable(a: string): boolean {

@@ -29,6 +29,12 @@ export interface JoinedRoomOptions {
   mtu?: number;
   /** the agent's swarm: searched for a room found there (this room only starts and stops it) */
   swarm: RoomSwarm | null;
+  /**
+   * Where the LAN lists room `roomId` now (mDNS), if it does: a host that came back on another
+   * address (a new DHCP lease, another network) is dialled there. Its identity is pinned, so a
+   * room announced under the same id by anyone else is refused by the handshake.
+   */
+  locate?: (roomId: string) => { address: string; port: number } | null;
 }
 
 export type JoinedRoomEvents = {
@@ -81,8 +87,26 @@ export class JoinedRoom extends TypedEmitter<JoinedRoomEvents> {
       const dialer = opts.swarm.search(target.roomId, roomKey, pin);
       dial = () => dialer.dial();
     } else {
-      const { address, port, roomId } = target;
-      dial = () => connectSession({ address, port, roomId, roomKey, pin });
+      const { roomId } = target;
+      /** where the host last proved itself (the password and its pinned identity) */
+      let good = { address: target.address, port: target.port };
+      dial = async () => {
+        const listed = opts.locate?.(roomId);
+        if (listed && (listed.address !== good.address || listed.port !== good.port)) {
+          // Listed elsewhere now: go there, but only a host that proves itself moves us. Anyone on
+          // the LAN can announce this room id; a failure there is never final (a wrong password
+          // would end the retries), and the address that worked is tried as before.
+          try {
+            const session = await connectSession({ ...listed, roomId, roomKey, pin });
+            log.info(`room ${roomId} is back at ${listed.address}:${listed.port} (was ${good.address}:${good.port})`);
+            good = listed;
+            return session;
+          } catch (err) {
+            log.debug(`room ${roomId} listed at ${listed.address}:${listed.port} did not prove itself:`, (err as Error).message);
+          }
+        }
+        return connectSession({ ...good, roomId, roomKey, pin });
+      };
     }
     const member = new RoomMember({
       roomId: target.roomId,
