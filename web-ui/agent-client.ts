@@ -9,7 +9,8 @@ import type { AgentState, DiscoveredRoom, UiEvent, UiReplies, UiRequest } from '
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 
 const MIN_RETRY_MS = 250;
-const MAX_RETRY_MS = 5_000;
+/** The agent is on this machine: a try a second costs nothing, and a restarted agent has its page back within a second. */
+const MAX_RETRY_MS = 1_000;
 /** Longer than any join the agent attempts (password derivation + connect + retries). */
 const REQUEST_TIMEOUT_MS = 60_000;
 

@@ -17,8 +17,8 @@ import './swarm-status.js';
 
 /** Phases in which the person is in a room (or getting back into it). */
 const ROOM_PHASES: ReadonlySet<Phase> = new Set(['hosting', 'joined', 'reconnecting']);
-/** After this many failed attempts the agent probably restarted, with a new token and link. */
-const RESTART_HINT_AFTER = 4;
+/** After this many failed attempts (~10 s) the agent is probably not coming back on this link (a new data folder or --new-token). */
+const RESTART_HINT_AFTER = 12;
 
 @customElement('camvid-app')
 export class CamvidApp extends LitElement {
@@ -126,7 +126,8 @@ export class CamvidApp extends LitElement {
       <main>
         ${client?.connection === 'retrying' && client.failures >= RESTART_HINT_AFTER
           ? html`<p class="banner" data-testid="agent-restart-hint">
-              If the CAMVID agent was restarted, open the new link it printed: each start has a new access token.
+              Your CAMVID agent is not answering. Start it again (same data folder: this page comes back by itself); if it
+              printed a new link (another data folder, or --new-token), open that one.
             </p>`
           : nothing}
         ${client?.versionMismatch

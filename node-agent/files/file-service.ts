@@ -16,6 +16,7 @@ import { ChunkCache } from './chunk-cache.js';
 import { ChunkRelay } from './chunk-relay.js';
 import { Download } from './download.js';
 import { ShareHost } from './share-host.js';
+import { ShareRecordFile } from './share-record.js';
 import { UiUploads } from './ui-uploads.js';
 import { DEFAULT_UPLOAD_CAP, UploadReceiver, uploadFile } from './uploads.js';
 
@@ -34,7 +35,9 @@ export class FileService implements Feature {
   /** largest upload the host accepts, bytes */
   uploadCap = DEFAULT_UPLOAD_CAP;
   #shareDir: string | null = null;
+  #shareDotFiles = false;
   #share: ShareHost | null = null;
+  readonly #shareRecord: ShareRecordFile;
   #ctx: RoomContext | null = null;
   readonly #cache: ChunkCache;
   readonly #waiting = new Map<number, Waiting>();
@@ -46,6 +49,7 @@ export class FileService implements Feature {
 
   constructor(private readonly agent: FeatureHost) {
     this.#cache = new ChunkCache(path.join(agent.store.dir, 'cache', 'chunks'));
+    this.#shareRecord = new ShareRecordFile(agent.store.dir);
     this.#uiUploads = new UiUploads(agent, (file) => this.upload(file));
     agent.ui.handle('files-list', async (req) => ({ entries: await this.list(req.path) }));
     agent.ui.handle('files-get', async (req) => this.#downloadForUi(req.path));
@@ -90,12 +94,14 @@ export class FileService implements Feature {
    */
   setShare(dir: string | null, dotFiles = false): void {
     this.#shareDir = dir && path.resolve(dir);
+    this.#shareDotFiles = dotFiles;
     this.#share = this.#shareDir ? new ShareHost(this.#shareDir, { dotFiles, hidden: [this.agent.store.dir] }) : null;
     const ctx = this.#ctx;
     if (ctx) {
       this.#detach();
       this.#attach(ctx);
     }
+    if (ctx?.host) this.#keepShare(ctx.roomId);
     // Students' open Files views list again at once, instead of showing "no folder" until reopened.
     const sharing = this.#share !== null;
     ctx?.host?.broadcast({ type: 'files-shared', sharing });
@@ -131,6 +137,9 @@ export class FileService implements Feature {
 
   enterRoom(ctx: RoomContext, signal: AbortSignal): void {
     this.#attach(ctx);
+    // A hosted room keeps its share across a restart: recorded now, or brought back on a resume.
+    if (ctx.host && this.#shareDir) this.#keepShare(ctx.roomId);
+    else if (ctx.host) background(this.#restoreShare(ctx), log, 'bringing back the share');
     onAbort(signal, () => {
       this.#detach();
       this.#ctx = null;
@@ -144,6 +153,18 @@ export class FileService implements Feature {
       await this.#uiUploads.close();
     })();
     return this.#closing;
+  }
+
+  #keepShare(roomId: string): void {
+    background(this.#shareRecord.write({ roomId, dir: this.#shareDir, dotFiles: this.#shareDotFiles }), log, 'keeping the share for a resume');
+  }
+
+  async #restoreShare(ctx: RoomContext): Promise<void> {
+    const record = await this.#shareRecord.read(ctx.roomId);
+    if (!record?.dir || this.#ctx !== ctx || this.#shareDir) return;
+    const s = await stat(record.dir).catch(() => null);
+    if (!s?.isDirectory()) return log.warn(`the shared folder ${record.dir} is gone; not sharing it again`);
+    this.setShare(record.dir, record.dotFiles);
   }
 
   #requireShare(): ShareHost {
