@@ -27,7 +27,13 @@ export class PodcastMicrophone {
   #meter: ReturnType<typeof setInterval> | undefined;
 
   /** Made by the client: `client.model(PodcastMicrophone)`. */
-  constructor(readonly client: AgentClient) {}
+  constructor(readonly client: AgentClient) {
+    // The podcast stopped (its Stop button, another source): the microphone is off with it, now,
+    // rather than when the closed loopback link is noticed seconds later as a lost connection.
+    client.onEvent('podcast-status', (ev) => {
+      if (!ev.status.on && this.on) this.#teardown(null);
+    });
+  }
 
   subscribe(listener: () => void): () => void {
     return this.#listeners.add(listener);

@@ -227,6 +227,16 @@ test('the instructor broadcasts the microphone from the page: its level shows, a
   await t.page.getByTestId('podcast-stop-mic').click();
   await t.page.locator('[data-testid="podcast-on-air"][data-on="false"]').waitFor({ timeout: 10_000 });
   await s.page.getByTestId('podcast-behind').waitFor();
+
+  // On air again, then the podcast's own Stop: the microphone goes off with it, at once and without a false alarm.
+  await t.page.getByTestId('podcast-start-mic').click();
+  await t.page.getByTestId('podcast-stop-mic').waitFor({ timeout: 15_000 });
+  await t.page.getByTestId('podcast-stop-broadcast').click();
+  const stopped = Date.now();
+  await t.page.getByTestId('podcast-start-mic').waitFor({ timeout: 10_000 });
+  assert.ok(Date.now() - stopped < 2_000, `the microphone button came back after ${Date.now() - stopped} ms`);
+  await t.page.waitForTimeout(9_000); // longer than the loopback link takes to notice a closed peer
+  assert.is(await t.page.getByTestId('podcast-mic-error').count(), 0, 'no "connection to the agent was lost"');
   assert.equal(t.errors, []);
   assert.equal(s.errors, []);
 });
