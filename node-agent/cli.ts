@@ -32,6 +32,8 @@ const USAGE = `Usage:
   camvid                                 start the agent and its web UI
   camvid host [--room NAME] [--password-stdin | --password PW] [--name N] [--fanout K]
               [--max-members N]             students admitted at once (default 250); the next gets ROOM_FULL
+              [--attach-timeout S]          a student whose computer has not connected to the class S s after
+                                            being placed is asked to join again (default 30)
               [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
               [--screen testsrc|ffmpeg:<input>] [--screen-size WxH] [--screen-kbps N] [--screen-fps N]
                                         a shared screen beside the camera (docs/media.md)
@@ -238,6 +240,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       fanout: { type: 'string' },
       'root-fanout': { type: 'string' },
       'max-members': { type: 'string' },
+      'attach-timeout': { type: 'string' },
       'no-ui': { type: 'boolean' },
       resume: { type: 'boolean' },
       ...HEADLESS_OPTIONS,
@@ -255,6 +258,10 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const maxMembers = v['max-members'] === undefined ? undefined : Number(v['max-members']);
     if (maxMembers !== undefined && (!Number.isInteger(maxMembers) || maxMembers < 1 || maxMembers > MAX_MAX_MEMBERS)) {
       throw new UsageError(`--max-members must be a whole number from 1 to ${MAX_MAX_MEMBERS}`);
+    }
+    const attachS = v['attach-timeout'] === undefined ? undefined : Number(v['attach-timeout']);
+    if (attachS !== undefined && (!Number.isInteger(attachS) || attachS < 1 || attachS > 3600)) {
+      throw new UsageError('--attach-timeout must be a whole number of seconds from 1 to 3600');
     }
     const password = v.resume ? undefined : await passwordOf(v);
     if (password === undefined && !v.resume) {
@@ -276,6 +283,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
             fanout,
             rootFanout,
             maxMembers,
+            attachTimeoutMs: attachS === undefined ? undefined : attachS * 1000,
           });
       if (v.events) host.on('roster', (members) => printEvent('roster', members));
       wireHeadless(agent, v);

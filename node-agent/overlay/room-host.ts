@@ -34,6 +34,14 @@ const ROSTER_DEBOUNCE_MS = 25;
  * timeout, so a parent that is really gone is removed before it is trusted again.
  */
 const SUSPECT_MS = 5000;
+/**
+ * A member whose tree edge reports neither connected nor failed this long after the host placed it
+ * is closed (TIMEOUT; its agent joins again). An honest agent always reports one or the other
+ * (its edge gives up well before this); a session that never opens its edge would otherwise hold
+ * a place under its parent for good: four such sessions filled the host's own places and no
+ * student after them was ever placed.
+ */
+export const ATTACH_TIMEOUT_MS = 30_000;
 
 export interface RoomHostOptions {
   roomId: string;
@@ -53,6 +61,8 @@ export interface RoomHostOptions {
   identity?: HostIdentity;
   /** students admitted at once (default DEFAULT_MAX_MEMBERS); the next is refused ROOM_FULL */
   maxMembers?: number;
+  /** default ATTACH_TIMEOUT_MS */
+  attachTimeoutMs?: number;
 }
 
 interface Member {
@@ -103,6 +113,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   refusedFull = 0;
   /** joins refused because their identity proof did not verify */
   refusedIdentity = 0;
+  /** members closed because their tree edge never reported (ATTACH_TIMEOUT_MS) */
+  closedUnattached = 0;
   readonly #members = new Map<string, Member>();
   readonly #rosterDiff = new RosterDiff();
   /** member id → until when it gets no children (SUSPECT_MS) */
@@ -142,6 +154,11 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     // A direct edge of ours that closed frees its place in both ends' count (MAX_DIRECT_EDGES_PER_MEMBER).
     this.edges.on('closed', (link) => {
       if (link.opts.kind === 'direct') this.#forgetDirect(link.edge, this.opts.hostId);
+    });
+    // The host's own tree children: its side of the edge opening is what counts (see #onEdgeReport).
+    this.edges.on('open', (link) => {
+      const m = this.#members.get(link.peerId);
+      if (m && m.edge === link.edge && m.parentId === this.opts.hostId && m.state !== 'connected') this.#onEdgeReport(m, link.edge, 'connected');
     });
   }
 
@@ -472,6 +489,13 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const edge = `${parentId}>${member.id}#${++this.#edgeCounter}`;
     member.edge = edge;
     member.session.send({ type: 'attach', edge, parentId });
+    setTimeout(() => {
+      if (this.#closing || member.edge !== edge || member.state === 'connected' || this.#members.get(member.id) !== member) return;
+      this.closedUnattached++;
+      log.debug(`${member.name}: edge ${edge} never reported; closing the session`);
+      member.session.send({ type: 'error', code: 'TIMEOUT', message: 'Your computer did not connect to the class in time; it is joining again.' });
+      member.session.close();
+    }, this.opts.attachTimeoutMs ?? ATTACH_TIMEOUT_MS).unref();
     if (parentId === this.opts.hostId) this.edges.adopt(edge, member.id);
     else this.#members.get(parentId)?.session.send({ type: 'adopt', edge, childId: member.id });
     this.#rosterChanged();
@@ -509,6 +533,10 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (this.#standbys.onReport(member.id, edge, state)) return;
     if (member.edge !== edge) return; // about an edge already replaced
     if (state === 'connected') {
+      // Under the host, the host is the other end and sees for itself: a member cannot claim a
+      // place it never connected (it would hold it past the attach deadline). Its report counts
+      // once the host's side is open, which then reports it itself.
+      if (member.parentId === this.opts.hostId && !this.edges.children().some((l) => l.edge === edge && l.isOpen)) return;
       member.state = 'connected';
       this.#rosterChanged();
       if ([...this.#members.values()].some((m) => !m.edge)) this.#scheduleRetry();

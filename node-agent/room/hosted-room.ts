@@ -30,6 +30,8 @@ export interface HostRequest {
   rootFanout?: number;
   /** students admitted at once (RoomHost's default when absent) */
   maxMembers?: number;
+  /** how long a student's tree edge may take to report (RoomHost's ATTACH_TIMEOUT_MS when absent) */
+  attachTimeoutMs?: number;
 }
 
 export interface HostedRoomOptions {
@@ -116,6 +118,7 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
       mtu: opts.mtu,
       identity,
       maxMembers: req.maxMembers,
+      attachTimeoutMs: req.attachTimeoutMs,
     });
     try {
       await host.listen();

@@ -117,8 +117,11 @@ test.after.each(() => {
   for (const r of raws.splice(0)) r.session.close();
 });
 
+/** Raw sessions never open their tree edge: without this the host would close them after 30 s. */
+const PATIENT = ['--attach-timeout', '3600'];
+
 test('250 members with 64-character names: no session breaks, the roster is the host roster everywhere, member 251 gets ROOM_FULL', async () => {
-  const { agent: host, port } = await ctx.cluster.startHost();
+  const { agent: host, port } = await ctx.cluster.startHost(PATIENT);
   const room = await roomOf(port);
   const honest = ctx.cluster.startStudent(`Honest ${'h'.repeat(57)}`, `127.0.0.1:${port}`);
   await honest.waitForLine(/^joined /, 20_000);
@@ -160,7 +163,7 @@ test('250 members with 64-character names: no session breaks, the roster is the 
 });
 
 test('one student floods chat and history from 8 member ids: THROTTLED past the budget, the class sees at most the budget, an honest student gets through', async () => {
-  const { agent: host, port } = await ctx.cluster.startHost(['--stdin']);
+  const { agent: host, port } = await ctx.cluster.startHost(['--stdin', ...PATIENT]);
   const room = await roomOf(port);
   const honest = ctx.cluster.startStudent('honest', `127.0.0.1:${port}`, ['--stdin']);
   await honest.waitForLine(/^joined /, 20_000);
@@ -209,7 +212,7 @@ test('one student floods chat and history from 8 member ids: THROTTLED past the 
 });
 
 test('100 direct-edge requests at one victim from 8 ids: the victim gets at most the cap', async () => {
-  const { agent: host, port } = await ctx.cluster.startHost();
+  const { agent: host, port } = await ctx.cluster.startHost(PATIENT);
   const room = await roomOf(port);
   const victim = ctx.cluster.startStudent('victim', `127.0.0.1:${port}`);
   await victim.waitForLine(/^joined /, 20_000);
@@ -238,7 +241,7 @@ test('share requests and podcast reports from 8 ids: files answered within the b
   const share = ctx.cluster.dataDir();
   writeFileSync(path.join(share, 'notes.txt'), 'lecture notes');
   // Root places for the raw sessions (which never open their tree edge) and the honest student.
-  const { port } = await ctx.cluster.startHost(['--share', share, '--root-fanout', '12']);
+  const { port } = await ctx.cluster.startHost(['--share', share, '--root-fanout', '12', ...PATIENT]);
   const room = await roomOf(port);
   const flooders = await rawJoinAll(room, Array.from({ length: 8 }, (_, i) => `browse${i}`));
   raws.push(...flooders);
@@ -269,6 +272,30 @@ test('share requests and podcast reports from 8 ids: files answered within the b
   const honest = ctx.cluster.startStudent('honest', `127.0.0.1:${port}`, ['--get', 'notes.txt', '--out', out]);
   assert.is(await Promise.race([honest.exited, sleep(60_000).then(() => 'still running')]), 0, honest.output);
   assert.is(readFileSync(path.join(out, 'notes.txt'), 'utf8'), 'lecture notes');
+});
+
+test('sessions that never open their tree edge (one claiming it did) hold the host\'s places only until the attach deadline: then closed, and an honest student is placed', async () => {
+  const { agent: host, port } = await ctx.cluster.startHost(['--root-fanout', '4', '--attach-timeout', '8']);
+  const room = await roomOf(port);
+  const squatters = await rawJoinAll(room, Array.from({ length: 6 }, (_, i) => `squat${i}`));
+  raws.push(...squatters);
+  await until('four squatters placed under the host', () => host.roster.filter((m) => m.parentId === host.roster[0]!.id).length === 4);
+  // One lies that its edge is up: the host is that edge's other end and knows better.
+  const liar = squatters.find((r) => r.received.some((m) => m.type === 'attach'))!;
+  const attach = liar.received.find((m): m is Extract<HostMessage, { type: 'attach' }> => m.type === 'attach')!;
+  liar.send({ type: 'edge', edge: attach.edge, state: 'connected' });
+  await sleep(500);
+  assert.is(host.roster.find((m) => m.id === liar.id)?.state, 'connecting', 'the claim was not believed');
+  const t0 = performance.now();
+  const honest = ctx.cluster.startStudent('honest', `127.0.0.1:${port}`);
+  await honest.waitForLine(/^joined /, 8_000 * 2 + 30_000);
+  const waited = performance.now() - t0;
+  const closed = squatters.filter((r) => r.closed !== null);
+  console.log(`  squatters: ${closed.length} of 6 closed (${[...new Set(squatters.flatMap((r) => r.errors))].join(', ')}); the honest student was placed after ${(waited / 1000).toFixed(1)} s`);
+  assert.ok(closed.length >= 4, `${closed.length} squatters closed`);
+  assert.ok(closed.every((r) => r.errors.includes('TIMEOUT')), 'each heard TIMEOUT');
+  assert.ok(liar.closed !== null, 'the liar was closed too');
+  await host.waitFor(() => host.roster.find((m) => m.name === 'honest' && m.state === 'connected'), 20_000, 'the honest student connected');
 });
 
 test('500 upload-begins on one direct edge: at most the cap held open, and no file descriptor left once the student leaves', async () => {
