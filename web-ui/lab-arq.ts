@@ -78,6 +78,12 @@ export class LabArq extends LitElement {
         font-family: var(--mono);
         color: var(--fg);
       }
+      /* a command to copy, one per line */
+      code.cmd {
+        display: block;
+        margin-top: 4px;
+        overflow-wrap: anywhere;
+      }
       .main {
         display: flex;
         flex-direction: column;
@@ -189,8 +195,10 @@ export class LabArq extends LitElement {
       </div>
       <p class="note">
         Simulated link: each frame takes T<sub>f</sub> = 1 ms to send and T<sub>p</sub> = 2 ms to cross (a = 2), so one round trip is
-        5 ms, the default timeout. The file is ${p.segments} × ${DEFAULT_SEGMENT_SIZE} B; the same run in a terminal:
-        <code data-testid="arq-cli">camvid lab arq --simulate --protocol ${p.protocol} --window ${p.protocol === 'sw' ? 1 : p.window} --timeout ${p.timeout}
+        5 ms, the default timeout. The file is ${p.segments} × ${DEFAULT_SEGMENT_SIZE} B; the same run in a terminal, in the CAMVID
+        folder (a file of that size first, then the run):
+        <code class="cmd" data-testid="arq-cli-file">head -c ${p.segments * DEFAULT_SEGMENT_SIZE} /dev/urandom &gt; send.txt</code>
+        <code class="cmd" data-testid="arq-cli">npx camvid lab arq --simulate --protocol ${p.protocol} --window ${p.protocol === 'sw' ? 1 : p.window} --timeout ${p.timeout}
           --loss ${p.loss} --ack-loss ${p.ackLoss} --seed ${p.seed} send.txt receive.txt</code>
       </p>
       ${run?.error ? html`<p class="error" role="alert" data-testid="arq-error">${run.error}</p>` : nothing}
@@ -200,8 +208,7 @@ export class LabArq extends LitElement {
         <lab-sweep-chart .series=${this.#series()}></lab-sweep-chart>
         <p class="note">
           ${SWEEP_SEGMENTS} frames per point, seed ${p.seed}, window ${p.window} (Stop-and-Wait: 1), timeout ${p.timeout} ms. With a window of
-          1 + 2a = 5 or less, Selective Repeat stalls on every loss and falls below 1 − p; widen the window to see it approach the formula
-          (docs/labs.md).
+          1 + 2a = 5 or less, Selective Repeat stalls on every loss and falls below 1 − p; widen the window to see it approach the formula.
         </p>
       </section>
       <lab-arq-network .params=${p}></lab-arq-network>

@@ -288,7 +288,10 @@ export class LabHamming extends LitElement {
         <span><span class="swatch" style="background:#f1f3f4;border:1px solid #ddd"></span>parity bit</span>
         <span><span class="swatch" style="background:#d93025"></span>bit flipped by the channel</span>
         <span><span class="swatch" style="background:#188038"></span>bit the decoder corrected</span>
-        <span>${this.chosen ? 'Your own errors: click a received bit to flip it back.' : `Random errors from seed ${this.seed}. Click any received bit to flip it.`}</span>
+        <span>${this.chosen ? 'Your own errors: click a received bit to flip it back.' : `Random errors from seed ${this.seed}. Click any received bit to flip it.`}
+          ${this.scheme === '7,4'
+            ? 'Hamming (7,4) gets one flipped bit per codeword here, so a second click moves it: with two errors its decoder would "correct" a third bit and deliver wrong data without noticing. SECDED (8,4) takes two and detects them.'
+            : nothing}</span>
       </p>
       <div class="grid">${r.codewords.slice(0, MAX_TEXT_BYTES * 2).map((cw) => this.#renderCodeword(cw))}</div>
     `;

@@ -117,10 +117,11 @@ test('the ARQ page draws the sequence diagram and its summary matches the CLI fo
 
   // The page prints the terminal command for its run: run it and compare.
   const command = (await page.getByTestId('arq-cli').innerText()).trim().split(/\s+/);
-  assert.equal(command.slice(0, 4), ['camvid', 'lab', 'arq', '--simulate']);
+  assert.equal(command.slice(0, 5), ['npx', 'camvid', 'lab', 'arq', '--simulate'], 'camvid is not on PATH after npm install: npx finds it');
+  assert.is((await page.getByTestId('arq-cli-file').innerText()).trim(), `head -c ${16 * DEFAULT_SEGMENT_SIZE} /dev/urandom > send.txt`, 'the file the run sends is made first');
   const send = path.join(dir, 'send.txt');
   await writeFile(send, Buffer.alloc(16 * DEFAULT_SEGMENT_SIZE, 'x'));
-  const args = command.slice(2).map((a) => (a === 'send.txt' ? send : a === 'receive.txt' ? path.join(dir, 'receive.txt') : a));
+  const args = command.slice(3).map((a) => (a === 'send.txt' ? send : a === 'receive.txt' ? path.join(dir, 'receive.txt') : a));
   const out: string[] = [];
   assert.is(await labCommand(args, { out: (l) => out.push(l), err: (l) => out.push(l) }), 0, out.join('\n'));
   const text = out.join('\n');
