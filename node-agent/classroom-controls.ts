@@ -1,6 +1,6 @@
 /**
  * Classroom controls from the UI: a student raises or lowers a hand; the instructor lowers hands,
- * mutes a member's chat and removes a member. The host's RoomHost holds the state (it travels in
+ * mutes a member's chat and removes a member (blocked for the rest of the lecture when asked). The host's RoomHost holds the state (it travels in
  * the roster); this only checks who may do what.
  */
 import { CamvidError } from '../protocol/errors.js';
@@ -11,7 +11,7 @@ export class ClassroomControls implements Feature {
     agent.ui.handle('hand-raise', async (req) => this.raiseHand(req.up));
     agent.ui.handle('hand-lower', async (req) => this.#host().setHand(req.member, false));
     agent.ui.handle('chat-mute', async (req) => this.#host().setMuted(req.member, req.muted));
-    agent.ui.handle('member-remove', async (req) => this.#host().remove(req.member));
+    agent.ui.handle('member-remove', async (req) => this.#host().remove(req.member, { block: req.block === true }));
   }
 
   raiseHand(up: boolean): void {

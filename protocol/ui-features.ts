@@ -13,7 +13,7 @@ import { mailUiRequests, type MailUiEvent, type MailUiReplies } from './mail.js'
 import { podcastUiRequests, type PodcastUiEvent, type PodcastUiReplies } from './podcast.js';
 import { attendanceUiRequests, type AttendanceUiEvent, type AttendanceUiReplies } from './attendance.js';
 import { pollUiRequests, type PollUiEvent, type PollUiReplies } from './polls.js';
-import { bool, type Validator } from './validate.js';
+import { bool, optional, type Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts: never name a field `id`). */
 export const featureUiRequests = {
@@ -22,7 +22,8 @@ export const featureUiRequests = {
   'hand-raise': { up: bool },
   'hand-lower': { member: peerId },
   'chat-mute': { member: peerId, muted: bool },
-  'member-remove': { member: peerId },
+  /** `block`: refused for the rest of the lecture, by its agent's identity (not only until it types the password) */
+  'member-remove': { member: peerId, block: optional(bool) },
   ...mailUiRequests,
   ...filesUiRequests,
   ...labUiRequests,

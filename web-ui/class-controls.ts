@@ -37,11 +37,12 @@ export class ClassControls extends AgentElement {
       }
       li {
         display: flex;
+        flex-wrap: wrap;
         align-items: center;
         gap: 6px;
       }
       li .name {
-        flex: 1 1 auto;
+        flex: 1 1 6em;
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
@@ -114,9 +115,20 @@ export class ClassControls extends AgentElement {
                   </button>
                   <button
                     class="small danger"
+                    title="They can join again with the password"
                     @click=${() => confirm(`Remove ${m.name} from the room?`) && this.#do({ type: 'member-remove', member: m.id })}
                   >
                     Remove
+                  </button>
+                  <button
+                    class="small danger"
+                    data-testid="block-button"
+                    title="Their computer cannot join again until this lecture ends, even with the password"
+                    @click=${() =>
+                      confirm(`Remove ${m.name} and block their computer until this lecture ends?`) &&
+                      this.#do({ type: 'member-remove', member: m.id, block: true })}
+                  >
+                    Remove and block
                   </button>
                 </li>`,
               )}

@@ -2,7 +2,7 @@
  * Headless chat and classroom controls for `camvid host|join`: `--say TEXT` (repeatable) once in
  * the room, `--events` lines for every record, outbox change and refusal, and with `--stdin` one
  * command per line: `say <text>`, `hand up|down`, `poll …` (cli/poll-cli.ts), and for the host
- * `mute|unmute|remove|lower <name>`.
+ * `mute|unmute|remove|block|lower <name>` (block: removed and refused for the rest of the lecture).
  */
 import { createInterface } from 'node:readline';
 import { CamvidError } from '../../protocol/errors.js';
@@ -50,10 +50,11 @@ function runCommand(agent: Agent, line: string, say: (text: string) => void): vo
     mute: () => agent.room!.host!.setMuted(byName(), true),
     unmute: () => agent.room!.host!.setMuted(byName(), false),
     remove: () => agent.room!.host!.remove(byName()),
+    block: () => agent.room!.host!.remove(byName(), { block: true }),
     lower: () => agent.room!.host!.setHand(byName(), false),
     poll: () => runPollCommand(agent, arg),
   };
   const command = commands[verb];
   if (command) command();
-  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|lower <name>, poll …)`);
+  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|block|lower <name>, poll …)`);
 }

@@ -42,6 +42,7 @@ const SUSPECT_MS = 5000;
  * student after them was ever placed.
  */
 export const ATTACH_TIMEOUT_MS = 30_000;
+const BLOCKED_MESSAGE = 'The instructor removed you from this lecture: you cannot join it again until it ends.';
 
 export interface RoomHostOptions {
   roomId: string;
@@ -116,6 +117,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   /** members closed because their tree edge never reported (ATTACH_TIMEOUT_MS) */
   closedUnattached = 0;
   readonly #members = new Map<string, Member>();
+  /** member ids removed and blocked for as long as this room runs */
+  readonly #blocked = new Set<string>();
   readonly #rosterDiff = new RosterDiff();
   /** member id → until when it gets no children (SUSPECT_MS) */
   readonly #suspects = new Map<string, number>();
@@ -203,11 +206,16 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     return !!this.#members.get(id)?.muted;
   }
 
-  /** Removes a member; its agent stops and must be given the password again to come back. */
-  remove(id: string): void {
+  /**
+   * Removes a member; its agent stops and must be given the password again to come back. With
+   * `block`, its agent (its identity: the member id is derived from the key that signs its joins)
+   * is refused for as long as this room runs, password or not.
+   */
+  remove(id: string, opts: { block?: boolean } = {}): void {
     const m = this.#members.get(id);
     if (!m) throw new CamvidError('NOT_IN_ROOM', 'That member is not in the room.');
-    m.session.send({ type: 'error', code: 'REMOVED', message: 'The instructor removed you from the room.' });
+    if (opts.block) this.#blocked.add(id);
+    m.session.send({ type: 'error', code: 'REMOVED', message: opts.block ? BLOCKED_MESSAGE : 'The instructor removed you from the room.' });
     this.#removeMember(m);
   }
 
@@ -317,6 +325,11 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   #addMember(session: HostSession, id: string, wanted: string): Member | null {
     if (id === this.opts.hostId) {
       session.send({ type: 'error', code: 'BAD_MESSAGE', message: 'peer id collides with the host' });
+      return null;
+    }
+    if (this.#blocked.has(id)) {
+      log.debug(`${wanted} (${id}) refused: blocked for this lecture`);
+      session.send({ type: 'error', code: 'REMOVED', message: BLOCKED_MESSAGE });
       return null;
     }
     const stale = this.#members.get(id);
