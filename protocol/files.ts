@@ -105,6 +105,12 @@ export interface HandedIn {
   peer: string;
   name: string;
   size: number;
+  /** when it arrived (the file's modification time, ms) */
+  at: number;
+  /** where it is on the instructor's disk */
+  file: string;
+  /** the instructor's page saves a copy through the browser at `/file/<ticket>` (UiRoutes.offerFile) */
+  ticket: string;
 }
 
 /** What the agent replies to each request above (merged in protocol/ui-features.ts). */

@@ -103,6 +103,16 @@ export class FilesView extends AgentElement {
         color: var(--muted);
         overflow-wrap: anywhere;
       }
+      li .where {
+        display: block;
+        font-size: 0.85em;
+      }
+      /* a download's figures change every 200 ms: fixed-width digits, so the table does not reflow */
+      .rate {
+        display: inline-block;
+        min-width: 11em;
+        font-variant-numeric: tabular-nums;
+      }
     `,
   ];
 
@@ -223,7 +233,7 @@ export class FilesView extends AgentElement {
     }
     const left = t.rate > 0 ? Math.ceil((t.size * (1 - t.done / t.chunks)) / t.rate) : null;
     return html`<progress data-testid="download-progress" max=${t.chunks} value=${t.done}></progress>
-      <span class="note">${(t.rate / 1e6).toFixed(1)} MB/s${left !== null ? ` · ${left} s left` : ''}</span>`;
+      <span class="note rate">${(t.rate / 1e6).toFixed(1)} MB/s${left !== null ? ` · ${left} s left` : ''}</span>`;
   }
 
   override render() {
@@ -253,7 +263,13 @@ export class FilesView extends AgentElement {
         : html`<details open>
             <summary>Handed in (${this.uploads.length})</summary>
             <ul data-testid="uploads">
-              ${this.uploads.map((u) => html`<li data-testid="upload-entry">${u.student}: ${u.name} (${size(u.size)})</li>`)}
+              ${this.uploads.map(
+                (u) => html`<li data-testid="upload-entry">
+                  ${u.student}: ${u.name} (${size(u.size)}) · <time>${date(u.at)}</time> ·
+                  <a class="save" data-testid="upload-save" href=${this.client?.fileUrl(u.ticket) ?? ''} download>Save a copy</a>
+                  <span class="where">${u.file}</span>
+                </li>`,
+              )}
             </ul>
           </details>`}
       ${this.noShare

@@ -61,7 +61,9 @@ export class UiUploads {
         await rm(path.dirname(s.file), { recursive: true, force: true });
       }
     });
-    host.ui.handle('files-uploads', async () => ({ uploads: await listUploads(uploadsDir) }));
+    host.ui.handle('files-uploads', async () => ({
+      uploads: (await listUploads(uploadsDir)).map((u) => ({ ...u, ticket: host.ui.offerFile(u.file, u.name) })),
+    }));
   }
 
   /** Closes and removes every staged upload. */
@@ -111,16 +113,17 @@ export class UiUploads {
 }
 
 /** What students handed in: `<uploads>/<name>-<peer id>/<file>` (student-folder.ts), dot-entries left out. */
-async function listUploads(root: string): Promise<HandedIn[]> {
-  const out: HandedIn[] = [];
+async function listUploads(root: string): Promise<Omit<HandedIn, 'ticket'>[]> {
+  const out: Omit<HandedIn, 'ticket'>[] = [];
   for (const folder of await readdir(root).catch(() => [] as string[])) {
     const owner = parseStudentFolder(folder);
     if (!owner) continue;
     for (const name of await readdir(path.join(root, folder)).catch(() => [] as string[])) {
       if (name.startsWith('.')) continue;
-      const s = await stat(path.join(root, folder, name)).catch(() => null);
-      if (s?.isFile()) out.push({ student: owner.name, peer: owner.peerId, name, size: s.size });
+      const file = path.join(root, folder, name);
+      const s = await stat(file).catch(() => null);
+      if (s?.isFile()) out.push({ student: owner.name, peer: owner.peerId, name, size: s.size, at: Math.round(s.mtimeMs), file });
     }
   }
-  return out;
+  return out.sort((a, b) => b.at - a.at); // the newest first
 }

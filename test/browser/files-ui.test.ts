@@ -84,9 +84,16 @@ test('the instructor shares a folder in the UI; a student navigates into a folde
     .catch(async (err: Error) => {
       throw new Error(`${err.message.split('\n')[0]}; the page says: ${await status.textContent().catch(() => '(nothing)')}`);
     });
-  await t.page.getByTestId('upload-entry').filter({ hasText: 'Grace: homework.txt' }).waitFor({ timeout: 10_000 });
+  const entry = t.page.getByTestId('upload-entry').filter({ hasText: 'Grace: homework.txt' });
+  await entry.waitFor({ timeout: 10_000 });
   const teacherData = teacher.agent.child.spawnargs[teacher.agent.child.spawnargs.indexOf('--data') + 1]!;
-  assert.ok(readFileSync(path.join(teacherData, 'uploads', `Grace-${student.agent.peerId()}`, 'homework.txt')).equals(handed), 'the handed-in bytes');
+  const stored = path.join(teacherData, 'uploads', `Grace-${student.agent.peerId()}`, 'homework.txt');
+  assert.ok(readFileSync(stored).equals(handed), 'the handed-in bytes');
+  // The instructor's list says when and where, and saves a copy through the browser.
+  assert.ok(((await entry.textContent()) ?? '').includes(stored), 'where it is on disk');
+  assert.ok(await entry.locator('time').count(), 'when it arrived');
+  const [copy] = await Promise.all([t.page.waitForEvent('download'), entry.getByTestId('upload-save').click()]);
+  assert.ok(readFileSync((await copy.path())!).equals(handed), 'the browser saved the handed-in bytes');
   await s.page.screenshot({ path: '/tmp/camvid-files.png' });
   assert.equal(t.errors, []);
   assert.equal(s.errors, []);
