@@ -24,6 +24,7 @@ import { runDhtNode, SWARM_OPTIONS, SWARM_USAGE, swarmAgentOptions, wireSwarmLin
 import { ensureUiBundle } from './ui-server/ui-bundle.js';
 import { UiServer } from './ui-server/ui-server.js';
 import { uiToken } from './ui-server/ui-token.js';
+import { HEALTH_OPTIONS, healthInterval, wireHealth } from './cli/health-cli.js';
 
 export const DEFAULT_UI_PORT = 7700;
 export const DEFAULT_SIGNAL_PORT = 7710;
@@ -47,6 +48,7 @@ const USAGE = `Usage:
               [--put FILE]...               hand a file in (host: --upload-cap MB, default 100)
               [--stay]                      stay in the room after --get/--put (default: exit when done)
   (host and join) ${LAB_HEADLESS_USAGE}: ARQ lab with another member (docs/labs.md)
+  (host and join) --events --health-ms N    a health line every N ms: event-loop delay, memory, descriptors
   camvid chat-log [--data DIR]            print the chat history kept in this agent's folder
   camvid attendance [--data DIR] [--lecture ID] [--csv]  who was in each lecture hosted from this folder, and the polls
   camvid rooms [--wait SECONDS] [--watch]  list rooms discovered on this network
@@ -80,6 +82,7 @@ const HEADLESS_OPTIONS: ParseArgsConfig['options'] = {
   ...MEDIA_EVENT_OPTIONS,
   ...PODCAST_HEADLESS_OPTIONS,
   ...LAB_HEADLESS_OPTIONS,
+  ...HEALTH_OPTIONS,
 };
 
 function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
@@ -96,6 +99,7 @@ function mediaUsage(v: Record<string, unknown>): void {
   try {
     checkMediaArgs(v);
     checkPodcastArgs(v);
+    healthInterval(v);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -287,6 +291,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
           });
       if (v.events) host.on('roster', (members) => printEvent('roster', members));
       wireHeadless(agent, v);
+      wireHealth(v, printEvent, () => host.host.server.work);
       await startHostSource(agent, v);
       await startHostPodcast(agent, v);
       const room = agent.state().room!;
@@ -343,6 +348,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         member.on('parent-lost', (e) => printEvent('parent-lost', e));
       }
       wireHeadless(agent, v);
+      wireHealth(v, printEvent);
       // In the room once welcomed; the tree edge can take longer on a busy network or with a
       // whole class arriving at once: keep waiting and say so, rather than give up the place.
       for (;;) {

@@ -1,95 +1,155 @@
 /**
- * `npm run bench -- flood`: the host under a hello flood (issue "Trust"). The host is this process
- * (the real RoomHost on 127.0.0.1, so its event loop, memory and descriptors are ours to read);
- * three students are real agent processes already in the room; the flood comes from two other
- * processes (test/fixtures/hello-flood.ts): 2,000 hellos from one address and 2,000 spread over 20
- * addresses (100 each, 127.0.1.1–20), all at once; a fourth student joins 1.5 s into it.
- * Reported: the host's event-loop delay while the flood lasts, how many hellos it answered, the
- * students kept, the newcomer's join time, and the host's RSS and open descriptors before, at the
- * peak and after the flooders left.
+ * `npm run bench -- flood`: a real host agent under a hello flood (issue "Trust"). Three student
+ * agents are in the room; two flooder processes (test/fixtures/hello-flood.ts) send 2,000 hellos
+ * from one address and 2,000 spread over 20 addresses (100 each), all at once; a fourth student
+ * joins 1.5 s into it. The host reports its own event-loop delay, memory, descriptors and queued
+ * hello answers every 500 ms (`--events --health-ms 500`, node-agent/cli/health-cli.ts).
+ *
+ * Run twice: on loopback addresses (127.0.0.10, 127.0.1.1–20), and, where this process may build
+ * network namespaces, on a namespace lab (scripts/netns/netns-lab.ts): the host in one namespace,
+ * the students in another, the flood from a third that holds 21 addresses of the lab's LAN.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
-import { deriveRoomKey } from '../../node-agent/auth/room-key.js';
-import { RoomHost } from '../../node-agent/overlay/room-host.js';
-import { Cluster, ROOT } from '../../test/helpers/agents.js';
+import { AgentProcess, Cluster, ROOT, type Spawner } from '../../test/helpers/agents.js';
+import { canUseNetns, createNetnsLab, type NetnsLab } from '../netns/netns-lab.js';
+import { pct } from './proc-stats.js';
 
 const run = promisify(execFile);
 const STUDENTS = 3;
+const FIXTURE = path.join(ROOT, 'test/fixtures/hello-flood.ts');
 
-function flood(port: number, roomId: string, perAddress: number, addresses: string[]): Promise<number> {
-  return run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/hello-flood.ts'), String(port), roomId, String(perAddress), addresses.join(',')], {
-    cwd: ROOT,
-    timeout: 300_000,
-  }).then(({ stdout }) => Number(/answered (\d+)/.exec(stdout)?.[1] ?? NaN));
+interface Place {
+  name: string;
+  /** the host's address, as students and flooders dial it */
+  hostAddress: string;
+  /** agent flags that put an agent at its address (no mDNS: the bench dials by address) */
+  hostSpawn?: Spawner;
+  studentSpawn?: Spawner;
+  hostArgs: string[];
+  studentArgs: string[];
+  oneAddress: string;
+  spread: string[];
+  /** runs the flood fixture where the flood comes from; resolves with its stdout */
+  flood(args: string[]): Promise<string>;
 }
 
-const ms = (ns: number) => (ns / 1e6).toFixed(1);
-const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-const fds = () => readdirSync('/proc/self/fd').length;
+interface Health {
+  loopMs: { p50: number; p99: number; max: number };
+  rssMiB: number;
+  fds: number | null;
+  hellos?: { waiting: number; peak: number; answered: number };
+}
 
-export async function benchFlood(): Promise<string> {
-  const roomId = randomBytes(8).toString('hex');
-  const host = new RoomHost({
-    roomId, roomName: 'Computer Networks', roomKey: await deriveRoomKey('secret', roomId), hostId: randomBytes(8).toString('hex'), hostName: 'Prof',
-    port: 0, listenHost: '127.0.0.1', rootFanout: 4, fanout: 4, bindAddress: '127.0.0.1',
-  });
-  const port = await host.listen();
+const healthOf = (agent: AgentProcess, from = 0): Health[] =>
+  agent.lines
+    .slice(from)
+    .filter((l) => l.startsWith('event {"type":"health"'))
+    .map((l) => (JSON.parse(l.slice('event '.length)) as { data: Health }).data);
+
+function loopback(): Place {
+  return {
+    name: 'loopback',
+    hostAddress: '127.0.0.1',
+    hostArgs: ['--no-mdns', '--bind', '127.0.0.1'],
+    studentArgs: ['--no-mdns', '--bind', '127.0.0.1'],
+    oneAddress: '127.0.0.10',
+    spread: Array.from({ length: 20 }, (_, i) => `127.0.1.${i + 1}`),
+    flood: (args) => run(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { cwd: ROOT, timeout: 300_000 }).then((r) => r.stdout),
+  };
+}
+
+/** h0 the host, h1 the flooder (its own address and 20 more on the lab's /24), h2 the students. */
+async function namespaces(lab: NetnsLab): Promise<Place> {
+  const [host, flooder, students] = lab.hosts;
+  const base = flooder!.addr.split('.').slice(0, 3).join('.');
+  const spread = Array.from({ length: 20 }, (_, i) => `${base}.${100 + i}`);
+  for (const a of spread) await lab.exec(1, 'ip', ['addr', 'add', `${a}/24`, 'dev', flooder!.ifname]);
+  const spawner = (i: number): Spawner => (cmd, args) => lab.spawn(i, cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  return {
+    name: 'network namespaces',
+    hostAddress: host!.addr,
+    hostSpawn: spawner(0),
+    studentSpawn: spawner(2),
+    hostArgs: ['--no-mdns', '--bind', host!.addr],
+    studentArgs: ['--no-mdns', '--bind', students!.addr],
+    oneAddress: flooder!.addr,
+    spread,
+    flood: (args) =>
+      new Promise((resolve, reject) => {
+        const child = lab.spawn(1, process.execPath, ['--import', 'tsx', FIXTURE, ...args], { cwd: ROOT });
+        let out = '';
+        child.stdout?.on('data', (d) => (out += d));
+        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`flooder exited ${code}: ${out}`))));
+      }),
+  };
+}
+
+async function floodOnce(place: Place): Promise<string> {
   const cluster = new Cluster();
   try {
-    const students = Array.from({ length: STUDENTS }, (_, i) => cluster.startStudent(`s${i}`, `127.0.0.1:${port}`));
-    await Promise.all(students.map((s) => s.waitForLine(/^joined /, 60_000)));
-    const inRoom = () => host.roster().filter((m) => m.role === 'student' && m.state === 'connected').length;
-    await new Promise((r) => setTimeout(r, 2000)); // settled: edges up, first roster sent
-    const before = { rss: process.memoryUsage().rss, fds: fds(), students: inRoom() };
-    let peakRss = before.rss;
-    let peakFds = before.fds;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      peakFds = Math.max(peakFds, fds());
-    }, 100);
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
+    const { agent: host, port } = await cluster.startHost([...place.hostArgs, '--health-ms', '500'], { local: false, spawner: place.hostSpawn });
+    const join = (name: string) =>
+      cluster.startStudent(name, `${place.hostAddress}:${port}`, place.studentArgs, { local: false, spawner: place.studentSpawn });
+    const students = Array.from({ length: STUDENTS }, (_, i) => join(`s${i}`));
+    await Promise.all(students.map((s) => s.waitForLine(/^joined /, 90_000)));
+    await host.waitFor(() => host.roster.filter((m) => m.role === 'student' && m.state === 'connected').length === STUDENTS, 30_000, 'students connected');
+    await new Promise((r) => setTimeout(r, 2000));
+    const before = healthOf(host).at(-1)!;
+    const from = host.lines.length;
     const t0 = performance.now();
     const floods = Promise.all([
-      flood(port, roomId, 2000, ['127.0.0.10']),
-      flood(port, roomId, 100, Array.from({ length: 20 }, (_, i) => `127.0.1.${i + 1}`)),
+      place.flood([String(port), '-', '2000', place.oneAddress, place.hostAddress]),
+      place.flood([String(port), '-', '100', place.spread.join(','), place.hostAddress]),
     ]);
     await new Promise((r) => setTimeout(r, 1500));
     const j0 = performance.now();
-    const late = cluster.startStudent('late', `127.0.0.1:${port}`);
+    const late = join('late');
     const [, lateInAgent] = await late.waitForLine(/^joined .* in (\d+) ms/, 120_000);
     const lateMs = performance.now() - j0;
-    const [one, spread] = await floods;
+    const answered = (await floods).map((out) => Number(/answered (\d+)/.exec(out)?.[1] ?? NaN));
     const floodMs = performance.now() - t0;
-    delay.disable();
-    clearInterval(sampler);
-    const kept = students.filter((s) => s.exitCode === null && host.roster().some((m) => m.name === s.name && m.state === 'connected')).length;
+    await new Promise((r) => setTimeout(r, 600)); // the last window of the flood reported
+    const during = healthOf(host, from);
+    const kept = students.filter((s) => host.roster.some((m) => m.name === s.name && m.state === 'connected')).length;
     await new Promise((r) => setTimeout(r, 3000)); // the flooders' sockets closed
-    const after = { rss: process.memoryUsage().rss, fds: fds() };
+    const after = healthOf(host).at(-1)!;
+    const worst = Math.max(...during.map((h) => h.loopMs.p99));
     const row =
-      `| ${ms(delay.percentile(50))} / ${ms(delay.percentile(99))} / ${ms(delay.max)} | ${one} + ${spread} of 4,000 | ${host.server.work.peak} | ` +
-      `${kept} of ${before.students} | ${Math.round(lateMs)} (${lateInAgent} in the agent) | ${mib(before.rss)} → ${mib(peakRss)} → ${mib(after.rss)} | ` +
-      `${before.fds} → ${peakFds} → ${after.fds} | ${(floodMs / 1000).toFixed(1)} |`;
+      `| ${place.name} | ${pct(during.map((h) => h.loopMs.p50), 50).toFixed(1)} / ${worst.toFixed(1)} / ${Math.max(...during.map((h) => h.loopMs.max)).toFixed(1)} | ` +
+      `${answered.join(' + ')} of 4,000 | ${Math.max(...during.map((h) => h.hellos?.peak ?? 0))} | ${kept} of ${STUDENTS} | ${Math.round(lateMs)} (${lateInAgent} in the agent) | ` +
+      `${before.rssMiB} → ${Math.max(...during.map((h) => h.rssMiB))} → ${after.rssMiB} | ${before.fds} → ${Math.max(...during.map((h) => h.fds ?? 0))} → ${after.fds} | ${(floodMs / 1000).toFixed(1)} |`;
     console.log(row);
-    return [
-      `The host (this process: the real RoomHost on 127.0.0.1) with ${STUDENTS} student agents in the room; two flooder processes send`,
-      '2,000 hellos from 127.0.0.10 and 2,000 from 20 addresses (127.0.1.1–20, 100 each), all at once; a fourth student',
-      "(a real agent) joins 1.5 s in. Event-loop delay is the host process's own (monitorEventLoopDelay, 10 ms resolution)",
-      "while the flood lasts. \"Answered\" counts challenges (the hellos that cost CPace work); the queue column is the most",
-      'answers ever waiting for their turn (node-agent/signalling/turn-queue.ts). RSS and descriptors: before the flood, the',
-      'peak during it, and 3 s after the flooders exited.',
-      '',
-      '| host event loop, ms p50 / p99 / max | hellos answered | answers queued (peak) | students kept | newcomer joined, ms | host RSS MiB before → peak → after | host fds before → peak → after | flood lasted, s |',
-      '|---|---|---|---|---|---|---|---|',
-      row,
-    ].join('\n');
+    return row;
   } finally {
     await cluster.close();
-    await host.close();
   }
+}
+
+export async function benchFlood(): Promise<string> {
+  const rows = [await floodOnce(loopback())];
+  if (canUseNetns()) {
+    const lab = await createNetnsLab(3);
+    try {
+      rows.push(await floodOnce(await namespaces(lab)));
+    } finally {
+      await lab.close();
+    }
+  } else {
+    rows.push('| network namespaces | not measured: this process cannot create network namespaces (needs root and iproute2) | | | | | | | |');
+  }
+  return [
+    `A real host agent with ${STUDENTS} student agents in the room; two flooder processes send 2,000 hellos from one address`,
+    'and 2,000 from 20 addresses (100 each), all at once; a fourth student joins 1.5 s in. On loopback the flood comes from',
+    '127.0.0.10 and 127.0.1.1–20; on the namespace lab the host, the students and the flooder (21 addresses) each have their',
+    "own namespace. The host's event-loop delay is its own (`--health-ms 500`: p50 is the median 500 ms window, p99 the",
+    "worst window's p99, max the longest single delay). \"Answered\" counts challenges (the hellos that cost CPace work); the",
+    'queue column is the most answers ever waiting for their turn (node-agent/signalling/turn-queue.ts). RSS and descriptors:',
+    'before the flood, the peak during it, and 3 s after the flooders exited.',
+    '',
+    '| where | host event loop, ms p50 / p99 / max | hellos answered | answers queued (peak) | students kept | newcomer joined, ms | host RSS MiB before → peak → after | host fds before → peak → after | flood lasted, s |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
