@@ -20,7 +20,7 @@ const run = promisify(execFile);
 const STUDENTS = 3;
 const FIXTURE = path.join(ROOT, 'test/fixtures/hello-flood.ts');
 
-interface Place {
+export interface Place {
   name: string;
   /** the host's address, as students and flooders dial it */
   hostAddress: string;
@@ -61,7 +61,7 @@ function loopback(): Place {
 }
 
 /** h0 the host, h1 the flooder (its own address and 20 more on the lab's /24), h2 the students. */
-async function namespaces(lab: NetnsLab): Promise<Place> {
+export async function namespaces(lab: NetnsLab): Promise<Place> {
   const [host, flooder, students] = lab.hosts;
   const base = flooder!.addr.split('.').slice(0, 3).join('.');
   const spread = Array.from({ length: 20 }, (_, i) => `${base}.${100 + i}`);
@@ -86,9 +86,20 @@ async function namespaces(lab: NetnsLab): Promise<Place> {
   };
 }
 
-async function floodOnce(place: Place): Promise<string> {
-  const cluster = new Cluster();
-  try {
+export interface FloodResult {
+  row: string;
+  /** students in the room before the flood still connected after it */
+  kept: number;
+  /** hellos the host answered with a challenge, of the 4,000 */
+  answered: number;
+  /** host descriptors before the flood and 3 s after the flooders left */
+  fds: { before: number | null; after: number | null };
+  rssMiB: { before: number; peak: number };
+}
+
+/** One flood at `place`; the agents are started in `cluster`, which the caller closes. */
+export async function floodOnce(place: Place, cluster: Cluster): Promise<FloodResult> {
+  {
     const { agent: host, port } = await cluster.startHost([...place.hostArgs, '--health-ms', '500'], { local: false, spawner: place.hostSpawn });
     const join = (name: string) =>
       cluster.startStudent(name, `${place.hostAddress}:${port}`, place.studentArgs, { local: false, spawner: place.studentSpawn });
@@ -121,18 +132,26 @@ async function floodOnce(place: Place): Promise<string> {
       `${answered.join(' + ')} of 4,000 | ${Math.max(...during.map((h) => h.hellos?.peak ?? 0))} | ${kept} of ${STUDENTS} | ${Math.round(lateMs)} (${lateInAgent} in the agent) | ` +
       `${before.rssMiB} → ${Math.max(...during.map((h) => h.rssMiB))} → ${after.rssMiB} | ${before.fds} → ${Math.max(...during.map((h) => h.fds ?? 0))} → ${after.fds} | ${(floodMs / 1000).toFixed(1)} |`;
     console.log(row);
-    return row;
+    const rssPeak = Math.max(...during.map((h) => h.rssMiB));
+    return { row, kept, answered: answered[0]! + answered[1]!, fds: { before: before.fds, after: after.fds }, rssMiB: { before: before.rssMiB, peak: rssPeak } };
+  }
+}
+
+async function measured(place: Place): Promise<string> {
+  const cluster = new Cluster();
+  try {
+    return (await floodOnce(place, cluster)).row;
   } finally {
     await cluster.close();
   }
 }
 
 export async function benchFlood(): Promise<string> {
-  const rows = [await floodOnce(loopback())];
+  const rows = [await measured(loopback())];
   if (canUseNetns()) {
     const lab = await createNetnsLab(3);
     try {
-      rows.push(await floodOnce(await namespaces(lab)));
+      rows.push(await measured(await namespaces(lab)));
     } finally {
       await lab.close();
     }
