@@ -22,6 +22,9 @@ export const liveUiRequests = {
   'media-watch': {},
   'media-watch-answer': { link: linkId, sdp },
   'media-unwatch': { link: linkId },
+  /** the instructor's page offers its shared screen (VP8) and, where the browser gives it, its sound */
+  'screen-publish': { sdp },
+  'screen-unpublish': { link: linkId },
 };
 
 /** One side of a loopback link's setup: the agent's link id and its SDP (offer or answer). */
@@ -39,6 +42,9 @@ export interface LiveUiReplies {
   'media-watch': LinkSdp;
   'media-watch-answer': void;
   'media-unwatch': void;
+  /** the agent's answer */
+  'screen-publish': LinkSdp;
+  'screen-unpublish': void;
 }
 
 /**
@@ -60,11 +66,13 @@ export interface LiveStatus {
   depth: number | null;
   /** a screen is being shared in the room (the tree says so, like `state`) */
   screen: boolean;
+  /** this agent's own page shares the room's screen (host) */
+  screenPublishing: boolean;
 }
 
 export type LiveUiEvent =
   | { type: 'media-status'; status: LiveStatus }
-  /** a link closed on the agent's side: `timeout` (never connected), `failed`, `replaced` (another page went live), `closed` */
+  /** a link closed on the agent's side: `timeout` (never connected), `failed`, `replaced` (another page went live or shared), `closed` */
   | { type: 'media-link-closed'; link: string; reason: 'timeout' | 'failed' | 'replaced' | 'closed' };
 
 /**

@@ -11,7 +11,7 @@
 import { CamvidError } from '../protocol/errors.js';
 import type { AgentClient } from './agent-client.js';
 import { formatFigures, sampleEvery } from './live-stats.js';
-import { Listeners, gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
+import { Listeners, onConnectionLost, publishToAgent } from './loopback-peer.js';
 
 const STATS_MS = 1000;
 const RETRY_MS = 1000;
@@ -139,13 +139,7 @@ export class LiveBroadcast {
     const pc = new RTCPeerConnection({ iceServers: [] });
     this.#pc = pc;
     for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-    await pc.setLocalDescription();
-    const { link, sdp } = await this.client.request({ type: 'media-publish', sdp: await gatheredSdp(pc) });
-    if (this.#pc !== pc) return void this.client.request({ type: 'media-unpublish', link }).catch(() => {});
-    this.#link = link;
-    await pc.setRemoteDescription({ type: 'answer', sdp });
-    await whenConnected(pc);
-    if (this.#pc !== pc) return;
+    if (!(await publishToAgent(this.client, pc, 'media', () => this.#pc === pc, (link) => (this.#link = link)))) return;
     this.phase = 'live';
     this.error = null;
     onConnectionLost(pc, () => {

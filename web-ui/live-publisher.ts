@@ -1,13 +1,15 @@
 /**
  * `<live-publisher>`: the instructor's controls for the live class: "Go live" (asks for camera and
- * microphone), a self-view, Stop, mute the microphone, pick another camera, and what is being sent.
- * The broadcast itself is the LiveBroadcast's, so it goes on while another tab is shown.
+ * microphone), a self-view, Stop, mute the microphone, pick another camera, "Share screen" (a
+ * screen, window or tab beside the camera, with a preview), and what is being sent. The broadcast
+ * and the share are the LiveBroadcast's and the ScreenShare's, so they go on while another tab is shown.
  */
 import { css, html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { AgentElement } from './agent-context.js';
 import { LiveBroadcast } from './live-broadcast.js';
 import { ModelController } from './model-controller.js';
+import { ScreenShare } from './screen-share.js';
 import { liveStyles } from './live-styles.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -37,10 +39,14 @@ export class LivePublisher extends AgentElement {
       select {
         max-width: 260px;
       }
+      .screen-preview video {
+        transform: none;
+      }
     `,
   ];
 
   readonly #broadcast = new ModelController(this, () => this.client?.model(LiveBroadcast));
+  readonly #share = new ModelController(this, () => this.client?.model(ScreenShare));
 
   override render() {
     const b = this.#broadcast.model;
@@ -79,6 +85,29 @@ export class LivePublisher extends AgentElement {
       </div>
       <p class="stats" data-testid="publish-stats">${on ? b.statsLine : ''}</p>
       ${b.error ? html`<p class="error" role="alert" data-testid="live-error">${b.error}</p>` : nothing}
+      ${this.#renderShare()}
+    `;
+  }
+
+  #renderShare() {
+    const s = this.#share.model;
+    if (!s) return nothing;
+    return html`
+      ${s.stream
+        ? html`<div class="stage screen-preview">
+            <video data-testid="screen-preview" .srcObject=${s.stream} .muted=${true} autoplay playsinline></video>
+            ${s.phase === 'sharing' ? html`<span class="live" data-testid="share-badge">SHARING</span>` : nothing}
+          </div>`
+        : nothing}
+      <div class="controls">
+        ${s.phase === 'idle'
+          ? html`<button class="secondary" data-testid="share-screen" @click=${() => s.start()}>Share screen</button>`
+          : html`<button class="danger" data-testid="stop-share" ?disabled=${s.phase === 'starting'} @click=${() => s.stop()}>
+              ${s.phase === 'starting' ? 'Starting…' : 'Stop sharing'}
+            </button>`}
+      </div>
+      <p class="stats" data-testid="share-stats">${s.phase === 'sharing' ? s.statsLine : ''}</p>
+      ${s.error ? html`<p class="error" role="alert" data-testid="share-error">${s.error}</p>` : nothing}
     `;
   }
 }

@@ -34,8 +34,8 @@ export interface StreamFigures {
 type StatsEntry = Record<string, unknown> & { type: string; kind?: string };
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-/** Reads the video (and audio packet count) of an inbound or outbound report. */
-export function readRtp(report: RTCStatsReport, direction: 'inbound-rtp' | 'outbound-rtp', at = performance.now()): RtpSample {
+/** Reads the video (and audio packet count) of an inbound or outbound report; `mid`: of that video track only. */
+export function readRtp(report: RTCStatsReport, direction: 'inbound-rtp' | 'outbound-rtp', at = performance.now(), mid?: string): RtpSample {
   const s: RtpSample = { at, bytes: 0, packets: 0, lost: 0, width: 0, height: 0, fps: 0, bufferDelay: 0, bufferEmitted: 0, audioPackets: 0 };
   report.forEach((raw) => {
     const e = raw as StatsEntry;
@@ -44,7 +44,7 @@ export function readRtp(report: RTCStatsReport, direction: 'inbound-rtp' | 'outb
       s.audioPackets += num(e.packetsReceived ?? e.packetsSent);
       return;
     }
-    if (e.kind !== 'video') return;
+    if (e.kind !== 'video' || (mid !== undefined && e.mid !== mid)) return;
     s.bytes += num(e.bytesReceived ?? e.bytesSent);
     s.packets += num(e.packetsReceived ?? e.packetsSent);
     s.lost += num(e.packetsLost);
@@ -94,13 +94,13 @@ export function formatFigures(f: StreamFigures, delayToHostMs?: number | null): 
  * sample on (a first sample alone showed "0 kbit/s"). The next sample is scheduled only when this
  * one is done, so a slow getStats() never makes two overlap. Returns the stopper.
  */
-export function sampleEvery(pc: RTCPeerConnection, direction: 'inbound-rtp' | 'outbound-rtp', ms: number, onFigures: (f: StreamFigures, cur: RtpSample) => void): () => void {
+export function sampleEvery(pc: RTCPeerConnection, direction: 'inbound-rtp' | 'outbound-rtp', ms: number, onFigures: (f: StreamFigures, cur: RtpSample) => void, mid?: string): () => void {
   let prev: RtpSample | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   const tick = async () => {
     try {
-      const cur = readRtp(await pc.getStats(), direction);
+      const cur = readRtp(await pc.getStats(), direction, performance.now(), mid);
       if (stopped) return;
       // The first sample is only the baseline: rates need two.
       if (prev) onFigures(figures(prev, cur), cur);

@@ -1,7 +1,9 @@
 /**
  * Watching the class, one per AgentClient: a loopback RTCPeerConnection from this page's agent
- * (`media-watch` → its offer of video + audio → our answer), the <video> that plays it, the
- * agent's `media-status` (waiting / live / ended, delay to the host) and the stats line.
+ * (`media-watch` → its offer of the camera's video + audio and the shared screen's video + sound →
+ * our answer), the two <video>s that play them (by mid: `video`/`audio` the camera, `screen`/
+ * `screen-audio` the screen), the agent's `media-status` (waiting / live / ended, whether a screen
+ * is shared, delay to the host) and the stats lines.
  *
  * It lives outside the view so that switching tabs does not stop the class: the <video> moves to
  * a parking spot while the player is not shown (re-attached in the same task, so the browser does
@@ -22,48 +24,68 @@ const PARKING_ID = 'camvid-video-parking';
 /** Performance marks for measuring time to first frame (`npm run bench -- media`). */
 export const MARK_WATCH_START = 'camvid-watch-start';
 export const MARK_FIRST_FRAME = 'camvid-first-frame';
+/** The first frame of a shared screen this page showed (a page opened mid-share). */
+export const MARK_FIRST_SCREEN_FRAME = 'camvid-first-screen-frame';
+/** The watching link to the agent is up (what follows is the tree's part: key frames, forwarding, decoding). */
+export const MARK_WATCH_CONNECTED = 'camvid-watch-connected';
+
+function playerVideo(testid: string): HTMLVideoElement {
+  const v = document.createElement('video');
+  v.autoplay = true;
+  v.playsInline = true;
+  v.muted = true;
+  v.dataset.testid = testid;
+  return v;
+}
 
 export class LiveWatch {
   readonly video: HTMLVideoElement;
+  /** the shared screen (and its sound) */
+  readonly screenVideo: HTMLVideoElement;
   status: LiveStatus | null = null;
   /** the browser refused to play sound without a click */
   needsGesture = false;
   statsLine = '';
+  screenStatsLine = '';
   error: string | null = null;
   readonly #listeners = new Listeners();
   readonly #loopback: LoopbackWatch;
   #wanted = false;
-  #stopStats: (() => void) | undefined;
+  #stopStats: (() => void)[] = [];
   #sawFrame = false;
 
   /** Made by the client: `client.model(LiveWatch)`. */
   constructor(readonly client: AgentClient) {
-    const v = document.createElement('video');
-    v.autoplay = true;
-    v.playsInline = true;
-    v.muted = true;
-    v.dataset.testid = 'live-video';
-    this.video = v;
+    this.video = playerVideo('live-video');
+    this.screenVideo = playerVideo('screen-video');
     client.onEvent('media-status', (ev) => {
       this.status = ev.status;
       this.#listeners.emit();
     });
     this.#loopback = new LoopbackWatch(client, 'media', {
       track: (e) => {
+        const v = e.transceiver?.mid?.startsWith('screen') ? this.screenVideo : this.video;
         const stream = e.streams[0] ?? new MediaStream([e.track]);
-        if (this.video.srcObject !== stream) this.video.srcObject = stream;
-        void this.#play();
+        if (v.srcObject !== stream) v.srcObject = stream;
+        void this.#play(v);
       },
       connected: (pc) => {
+        if (!this.#sawFrame) performance.mark(MARK_WATCH_CONNECTED);
         this.#watchFrames();
-        this.#stopStats = sampleEvery(pc, 'inbound-rtp', STATS_MS, (f, cur) => {
-          this.statsLine = cur.packets ? formatFigures(f, this.status?.delayToHostMs ?? null) : '';
-          this.#listeners.emit();
-        });
+        this.#stopStats = [
+          sampleEvery(pc, 'inbound-rtp', STATS_MS, (f, cur) => {
+            this.statsLine = cur.packets ? formatFigures(f, this.status?.delayToHostMs ?? null) : '';
+            this.#listeners.emit();
+          }, 'video'),
+          sampleEvery(pc, 'inbound-rtp', STATS_MS, (f, cur) => {
+            this.screenStatsLine = cur.packets ? `screen ${formatFigures(f)}` : '';
+            this.#listeners.emit();
+          }, 'screen'),
+        ];
       },
       closed: () => {
-        this.#stopStats?.();
-        this.statsLine = '';
+        for (const stop of this.#stopStats.splice(0)) stop();
+        this.statsLine = this.screenStatsLine = '';
       },
       lost: (reason) => (this.error = `Reconnecting the video: ${reason}.`),
       retry: () => this.#sync(),
@@ -86,10 +108,12 @@ export class LiveWatch {
     this.#sync();
   }
 
-  /** Shows the video inside `container` (the player's stage). */
-  attach(container: Element): void {
-    if (this.video.parentElement !== container) container.append(this.video);
-    void this.video.play().catch(() => {});
+  /** Shows the camera inside `container` and the screen inside `screenContainer` (the player's stage). */
+  attach(container: Element, screenContainer: Element): void {
+    for (const [v, box] of [[this.video, container], [this.screenVideo, screenContainer]] as const) {
+      if (v.parentElement !== box) box.append(v);
+      void v.play().catch(() => {});
+    }
   }
 
   /** The player goes away: keep the video in the document so the sound goes on. */
@@ -101,14 +125,16 @@ export class LiveWatch {
       spot.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;overflow:hidden;opacity:0;pointer-events:none';
       document.body.append(spot);
     }
-    spot.append(this.video);
+    spot.append(this.video, this.screenVideo);
   }
 
   /** Called from a click: the browser now lets the sound play. */
   unmute(): void {
-    this.video.muted = false;
     this.needsGesture = false;
-    void this.video.play().catch(() => {});
+    for (const v of [this.video, this.screenVideo]) {
+      v.muted = false;
+      void v.play().catch(() => {});
+    }
     this.#listeners.emit();
   }
 
@@ -129,8 +155,7 @@ export class LiveWatch {
    * Muted autoplay is always allowed; then try with sound. A browser that wants a gesture first
    * refuses that play() (and pauses the video): back to muted, and ask for a click.
    */
-  async #play(): Promise<void> {
-    const v = this.video;
+  async #play(v: HTMLVideoElement): Promise<void> {
     await v.play().catch(() => {});
     if (v.muted && !this.needsGesture) {
       v.muted = false;
@@ -152,5 +177,6 @@ export class LiveWatch {
       this.#listeners.emit();
     };
     this.video.requestVideoFrameCallback(onFrame);
+    this.screenVideo.requestVideoFrameCallback(() => performance.mark(MARK_FIRST_SCREEN_FRAME));
   }
 }

@@ -5,6 +5,7 @@
  * UI socket. The agent's candidates are plain 127.0.0.1 addresses, so ICE connects even when this
  * page hides its own behind `.local` names.
  */
+import type { AgentClient } from './agent-client.js';
 
 /** Loopback gathering takes a few ms; past this the description goes with what it has. */
 const GATHER_TIMEOUT_MS = 2000;
@@ -63,6 +64,28 @@ export function onConnectionLost(pc: RTCPeerConnection, onLost: () => void): () 
   };
   pc.addEventListener('connectionstatechange', check);
   return () => pc.removeEventListener('connectionstatechange', check);
+}
+
+/**
+ * Sends `pc`'s offer to this page's agent (`media-publish`: the camera, `screen-publish`: the shared
+ * screen) and connects. `owns()` says whether `pc` is still the owner's; when it is not any more
+ * (stopped meanwhile), the agent's link is let go and false is returned. `onLink` gets the link id
+ * as soon as the agent answered.
+ */
+export async function publishToAgent(
+  client: AgentClient,
+  pc: RTCPeerConnection,
+  what: 'media' | 'screen',
+  owns: () => boolean,
+  onLink: (link: string) => void,
+): Promise<boolean> {
+  await pc.setLocalDescription();
+  const { link, sdp } = await client.request({ type: `${what}-publish` as const, sdp: await gatheredSdp(pc) });
+  if (!owns()) return void client.request({ type: `${what}-unpublish` as const, link }).catch(() => {}), false;
+  onLink(link);
+  await pc.setRemoteDescription({ type: 'answer', sdp });
+  await whenConnected(pc);
+  return owns();
 }
 
 /** A set of change listeners, for the page-side models. */

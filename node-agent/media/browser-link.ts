@@ -37,6 +37,8 @@ export interface BrowserSendTrack {
   codec: 'VP8' | 'opus';
   payloadType: number;
   ssrc: number;
+  /** the page's MediaStream id (msid) for the track: tracks of one stream are played in sync; default `camvid` */
+  stream?: string;
 }
 
 export type BrowserLinkEvents = {
@@ -122,7 +124,7 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
           audio.addOpusCodec(t.payloadType);
           media = audio;
         }
-        media.addSSRC(t.ssrc, MEDIA_CNAME, MEDIA_CNAME, t.mid);
+        media.addSSRC(t.ssrc, MEDIA_CNAME, t.stream ?? MEDIA_CNAME, t.mid);
         link.#watch(t.mid, link.#pc.addTrack(media));
       }
       link.#pc.setLocalDescription();

@@ -16,20 +16,30 @@
  * tells it how much it may use (Chromium forgets a REMB it has not heard again for a while).
  */
 import { PAYLOAD_TYPES, ReceptionStats, buildPli, buildReceiverReport, buildRemb, isRtcpPacket, parseRtcp, senderReportNtpMiddle, type MediaKind } from '../../protocol/media.js';
-import type { SdpMedia } from '../../protocol/sdp.js';
+import type { SdpMedia, SdpMediaKind } from '../../protocol/sdp.js';
 import type { BrowserLink } from './browser-link.js';
 import type { MediaSource } from './media-relay.js';
 
 /** Up to 720p at 30 fps in VP8; also what one relay was measured forwarding to 4 children. */
 export const PUBLISH_BITRATE_BPS = 2_500_000;
+/** The camera while a screen is shared: a thumbnail beside the screen, so the root's uplink stays bounded. */
+export const THUMBNAIL_BITRATE_BPS = 200_000;
+/** The shared screen: text at up to 1080p and a few frames a second (docs/media.md, docs/benchmarks.md). */
+export const SCREEN_BITRATE_BPS = 1_500_000;
 const REMB_INTERVAL_MS = 1000;
 /** The SSRC our RTCP to the page is signed with (the page reads only the media SSRCs in it). */
 const RECEIVER_SSRC = 1;
 
 interface Received {
   media: SdpMedia;
+  /** the tree's kind this section's packets go out as */
+  kind: MediaKind;
   stats: ReceptionStats;
 }
+
+/** What the page's sections are in the tree: the camera's by default, the screen's for a share. */
+export const CAMERA_KINDS: Readonly<Record<SdpMediaKind, MediaKind>> = { video: 'video', audio: 'audio' };
+export const SCREEN_KINDS: Readonly<Record<SdpMediaKind, MediaKind>> = { video: 'screen', audio: 'screen-audio' };
 
 export class BrowserSource implements MediaSource {
   readonly #byMid = new Map<string, Received>();
@@ -37,13 +47,14 @@ export class BrowserSource implements MediaSource {
   #remb: NodeJS.Timeout | null = null;
   #closed = false;
 
-  /** `media`: the mids and payload types of the restricted offer the link accepted. */
+  /** `media`: the mids and payload types of the restricted offer the link accepted; `kinds`: what they are in the tree. */
   constructor(
     readonly link: BrowserLink,
     media: readonly SdpMedia[],
-    private readonly bitrateBps = PUBLISH_BITRATE_BPS,
+    private bitrateBps = PUBLISH_BITRATE_BPS,
+    kinds: Readonly<Record<SdpMediaKind, MediaKind>> = CAMERA_KINDS,
   ) {
-    for (const m of media) this.#byMid.set(m.mid, { media: m, stats: new ReceptionStats() });
+    for (const m of media) this.#byMid.set(m.mid, { media: m, kind: kinds[m.kind], stats: new ReceptionStats() });
     this.#videoMid = media.find((m) => m.kind === 'video')?.mid;
     if (this.#videoMid !== undefined) {
       const remb = () => this.#sendRemb();
@@ -58,6 +69,13 @@ export class BrowserSource implements MediaSource {
     return this.#closed;
   }
 
+  /** What the page may send from now on (the REMB goes at once). */
+  setBitrate(bps: number): void {
+    if (bps === this.bitrateBps) return;
+    this.bitrateBps = bps;
+    this.#sendRemb();
+  }
+
   attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
     this.link.on('media', (mid, packet) => {
       const r = this.#byMid.get(mid);
@@ -65,15 +83,16 @@ export class BrowserSource implements MediaSource {
       const m = r.media;
       if (isRtcpPacket(packet)) {
         this.#answerSenderReports(mid, r, packet);
-        deliver(m.kind, packet); // the relay validates it and passes the sender reports down
+        deliver(r.kind, packet); // the relay validates it and passes the sender reports down
         return;
       }
       if (packet.length >= 12) r.stats.packet(packet.readUInt32BE(8), packet.readUInt16BE(2));
-      if (packet.length >= 2 && (packet[1]! & 0x7f) === m.payloadType) packet[1] = (packet[1]! & 0x80) | PAYLOAD_TYPES[m.kind];
-      deliver(m.kind, packet);
+      if (packet.length >= 2 && (packet[1]! & 0x7f) === m.payloadType) packet[1] = (packet[1]! & 0x80) | PAYLOAD_TYPES[r.kind];
+      deliver(r.kind, packet);
     });
   }
 
+  /** This source has one video section, whichever kind the relay asks for. */
   requestKeyframe(): void {
     const ssrc = this.#videoMid === undefined ? undefined : this.#byMid.get(this.#videoMid)?.stats.ssrc;
     // Before the first video packet there is nothing to address; the page starts with a key frame.

@@ -1,6 +1,7 @@
 /**
- * A page watching the class through its own agent: a BrowserLink on which the agent offers two
- * sendonly tracks (VP8 video, Opus audio, the tree's payload types, random SSRCs), fed by the
+ * A page watching the class through its own agent: a BrowserLink on which the agent offers four
+ * sendonly tracks (the camera's VP8 video and Opus audio in stream `camvid`, the shared screen's VP8
+ * and Opus in stream `camvid-screen`; mid = the tree's kind, its payload types, random SSRCs), fed by the
  * MediaRelay as one more receiver once the page has connected. The relay's Downstream does for the
  * page what it does for a child: SSRC rewrite, a key frame on join (so the picture comes with the
  * next key frame the source is asked for, not the next periodic one), NACKs from its cache, a
@@ -9,7 +10,7 @@
  * The viewer owns its link and removes itself from the relay when the link closes.
  */
 import { randomInt } from 'node:crypto';
-import { CODECS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
+import { CODECS, PAYLOAD_TYPES, isVideoKind, type MediaKind } from '../../protocol/media.js';
 import { BrowserLink, type BrowserSendTrack } from './browser-link.js';
 import type { Downstream, MediaSink } from './downstream.js';
 
@@ -19,7 +20,9 @@ export interface SinkHost {
   removeSink(id: string): void;
 }
 
-const KINDS = ['video', 'audio'] as const satisfies readonly MediaKind[];
+const KINDS = ['video', 'audio', 'screen', 'screen-audio'] as const satisfies readonly MediaKind[];
+/** The page plays each stream's tracks in sync: the camera with its microphone, the screen with its sound. */
+const STREAMS: Record<(typeof KINDS)[number], string> = { video: 'camvid', audio: 'camvid', screen: 'camvid-screen', 'screen-audio': 'camvid-screen' };
 
 export class BrowserViewer {
   readonly #ssrcs = new Map<MediaKind, number>();
@@ -41,10 +44,11 @@ export class BrowserViewer {
     const ssrcs = new Map<MediaKind, number>(KINDS.map((k) => [k, randomInt(1, 2 ** 32 - 1)]));
     const tracks: BrowserSendTrack[] = KINDS.map((kind) => ({
       mid: kind,
-      kind,
-      codec: CODECS[kind] as 'VP8' | 'opus',
+      kind: isVideoKind(kind) ? 'video' : 'audio',
+      codec: CODECS[kind],
       payloadType: PAYLOAD_TYPES[kind],
       ssrc: ssrcs.get(kind)!,
+      stream: STREAMS[kind],
     }));
     const { link, offer } = await BrowserLink.offer(id, tracks);
     return { viewer: new BrowserViewer(link, ssrcs, relay), offer };

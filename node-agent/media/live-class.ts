@@ -4,40 +4,32 @@
  * - `media-publish`: the instructor's page offers camera + microphone; the offer is restricted to
  *   VP8 + Opus without transport-cc (protocol/sdp.ts), accepted on a loopback BrowserLink, and that
  *   page becomes the relay's camera source (replacing ffmpeg or another page).
+ * - `screen-publish`: the same for the page's shared screen (and its sound), the relay's `screen`
+ *   source; while it is connected the camera's page is asked for a thumbnail's bitrate only.
  * - `media-watch` / `media-watch-answer`: a page gets an offer of two sendonly tracks, which the
  *   relay feeds as one more receiver once the page connects.
  * - `media-status` to every page each second and on change: waiting / live / ended as the tree
- *   says (TreeLiveStatus), whether this page publishes, the delay to the host.
+ *   says (TreeLiveStatus), whether a screen is shared, whether this page publishes, the delay to the host.
  *
- * Ownership: the relay owns the camera source once set (and so its link); each viewer owns its
- * link. Every link also dies with the page that asked for it: its UI session's close closes it.
+ * Ownership: the relay owns the camera and screen sources once set (and so their links; the
+ * PagePublishers only track them); each viewer owns its link. Every link also dies with the page
+ * that asked for it: its UI session's close closes it.
  */
 import { CamvidError } from '../../protocol/errors.js';
 import type { LiveState, LiveStatus, LiveUiEvent } from '../../protocol/live.js';
-import { restrictOffer } from '../../protocol/sdp.js';
 import { onAbort, type Feature, type FeatureHost, type RoomContext } from '../feature-host.js';
-import { background } from '../background.js';
-import { createLogger } from '../log.js';
 import type { UiSession } from '../ui-server/ui-server.js';
-import { BrowserLink, type BrowserLinkCloseReason } from './browser-link.js';
-import { BrowserSource } from './browser-source.js';
+import { BrowserSource, CAMERA_KINDS, PUBLISH_BITRATE_BPS, SCREEN_BITRATE_BPS, SCREEN_KINDS, THUMBNAIL_BITRATE_BPS } from './browser-source.js';
 import { BrowserViewer } from './browser-viewer.js';
 import type { MediaRelay } from './media-relay.js';
+import { assertHost, PagePublisher } from './page-publisher.js';
 import { TreeLiveStatus } from './tree-live-status.js';
 
-const log = createLogger('agent:live');
 export const STATUS_PUSH_MS = 1000;
 /** The host is live while video from its source is this fresh (ffmpeg or a page). */
 const VIDEO_FRESH_MS = 2000;
 /** Pages watching through one agent; the oldest gives way (a person has one or two tabs open). */
 export const MAX_VIEWERS = 8;
-
-interface Publisher {
-  id: string;
-  source: BrowserSource;
-  replaced: boolean;
-  offSession: () => void;
-}
 
 interface Viewer {
   viewer: BrowserViewer;
@@ -50,10 +42,9 @@ export class LiveClass implements Feature {
   readonly #viewers = new Map<string, Viewer>();
   readonly #timer: NodeJS.Timeout;
   readonly #disposables: (() => void)[] = [];
-  #publisher: Publisher | null = null;
+  readonly #camera: PagePublisher;
+  readonly #screen: PagePublisher;
   #state: LiveState = 'waiting';
-  /** when the host's camera last stopped: video older than this is not "live" */
-  #stoppedAt = 0;
   #nextLink = 1;
   #lastPushed = '';
   #closed = false;
@@ -67,8 +58,17 @@ export class LiveClass implements Feature {
       () => this.#hostScreen(),
     );
     this.#disposables.push(this.#tree.on('change', () => this.#update()));
+    const push = (ev: LiveUiEvent) => this.#push(ev);
+    const changed = () => {
+      this.#fitCamera();
+      this.#tree.refresh();
+    };
+    this.#camera = new PagePublisher(relay, { slot: 'camera', prefix: 'p', kinds: CAMERA_KINDS, bitrateBps: PUBLISH_BITRATE_BPS, changed, push });
+    this.#screen = new PagePublisher(relay, { slot: 'screen', prefix: 's', kinds: SCREEN_KINDS, bitrateBps: SCREEN_BITRATE_BPS, changed, push });
     agent.ui.handle('media-publish', (req, session) => this.publish(req.sdp, session));
-    agent.ui.handle('media-unpublish', async (req) => this.#unpublish(req.link));
+    agent.ui.handle('media-unpublish', async (req) => this.#camera.unpublish(req.link));
+    agent.ui.handle('screen-publish', (req, session) => this.publishScreen(req.sdp, session));
+    agent.ui.handle('screen-unpublish', async (req) => this.#screen.unpublish(req.link));
     agent.ui.handle('media-watch', (_req, session) => this.watch(session));
     agent.ui.handle('media-watch-answer', async (req) => this.#viewerOf(req.link).viewer.link.acceptAnswer(req.sdp));
     agent.ui.handle('media-unwatch', async (req) => this.#viewers.get(req.link)?.viewer.close());
@@ -79,35 +79,26 @@ export class LiveClass implements Feature {
   status(): LiveStatus {
     return {
       state: this.#state,
-      publishing: !!this.#publisher?.source.link.isOpen,
+      publishing: this.#camera.connected,
       delayToHostMs: this.#tree.delayMs,
       depth: this.#tree.depth,
       screen: this.#tree.screen,
+      screenPublishing: this.#screen.connected,
     };
   }
 
   /** The instructor's page offers its camera and microphone; resolves with the answer. */
   async publish(offer: string, session: UiSession): Promise<{ link: string; sdp: string }> {
-    const ctx = this.agent.room;
-    if (!ctx) throw new CamvidError('NOT_IN_ROOM');
-    if (ctx.role !== 'host') throw new CamvidError('NOT_IN_ROOM', 'Only the instructor can go live.');
-    const restricted = restrictOffer(offer, { video: 'VP8', audio: 'opus' });
+    assertHost(this.agent.room?.role, 'go live');
     this.#assertOpen();
-    const id = `p${this.#nextLink++}`;
-    const { link, answer } = await BrowserLink.accept(id, restricted.sdp);
-    const source = new BrowserSource(link, restricted.media);
-    if (this.#publisher) this.#publisher.replaced = true;
-    const publisher: Publisher = { id, source, replaced: false, offSession: () => {} };
-    this.#publisher = publisher;
-    link.on('open', () => {
-      log.info(`${id}: the page is the room's camera`);
-      this.#tree.refresh();
-    });
-    link.on('closed', (reason) => this.#publisherClosed(publisher, reason));
-    // The relay closes the previous camera (ffmpeg or another page) and owns this one from now on.
-    await this.relay.setSource(source);
-    if (this.#publisher === publisher) publisher.offSession = session.onClose(() => this.#unpublish(id));
-    return { link: id, sdp: answer };
+    return this.#camera.publish(offer, session);
+  }
+
+  /** The instructor's page offers its shared screen (and its sound); resolves with the answer. */
+  async publishScreen(offer: string, session: UiSession): Promise<{ link: string; sdp: string }> {
+    assertHost(this.agent.room?.role, 'share a screen');
+    this.#assertOpen();
+    return this.#screen.publish(offer, session);
   }
 
   /** A page wants to watch: resolves with the offer of two sendonly tracks. */
@@ -146,9 +137,9 @@ export class LiveClass implements Feature {
     clearInterval(this.#timer);
     for (const d of this.#disposables.splice(0).reverse()) d();
     for (const v of [...this.#viewers.values()].reverse()) v.viewer.close();
-    // The camera source belongs to the relay, which closes it when it closes.
-    this.#publisher?.offSession();
-    this.#publisher = null;
+    // The camera and screen sources belong to the relay, which closes them when it closes.
+    this.#camera.close();
+    this.#screen.close();
     this.#tree.close();
   }
 
@@ -167,28 +158,15 @@ export class LiveClass implements Feature {
     return v;
   }
 
-  #unpublish(id: string): void {
-    // The relay owns the source: clearing it closes the source and so its link.
-    if (this.#publisher?.id === id && !this.#publisher.source.closed) background(this.relay.setSource(null), log, 'stopping the camera');
-  }
-
-  #publisherClosed(publisher: Publisher, reason: BrowserLinkCloseReason): void {
-    publisher.offSession();
-    if (this.#publisher === publisher) {
-      this.#publisher = null;
-      this.#stoppedAt = Date.now();
-      // Closed by itself (never connected, failed): the relay still holds it as its camera.
-      if (!publisher.source.closed) background(this.relay.setSource(null), log, 'stopping the camera');
-      this.#tree.refresh();
-    }
-    log.info(`${publisher.id}: the page stopped being the camera (${publisher.replaced ? 'replaced' : reason})`);
-    this.#push({ type: 'media-link-closed', link: publisher.id, reason: publisher.replaced ? 'replaced' : reason });
+  /** While a screen is shared the camera's page sends a thumbnail (the root's uplink stays bounded). */
+  #fitCamera(): void {
+    this.#camera.source?.setBitrate(this.#screen.connected ? THUMBNAIL_BITRATE_BPS : PUBLISH_BITRATE_BPS);
   }
 
   #hostLive(): boolean {
-    if (this.#publisher?.source.link.isOpen) return true;
+    if (this.#camera.connected) return true;
     const last = this.relay.stats().lastVideoAt;
-    return last !== null && last > this.#stoppedAt && Date.now() - last < VIDEO_FRESH_MS;
+    return last !== null && last > this.#camera.stoppedAt && Date.now() - last < VIDEO_FRESH_MS;
   }
 
   /** The host shares a screen: a page's share is connected, or its source (ffmpeg) sent lately. */
@@ -197,7 +175,7 @@ export class LiveClass implements Feature {
     if (!source) return false;
     if (source instanceof BrowserSource) return source.link.isOpen;
     const last = this.relay.stats().lastScreenAt;
-    return last !== null && Date.now() - last < VIDEO_FRESH_MS;
+    return last !== null && last > this.#screen.stoppedAt && Date.now() - last < VIDEO_FRESH_MS;
   }
 
   /** Recomputes the state; pushes it when it changed, or every tick while in a room. */

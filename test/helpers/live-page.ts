@@ -34,6 +34,19 @@ export class PublisherView {
     return this.page.getByTestId('live-error');
   }
 
+  get shareScreen(): Locator {
+    return this.page.getByTestId('share-screen');
+  }
+  get stopShare(): Locator {
+    return this.page.getByTestId('stop-share');
+  }
+  get shareBadge(): Locator {
+    return this.page.getByTestId('share-badge');
+  }
+  get screenPreview(): Locator {
+    return this.page.getByTestId('screen-preview');
+  }
+
   /** Presses "Go live" and waits until the page sends to its agent. */
   async start(timeoutMs = 15_000): Promise<void> {
     await this.goLive.click();
@@ -67,16 +80,29 @@ export class PlayerView {
   get stats(): Locator {
     return this.page.getByTestId('live-stats');
   }
+  get screenVideo(): Locator {
+    return this.page.getByTestId('screen-video');
+  }
+  get screenStats(): Locator {
+    return this.page.getByTestId('screen-stats');
+  }
+  layoutButton(layout: 'pip' | 'screen' | 'camera' | 'side'): Locator {
+    return this.page.getByTestId(`layout-${layout}`);
+  }
+  /** `data-screen`: whether the page shows a shared screen; `data-layout`: pip / screen / camera / side */
+  screenShown(shown: boolean): Locator {
+    return this.stage.and(this.page.locator(`[data-screen="${shown}"]`));
+  }
 
   state(state: 'waiting' | 'live' | 'ended'): Locator {
     return this.stage.and(this.page.locator(`[data-state="${state}"]`));
   }
 
-  /** Resolves once the video has a decoded frame (videoWidth > 0). */
-  async waitForPicture(timeoutMs = 15_000): Promise<void> {
-    await this.video.waitFor({ state: 'attached', timeout: timeoutMs });
+  /** Resolves once the video (the camera, or the screen) has a decoded frame (videoWidth > 0). */
+  async waitForPicture(timeoutMs = 15_000, video = this.video): Promise<void> {
+    await video.waitFor({ state: 'attached', timeout: timeoutMs });
     // No named functions inside evaluate(): tsx's keepNames would reference a helper the page lacks.
-    await this.video.evaluate(async (el, ms) => {
+    await video.evaluate(async (el, ms) => {
       const v = el as HTMLVideoElement;
       const end = Date.now() + ms;
       while (v.videoWidth === 0) {
@@ -86,9 +112,9 @@ export class PlayerView {
     }, timeoutMs);
   }
 
-  /** Size, time and audio of the video now, and how many sampled pixels changed over `gapMs`. */
-  facts(gapMs = 700): Promise<VideoFacts> {
-    return this.video.evaluate(async (el, gap) => {
+  /** Size, time and audio of the video (the camera, or the screen) now, and how many sampled pixels changed over `gapMs`. */
+  facts(gapMs = 700, video = this.video): Promise<VideoFacts> {
+    return video.evaluate(async (el, gap) => {
       const v = el as HTMLVideoElement;
       const canvas = document.createElement('canvas');
       canvas.width = 160;

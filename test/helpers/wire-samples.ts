@@ -121,5 +121,7 @@ export const UI_SAMPLES = [
   { type: 'host', id: 1, room: 'CN', password: 'pw', name: 'P', fanout: 2 },
   { type: 'chat-send', id: 2, text: 'hello' },
   { type: 'media-publish', id: 3, sdp: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n' },
+  { type: 'screen-publish', id: 4, sdp: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n' },
+  { type: 'screen-unpublish', id: 5, link: 's1' },
   { type: 'media-watch-answer', id: 4, link: 'w2', sdp: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' },
 ];

@@ -133,6 +133,9 @@ test('malformed descriptions in media-publish and media-watch-answer get BAD_MES
   assert.is(await codeOf(sui.request({ type: 'media-watch' })), 'NOT_IN_ROOM', 'watching outside a room');
   await sui.request({ type: 'join', name: 'Ann', password: 'pw', address: `127.0.0.1:${port}` });
   assert.is(await codeOf(sui.request({ type: 'media-publish', sdp: 'v=0\r\n' })), 'NOT_IN_ROOM', 'only the instructor goes live');
+  assert.is(await codeOf(sui.request({ type: 'screen-publish', sdp: 'v=0\r\n' })), 'NOT_IN_ROOM', 'only the instructor shares a screen');
+  assert.is(await codeOf(ui.request({ type: 'screen-publish', sdp: 'v=0\r\nm=application 9 x 1\r\n' })), 'BAD_MESSAGE', 'a screen offer is restricted like the camera');
+  assert.is(await codeOf(ui.request({ type: 'screen-unpublish', link: 's999' })), 'ok', 'unsharing nothing is harmless');
   assert.is(await codeOf(ui.request({ type: 'chat-send', text: 'still here' })), 'ok', 'the host still answers');
 });
 
