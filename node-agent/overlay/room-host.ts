@@ -100,6 +100,8 @@ export type RoomHostEvents = {
   joined: [member: MemberSessionInfo];
   /** a member's session ended (it left, was removed, timed out, or a newer session replaced it) */
   left: [member: MemberSessionInfo];
+  /** the member ids blocked for this lecture, after one more was blocked */
+  blocked: [ids: string[]];
 };
 
 export class RoomHost extends TypedEmitter<RoomHostEvents> {
@@ -202,6 +204,11 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     this.#rosterChanged();
   }
 
+  /** Blocks member ids again (a resumed lecture: node-agent/classroom-controls.ts keeps them). */
+  block(ids: readonly string[]): void {
+    for (const id of ids) this.#blocked.add(id);
+  }
+
   isMuted(id: string): boolean {
     return !!this.#members.get(id)?.muted;
   }
@@ -214,7 +221,10 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   remove(id: string, opts: { block?: boolean } = {}): void {
     const m = this.#members.get(id);
     if (!m) throw new CamvidError('NOT_IN_ROOM', 'That member is not in the room.');
-    if (opts.block) this.#blocked.add(id);
+    if (opts.block) {
+      this.#blocked.add(id);
+      this.emit('blocked', [...this.#blocked]);
+    }
     m.session.send({ type: 'error', code: 'REMOVED', message: opts.block ? BLOCKED_MESSAGE : 'The instructor removed you from the room.' });
     this.#removeMember(m);
   }

@@ -48,6 +48,29 @@ test('kill -9 of the host, then host --resume: same room id, port and UI link; s
   assert.ok(later.seq > first1.seq, `the sequence continued (${first1.seq} → ${later.seq})`);
 });
 
+test('a student blocked for the lecture stays blocked when the lecture is resumed after a kill -9; others come back', async () => {
+  const data = ctx.cluster.dataDir();
+  const first = ctx.cluster.start('host', [...HOST_ARGS, '--no-ui', '--room', 'Computer Networks', '--data', data]);
+  const [, , port] = await first.waitForLine(/^hosting "Computer Networks" \((\w+)\) on port (\d+)/);
+  const address = `127.0.0.1:${port}`;
+  const eveData = ctx.cluster.dataDir();
+  const eve = ctx.cluster.startStudent('Eve', address, ['--data', eveData]);
+  const ann = ctx.cluster.startStudent('Ann', address);
+  await eve.waitForLine(/^joined "Computer Networks" as Eve/, 30_000);
+  await ann.waitForLine(/^joined "Computer Networks" as Ann/, 30_000);
+  first.command('block Eve');
+  assert.is(await eve.exited, 1);
+  assert.match(eve.output, /REMOVED: The instructor removed you from this lecture: you cannot join it again until it ends/);
+
+  await first.kill('SIGKILL');
+  const again = ctx.cluster.start('host-again', ['host', '--resume', '--port', '0', '--no-ui', '--events', '--stdin', '--data', data]);
+  await again.waitForLine(/^hosting "Computer Networks"/, 30_000);
+  await ann.waitForLine(/^joined "Computer Networks" as Ann again/, 30_000);
+  const eveAgain = ctx.cluster.startStudent('Eve', address, ['--data', eveData]);
+  assert.is(await eveAgain.exited, 1, 'the same agent, with the password, is still refused');
+  assert.match(eveAgain.output, /cannot join it again until it ends/);
+});
+
 test('host --resume with nothing to resume says so; ending the class (leave) removes what resume would use', async () => {
   const data = ctx.cluster.dataDir();
   const none = ctx.cluster.start('nothing', ['host', '--resume', '--port', '0', '--no-ui', '--data', data]);
