@@ -9,7 +9,7 @@ import { clusterSuite } from '../helpers/cluster-suite.js';
 const { test, ctx } = clusterSuite('health lines');
 
 interface Health {
-  loopMs: { p50: number; p99: number; max: number };
+  loopMs: { p50: number; p99: number; max: number; samples: number; over50: number };
   rssMiB: number;
   fds: number | null;
   hellos?: { waiting: number; peak: number; answered: number };
@@ -24,6 +24,7 @@ test('host and student print health every N ms; the host counts the hellos it an
   await s.waitForLine(/^joined /, 40_000);
   const h = await host.waitFor(() => health(host.lines).find((x) => (x.hellos?.answered ?? 0) >= 1), 10_000, 'a health line after the join');
   assert.ok(h.loopMs.p50 >= 0 && h.loopMs.p99 >= h.loopMs.p50 && h.loopMs.max >= h.loopMs.p99, JSON.stringify(h.loopMs));
+  assert.ok(h.loopMs.samples > 0 && h.loopMs.over50 >= 0 && h.loopMs.over50 <= h.loopMs.samples, JSON.stringify(h.loopMs));
   assert.ok(h.rssMiB > 20 && h.rssMiB < 2000, `${h.rssMiB} MiB`);
   assert.ok((h.fds ?? 0) > 5, `${h.fds} fds`);
   assert.is(h.hellos!.waiting, 0);
