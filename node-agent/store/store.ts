@@ -3,7 +3,7 @@
  * sublevel. LevelDB allows one process per folder: a second agent on the same folder gets
  * DATA_IN_USE with a clear message instead of a stack trace.
  *
- * The data folder holds the room key, the UI token and the mail password (each 0600, written by
+ * The data folder holds the agent's identity key, the room key, the UI token and the mail password (each 0600, written by
  * store/durable-file.ts): a folder it creates is 0700, readable by this user only. A folder that
  * already exists keeps its mode (`--data` may name any folder).
  */
