@@ -97,6 +97,7 @@ export class LabArqNetwork extends AgentElement {
       <p class="hint">
         Sends the sample send.txt to a classmate's agent over the real, unreliable <code>lab</code> data channel of a direct connection,
         with ${p ? ARQ_PROTOCOL_NAMES[p.protocol] : 'the chosen protocol'}, the window, loss and seed above; they get receive.txt in their data folder.
+        The sample has its own length: "Frames in the file" above sets only the simulation's, so the two runs' frame counts can differ.
       </p>
       <div class="row">
         <label>
@@ -130,7 +131,7 @@ export class LabArqNetwork extends AgentElement {
     const s = r.stats;
     return html`<div class="result" data-testid="arq-net-result" data-identical=${r.identical}>
       <span>
-        ${r.fileName} (${s.bytesDelivered} B, ${s.segments} frames) → ${r.peerName}:
+        ${r.fileName} (${s.bytesDelivered} B, ${s.segments} frames: the sample's length) → ${r.peerName}:
         <span class=${r.identical ? 'ok' : 'bad'}>${r.identical ? 'identical ✓' : 'different ✗'}</span>
       </span>
       <span>

@@ -130,6 +130,7 @@ test('at 360 px, keyboard only: host, join, chat, flip a Hamming bit, run the AR
   const result = s.page.getByTestId('arq-net-result');
   await result.waitFor({ timeout: 30_000 });
   assert.is(await result.getAttribute('data-identical'), 'true');
+  assert.match((await result.textContent()) ?? '', /frames: the sample's length/, 'why its frame count is not the simulation’s');
 
   assert.equal(problems, []);
   assert.equal(t.errors, []);
