@@ -13,6 +13,7 @@ import { Agent, DEFAULT_FANOUT } from './agent.js';
 import { ATTENDANCE_OPTIONS, printAttendance, wireAttendanceHeadless } from './cli/attendance-cli.js';
 import { wireChatHeadless } from './cli/chat-cli.js';
 import { wirePollHeadless } from './cli/poll-cli.js';
+import { RECORDING_HOST_OPTIONS, RECORDING_USAGE, recordingUsageError, startHostRecording, wireRecordingHeadless } from './cli/recording-cli.js';
 import { FILES_HOST_OPTIONS, FILES_JOIN_OPTIONS, runTransfers, wireShare } from './cli/files-cli.js';
 import { PASSWORD_OPTIONS, PasswordUsageError, roomPassword, warnIfWeak } from './cli/password-cli.js';
 import { RoomBrowser } from './discovery/room-browser.js';
@@ -39,6 +40,7 @@ const USAGE = `Usage:
               [--screen testsrc|ffmpeg:<input>] [--screen-size WxH] [--screen-kbps N] [--screen-fps N]
                                         a shared screen beside the camera (docs/media.md)
   camvid host ... --share DIR               share a folder with the class
+  ${RECORDING_USAGE}
   camvid host --resume [--data DIR]         host again the room this folder hosted before it stopped
   ${PODCAST_USAGE}
   camvid join (--room NAME | --address HOST:PORT | --room-id CODE) --name N (--password-stdin | --password PW) [--events] [--say TEXT] [--stdin]
@@ -92,6 +94,7 @@ function wireHeadless(agent: Agent, v: Record<string, unknown>): void {
   wireChatHeadless(agent, v, printEvent);
   wireAttendanceHeadless(agent, v, printEvent);
   wirePollHeadless(agent, v, printEvent);
+  wireRecordingHeadless(agent, v, printEvent);
 }
 
 /** The media flags are checked before anything starts; a bad one is a usage error (exit 2). */
@@ -251,8 +254,11 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       ...MEDIA_HOST_OPTIONS,
       ...PODCAST_HOST_OPTIONS,
       ...FILES_HOST_OPTIONS,
+      ...RECORDING_HOST_OPTIONS,
     });
     mediaUsage(v);
+    const recordingError = recordingUsageError(v);
+    if (recordingError) throw new UsageError(recordingError);
     labUsage(v);
     const fanout = Number(v.fanout ?? DEFAULT_FANOUT);
     const rootFanout = v['root-fanout'] === undefined ? undefined : Number(v['root-fanout']);
@@ -294,6 +300,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       wireHealth(v, printEvent, () => host.host.server.work);
       await startHostSource(agent, v);
       await startHostPodcast(agent, v);
+      await startHostRecording(agent, v);
       const room = agent.state().room!;
       console.log(`hosting "${room.name}" (${shortId(room.id)}) on port ${host.host.server.port}; students can join at ${agent.joinAddresses().join(', ')}`);
       if (agent.swarm) console.log(`room code: ${formatRoomCode(room.id)} (over the swarm: camvid join --room-id ${formatRoomCode(room.id)} --swarm --bootstrap ${v.bootstrap})`);

@@ -15,6 +15,7 @@ import { MediaRelay } from './media/media-relay.js';
 import { PodcastService } from './podcast/podcast-service.js';
 import { AttendanceService } from './record/attendance-service.js';
 import { PollService } from './record/poll-service.js';
+import { RecordingService } from './record/recording-service.js';
 
 export interface Features {
   media: MediaRelay;
@@ -31,6 +32,8 @@ export interface Features {
   attendance: AttendanceService;
   /** polls and quizzes, kept with the lecture in the class record's store */
   polls: PollService;
+  /** the lecture into a WebM file in the share; uses `media` and `files` */
+  recording: RecordingService;
 }
 
 /**
@@ -45,19 +48,17 @@ export async function startFeatures(host: FeatureHost): Promise<{ features: Feat
   };
   try {
     const media = add('media', new MediaRelay());
-    const attendance = new AttendanceService(host);
-    const features: Features = {
-      media,
-      chat: add('chat', new ChatService(host)),
-      classroom: add('classroom', new ClassroomControls(host)),
-      files: add('files', new FileService(host)),
-      labs: add('labs', new LabService(host)),
-      mail: add('mail', new MailService(host)),
-      live: add('live', new LiveClass(host, media)),
-      podcast: add('podcast', new PodcastService(host, media)),
-      attendance: add('attendance', attendance),
-      polls: add('polls', new PollService(host, attendance.store)),
-    };
+    const chat = add('chat', new ChatService(host));
+    const classroom = add('classroom', new ClassroomControls(host));
+    const files = add('files', new FileService(host));
+    const labs = add('labs', new LabService(host));
+    const mail = add('mail', new MailService(host));
+    const live = add('live', new LiveClass(host, media));
+    const podcast = add('podcast', new PodcastService(host, media));
+    const attendance = add('attendance', new AttendanceService(host));
+    const polls = add('polls', new PollService(host, attendance.store));
+    const recording = add('recording', new RecordingService(host, media, files));
+    const features: Features = { media, chat, classroom, files, labs, mail, live, podcast, attendance, polls, recording };
     return { features, order };
   } catch (err) {
     for (const [, feature] of order.reverse()) await Promise.resolve(feature.close()).catch(() => {});

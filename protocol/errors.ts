@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   IDENTITY_REFUSED: 'IDENTITY_REFUSED',
   BAD_DATA: 'BAD_DATA',
   POLL_ANSWERED: 'POLL_ANSWERED',
+  DISK_FULL: 'DISK_FULL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -62,6 +63,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   IDENTITY_REFUSED: "The agent could not prove the identity it claimed (its key does not match its id or this session).",
   BAD_DATA: "A file in the agent's data folder is damaged; move it away and start again.",
   POLL_ANSWERED: 'You have already answered this poll; each student answers once.',
+  DISK_FULL: 'The disk is nearly full: free some space before recording.',
 };
 
 export class CamvidError extends Error {

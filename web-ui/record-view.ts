@@ -7,6 +7,7 @@ import { AgentElement } from './agent-context.js';
 import { ModelController } from './model-controller.js';
 import './attendance-view.js';
 import './polls-view.js';
+import './recording-controls.js';
 import { sectionColumnStyles, sharedStyles } from './shared-styles.js';
 
 @customElement('record-view')
@@ -20,7 +21,14 @@ export class RecordView extends AgentElement {
 
   override render() {
     if (!this.client?.state?.room) return nothing;
-    return html`<section data-testid="polls">
+    const hosting = this.client.state.phase === 'hosting';
+    return html`${hosting
+        ? html`<section data-testid="recording">
+            <h2>Recording</h2>
+            <recording-controls></recording-controls>
+          </section>`
+        : nothing}
+      <section data-testid="polls">
         <h2>Polls</h2>
         <polls-view></polls-view>
       </section>

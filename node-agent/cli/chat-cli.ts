@@ -2,12 +2,14 @@
  * Headless chat and classroom controls for `camvid host|join`: `--say TEXT` (repeatable) once in
  * the room, `--events` lines for every record, outbox change and refusal, and with `--stdin` one
  * command per line: `say <text>`, `hand up|down`, `poll …` (cli/poll-cli.ts), and for the host
- * `mute|unmute|remove|block|lower <name>` (block: removed and refused for the rest of the lecture).
+ * `mute|unmute|remove|block|lower <name>` (block: removed and refused for the rest of the lecture),
+ * and `record start|stop` (cli/recording-cli.ts).
  */
 import { createInterface } from 'node:readline';
 import { CamvidError } from '../../protocol/errors.js';
 import type { Agent } from '../agent.js';
 import { runPollCommand } from './poll-cli.js';
+import { runRecordCommand } from './recording-cli.js';
 
 type Print = (type: string, data: unknown) => void;
 
@@ -53,8 +55,9 @@ function runCommand(agent: Agent, line: string, say: (text: string) => void): vo
     block: () => agent.room!.host!.remove(byName(), { block: true }),
     lower: () => agent.room!.host!.setHand(byName(), false),
     poll: () => runPollCommand(agent, arg),
+    record: () => runRecordCommand(agent, arg, fail),
   };
   const command = commands[verb];
   if (command) command();
-  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|block|lower <name>, poll …)`);
+  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|block|lower <name>, poll …, record start|stop)`);
 }

@@ -88,6 +88,11 @@ export class FileService implements Feature {
     return { started: true };
   }
 
+  /** The folder the host shares, or null. */
+  get shareDir(): string | null {
+    return this.#shareDir;
+  }
+
   /**
    * The folder the host shares (set before or while hosting). Dot-files stay unserved unless
    * `dotFiles`; this agent's data folder is never served, wherever it sits in the share.

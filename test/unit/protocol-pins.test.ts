@@ -14,7 +14,7 @@ test('the protocol version and service type are pinned', () => {
 
 test('the error codes are pinned', () => {
   assert.equal(Object.keys(ERROR_CODES).sort(), [
-    'ALREADY_IN_ROOM', 'BAD_AUDIO', 'BAD_DATA', 'BAD_MAIL', 'BAD_MESSAGE', 'BAD_PASSWORD', 'BAD_UPLOAD', 'CHAT_MUTED', 'CLOSED', 'DATA_IN_USE', 'FILE_NOT_FOUND', 'IDENTITY_REFUSED', 'MAIL_FAILED', 'MISSING_TOOL', 'NOT_IN_ROOM', 'NOT_LISTENING',
+    'ALREADY_IN_ROOM', 'BAD_AUDIO', 'BAD_DATA', 'BAD_MAIL', 'BAD_MESSAGE', 'BAD_PASSWORD', 'BAD_UPLOAD', 'CHAT_MUTED', 'CLOSED', 'DATA_IN_USE', 'DISK_FULL', 'FILE_NOT_FOUND', 'IDENTITY_REFUSED', 'MAIL_FAILED', 'MISSING_TOOL', 'NOT_IN_ROOM', 'NOT_LISTENING',
     'PATH_OUTSIDE_SHARE', 'POLL_ANSWERED', 'POLL_CLOSED', 'REMOVED', 'ROOM_FULL', 'ROOM_NOT_FOUND', 'THROTTLED', 'TIMEOUT', 'TOO_LARGE', 'UNREACHABLE', 'VERSION_MISMATCH',
   ]);
   for (const [k, v] of Object.entries(ERROR_CODES)) assert.is(k, v);

@@ -1,0 +1,81 @@
+/**
+ * Recording from the instructor's page (docs/record.md): the instructor shares a folder, goes live
+ * (Chromium's fake camera and microphone), records ~20 s and stops; the page shows the file and its
+ * size while recording; the file in `recordings/` of the share has VP8 and Opus (ffprobe) and plays
+ * in Chromium to its end, seeking included, with the duration recorded (±1 s).
+ * @camvid-timeout-s 240
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import * as assert from 'uvu/assert';
+import { browserSuite } from '../helpers/browser-suite.js';
+import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser } from '../helpers/browser.js';
+import { openClassPages } from '../helpers/class-pages.js';
+import { PublisherView } from '../helpers/live-page.js';
+import { requireCapability } from '../helpers/require.js';
+
+const { test, ctx } = browserSuite('recording in the browser');
+
+test('record a 20 s live lecture from the page: the file is in the share, has VP8 + Opus and plays in Chromium to its end with the right duration', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  const share = path.join(ctx.cluster.dataDir(), 'course');
+  mkdirSync(share);
+  const browser = (ctx.browser = await launchBrowser());
+  const { t, tRoom } = await openClassPages(ctx.cluster, browser);
+
+  await tRoom.tab('files').click();
+  await t.page.getByTestId('share-dir').fill(share);
+  await t.page.getByTestId('share-button').click();
+  await tRoom.tab('video').click();
+  const publisher = new PublisherView(t.page);
+  await publisher.start(30_000);
+  await eventually(async () => /fps/.test((await publisher.stats.textContent()) ?? ''), 15_000);
+
+  await tRoom.tab('record').click();
+  await t.page.getByTestId('record-start').click();
+  const state = t.page.getByTestId('record-state');
+  await eventually(async () => (await state.getAttribute('data-recording')) === 'true', 10_000);
+  const t0 = Date.now();
+  await eventually(async () => /recordings\/.*\.webm · (?!0\.0 MB)[\d.]+ MB · [\d.]+ [MG]B free/.test((await state.textContent()) ?? ''), 15_000).catch(async (err: Error) => {
+    throw new Error(`${err.message}: the page shows "${await state.textContent()}" ${await t.page.locator('recording-controls').textContent()}; the agents: ${ctx.cluster.agents.flatMap((a) => a.lines.filter((l) => /record|ffmpeg/i.test(l))).join(' | ')}`);
+  });
+  await t.page.waitForTimeout(Math.max(0, 20_000 - (Date.now() - t0)));
+  await t.page.getByTestId('record-stop').click();
+  await eventually(async () => (await state.getAttribute('data-recording')) === 'false', 15_000);
+  const seconds = (Date.now() - t0) / 1000;
+  const [, rel] = /Saved (recordings\/\S+\.webm)/.exec((await state.textContent()) ?? '') ?? [];
+  assert.ok(rel, `the page names the file: ${await state.textContent()}`);
+  const file = path.join(share, rel!);
+
+  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', file], { encoding: 'utf8' })) as {
+    format: { duration: string };
+    streams: { codec_name: string }[];
+  };
+  assert.equal(probe.streams.map((s) => s.codec_name).sort(), ['opus', 'vp8']);
+
+  // Chromium plays it: its duration, a seek to the middle, and on to the end (at 4x).
+  const player = await browser.newPage();
+  await player.goto(`file://${file}`);
+  const played = (await player.evaluate(`(async () => {
+    const v = document.querySelector('video');
+    if (v.readyState < 1) await new Promise((r) => v.addEventListener('loadedmetadata', r, { once: true }));
+    const duration = v.duration;
+    v.muted = true;
+    v.currentTime = duration / 2;
+    await new Promise((r) => v.addEventListener('seeked', r, { once: true }));
+    const seekedTo = v.currentTime;
+    v.playbackRate = 4;
+    await v.play();
+    await new Promise((r) => v.addEventListener('ended', r, { once: true }));
+    return { duration, seekedTo, end: v.currentTime, width: v.videoWidth };
+  })()`)) as { duration: number; seekedTo: number; end: number; width: number };
+  console.log(`    recorded ${seconds.toFixed(1)} s; ffprobe ${Number(probe.format.duration).toFixed(2)} s; Chromium ${played.duration.toFixed(2)} s, played to ${played.end.toFixed(2)} s`);
+  assert.ok(Math.abs(played.duration - seconds) <= 1, `duration ${played.duration} s for ${seconds.toFixed(1)} s recorded`);
+  assert.ok(Math.abs(played.seekedTo - played.duration / 2) < 1.5, `seeked to ${played.seekedTo}`);
+  assert.ok(played.end >= played.duration - 0.5, 'played to its end');
+  assert.ok(played.width > 0, 'a picture');
+  assert.equal(t.errors, []);
+});
+
+test.run();
