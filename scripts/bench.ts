@@ -14,6 +14,7 @@ import { benchFiles } from './bench/files.js';
 import { benchLabs } from './bench/labs.js';
 import { benchMedia } from './bench/media.js';
 import { benchPodcast } from './bench/podcast.js';
+import { benchScreen } from './bench/screen.js';
 import { benchFirstFrame } from './bench/media-join.js';
 import { benchLipsync } from './bench/lipsync.js';
 import { benchGlass } from './bench/glass.js';
@@ -73,6 +74,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   files: benchFiles,
   bruteforce: benchBruteforce,
   podcast: benchPodcast,
+  /** root and relay cost of a shared screen beside a thumbnail camera, 8 and 32 students */
+  screen: benchScreen,
   /** sound against picture at a student two hops down (Chromium pages, a flashing and beeping source) */
   lipsync: benchLipsync,
   /** capture → display at student pages 1–3 hops down, against a direct page-to-page link (Chromium pages) */
