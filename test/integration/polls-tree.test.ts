@@ -151,8 +151,19 @@ test('8 students across a tree answer, a relay dies mid-poll: each counted once,
   assert.is(lastPoll(host, poll2.id)!.results!.answered, 0);
 
   // Published: the students who are left see the tally they made and the right answer.
+  const publishedAt = Date.now();
   host.command('poll publish 1');
-  for (const s of students.filter((x) => x !== relayProc)) {
+  // The results latency by depth in the tree (they travel on the sessions, so depth should not matter).
+  const alive = students.filter((x) => x !== relayProc);
+  const arrived = await Promise.all(alive.map((s) => s.waitFor(() => lastPoll(s, poll.id)?.results, 10_000, `${s.name} sees the results`).then(() => Date.now() - publishedAt)));
+  const now = host.roster;
+  const byDepth = new Map<number, number[]>();
+  alive.forEach((s, i) => {
+    const d = depthOf(now, now.find((m) => m.name === s.name)?.id ?? '');
+    byDepth.set(d, [...(byDepth.get(d) ?? []), arrived[i]!]);
+  });
+  console.log(`    published → results on the students' agents, ms by depth: ${[...byDepth].sort(([a], [b]) => a - b).map(([d, ms]) => `${d}: ${ms.join(', ')}`).join('; ')}`);
+  for (const s of alive) {
     const seen = await s.waitFor(() => lastPoll(s, poll.id)?.results, 10_000, `${s.name} sees the results`);
     assert.equal(seen.counts, expected, `${s.name} sees the tally`);
     assert.equal(seen.correct, [1], `${s.name} sees the right answer`);
@@ -161,6 +172,7 @@ test('8 students across a tree answer, a relay dies mid-poll: each counted once,
   await until(() => updates().some((u) => u.results), 10_000, 'the rogue hears the results');
   assert.ok(updates().slice(0, -1).every((u) => !u.results), 'no results before they were published');
   rogue.close();
+  await sleep(500); // its PeerConnections closed before libdatachannel's cleanup
 
   await host.kill('SIGINT');
   assert.is(await host.exited, 0);
