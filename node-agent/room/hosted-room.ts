@@ -131,7 +131,7 @@ export class HostedRoom extends TypedEmitter<HostedRoomEvents> {
       throwIfAborted(signal);
     }
     const publisher = opts.mdns ? new RoomPublisher({ room: { id: roomId, name: req.room, hostName: req.name, port: host.server.port } }) : null;
-    opts.swarm?.announce(roomId, roomKey, host.server);
+    opts.swarm?.announce(roomId, host.server);
     return new HostedRoom(host, publisher, opts.swarm, roomId, req, opts.peerId, roomKey);
   }
 

@@ -18,15 +18,16 @@ import { SwarmDialer, swarmAddress } from './swarm-dialer.js';
 import { formatHostPorts, SwarmNode, type SwarmNodeOptions, type TopicHandle } from './swarm-node.js';
 
 const log = createLogger('agent:swarm');
-const TOPIC_LABEL = 'camvid/topic/v1';
+const TOPIC_LABEL = 'camvid/topic/v2';
 
 /**
- * The room's DHT topic: SHA-256 over a label, the room id and the room key's public key. The public
- * key comes from scrypt(password, room id) and is never sent, so only someone with both the room
- * code and the password can compute the topic; the id alone (or a name) does not suffice.
+ * The room's DHT topic: SHA-256 over a label and the room id (the room code). Nothing of the
+ * password goes in: a topic that depended on it (v1 hashed in the room key's public key) was an
+ * offline verifier for whoever saw it on the DHT and knew the code, the one left after CPace. Now
+ * the code finds the host, and every password guess is an online handshake the host throttles.
  */
-export function roomTopic(roomId: string, roomKey: RoomKey): Buffer {
-  return createHash('sha256').update(TOPIC_LABEL).update('\0').update(roomId).update(roomKey.publicKey).digest();
+export function roomTopic(roomId: string): Buffer {
+  return createHash('sha256').update(TOPIC_LABEL).update('\0').update(roomId).digest();
 }
 
 export type RoomSwarmEvents = {
@@ -55,9 +56,9 @@ export class RoomSwarm extends TypedEmitter<RoomSwarmEvents> {
   }
 
   /** Host: announce the room; students who find the topic get the SignalServer's handshake. */
-  announce(roomId: string, roomKey: RoomKey, server: SignalServer): void {
+  announce(roomId: string, server: SignalServer): void {
     this.stop();
-    const handle = this.node.join(roomTopic(roomId, roomKey), 'server');
+    const handle = this.node.join(roomTopic(roomId), 'server');
     const host: Announced = { roomId, handle, server, state: 'announcing', peers: new Set() };
     this.#host = host;
     handle.flushed().then(
@@ -74,7 +75,7 @@ export class RoomSwarm extends TypedEmitter<RoomSwarmEvents> {
   /** Student: a dialer that finds the room's host on the swarm. */
   search(roomId: string, roomKey: RoomKey, pin?: HostPin): SwarmDialer {
     this.stop();
-    const dialer = new SwarmDialer(this.node, roomTopic(roomId, roomKey), { roomId, roomKey, pin }, () => this.#changed());
+    const dialer = new SwarmDialer(this.node, roomTopic(roomId), { roomId, roomKey, pin }, () => this.#changed());
     this.#student = { roomId, dialer };
     this.#changed();
     return dialer;

@@ -102,7 +102,7 @@ test('a stranger on the topic without the password is refused (BAD_PASSWORD); ga
   const roomId = code.replace(/-/g, '');
   const intruder = new AgentProcess(
     'intruder',
-    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/swarm-intruder.ts'), bootstrap, roomId, 'secret', 'guess'], { cwd: ROOT }),
+    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/swarm-intruder.ts'), bootstrap, roomId, 'guess'], { cwd: ROOT }),
   );
   ctx.cluster.agents.push(intruder);
   await intruder.waitForLine(/^done$/, 60_000);
