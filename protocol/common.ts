@@ -33,6 +33,8 @@ export const rosterEntry = object({
   muted: optional(bool),
   /** the member's warm standby parent, once that edge is up */
   standbyId: optional(peerId),
+  /** no classmate can reach it (client isolation on the Wi-Fi, a firewall): the host serves it */
+  isolated: optional(bool),
 });
 /** One member as everyone's roster shows it. The host's entry has parentId null. */
 export type RosterEntry = ReturnType<typeof rosterEntry>;

@@ -125,6 +125,14 @@ export class RosterTree extends LitElement {
         color: var(--muted);
         margin: 0;
       }
+      .note {
+        margin: 0 0 10px;
+        padding: 8px 10px;
+        border-radius: 6px;
+        border: 1px solid var(--border);
+        background: var(--bg);
+        font-size: 0.9em;
+      }
     `,
   ];
 
@@ -139,8 +147,29 @@ export class RosterTree extends LitElement {
         People
         <span class="count" data-testid="roster-count">${n} in room</span>
       </h2>
+      ${this.#isolationNote()}
       ${n ? html`<ul role="tree">${buildTree(this.members).map((node) => this.#renderNode(node))}</ul>` : html`<p class="empty">No one yet.</p>`}
     `;
+  }
+
+  /**
+   * On the instructor's page: students that cannot reach each other (client isolation on the
+   * Wi-Fi, a firewall) get the class straight from this computer, one stream each, whatever the
+   * fan-out. Said, with what it costs and what helps, since nothing else would show it.
+   */
+  #isolationNote(): unknown {
+    const me = this.members.find((m) => m.id === this.myId);
+    if (me?.role !== 'host') return nothing;
+    const served = this.members.filter((m) => m.isolated && m.parentId === me.id).length;
+    if (!served) return nothing;
+    const direct = this.members.filter((m) => m.role === 'student' && m.parentId === me.id).length;
+    const who = served === 1 ? '1 student cannot' : `${served} students cannot`;
+    return html`<p class="note" role="status" data-testid="isolation-note" data-served=${served}>
+      ${who} reach classmates (the network keeps devices apart, as school Wi-Fi often does), so this
+      computer sends the class to ${served === 1 ? 'that student' : 'each of them'} itself: your upload
+      carries ${direct} copies of the video and sound. If the picture stalls, use a wired network or
+      turn off client isolation on the access point.
+    </p>`;
   }
 
   #renderNode(node: TreeNode): unknown {
@@ -152,6 +181,7 @@ export class RosterTree extends LitElement {
         ${m.id === this.myId ? html`<span class="me">(you)</span>` : nothing}
         ${m.hand ? html`<span class="badge flag" title="Hand raised" data-testid="roster-hand">hand</span>` : nothing}
         ${m.muted ? html`<span class="badge flag" title="Chat muted">muted</span>` : nothing}
+        ${m.isolated ? html`<span class="badge flag" title="Cannot reach classmates: gets the class straight from the instructor" data-testid="roster-isolated">direct</span>` : nothing}
         <span class="badge ${m.role}">${m.role}</span>
       </div>
       ${node.children.length ? html`<ul role="group">${node.children.map((c) => this.#renderNode(c))}</ul>` : nothing}

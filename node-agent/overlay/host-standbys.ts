@@ -29,8 +29,8 @@ export interface StandbyHost {
   readonly plan: TreePlanner;
   /** a member in the tree with its edge to its parent connected */
   isConnected(id: string): boolean;
-  /** a relay that may take children now (connected, not suspect) */
-  eligible(id: string): boolean;
+  /** a relay that may take `forMember` as a standby child now (connected, not suspect, reachable) */
+  eligible(id: string, forMember: string): boolean;
   newEdgeId(parentId: string, childId: string): string;
   /** a session message to a member, or to the host's own edge table when `to` is the host */
   deliver(to: string, message: HostMessage): void;
@@ -134,7 +134,7 @@ export class HostStandbys {
     let retryIn = 0;
     for (const id of plan.nodes()) {
       if (this.#of.has(id) || !this.host.isConnected(id) || !wantsStandby(plan, id)) continue;
-      const parentId = chooseStandby(plan, id, { standbyOf: (m) => this.#of.get(m)?.parentId, eligible: (c) => this.host.eligible(c) });
+      const parentId = chooseStandby(plan, id, { standbyOf: (m) => this.#of.get(m)?.parentId, eligible: (c) => this.host.eligible(c, id) });
       if (!parentId) continue;
       if (this.#charged.has(id)) {
         const wait = this.host.admit(id);

@@ -17,6 +17,7 @@ import type { PeerLink } from './peer-link.js';
 import { HostIdentity } from './host-identity.js';
 import { deltaMessages, RosterDiff, snapshotMessages } from './roster-sync.js';
 import { HostStandbys } from './host-standbys.js';
+import { Reachability } from './reachability.js';
 import { TreePlanner } from './tree-planner.js';
 import { uniqueName } from './unique-name.js';
 import { verifySessionProof } from '../auth/agent-identity.js';
@@ -129,6 +130,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly #direct = new Map<string, [string, string]>();
   #edgeCounter = 0;
   readonly #standbys: HostStandbys;
+  /** which students reach each other (client isolation: reachability.ts) */
+  readonly #reach = new Reachability();
   #rev = 0;
   #rosterTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -150,7 +153,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     this.#standbys = new HostStandbys({
       plan: this.#plan,
       isConnected: (id) => this.#members.get(id)?.state === 'connected' && this.#plan.isRooted(id),
-      eligible: (id) => this.#eligible(id),
+      eligible: (id, forMember) => this.#eligible(id) && this.#reach.canServe(id, forMember),
       newEdgeId: (parentId, childId) => `${parentId}>${childId}#${++this.#edgeCounter}`,
       deliver: (to, message) => this.#deliver(to, message),
       admit: (id) => this.admit('standby', id),
@@ -259,6 +262,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
         ...(m.hand ? { hand: m.hand } : {}),
         ...(m.muted ? { muted: true } : {}),
         ...(this.#standbys.upParentOf(m.id) ? { standbyId: this.#standbys.upParentOf(m.id) } : {}),
+        ...(this.#reach.needsHost(m.id) ? { isolated: true } : {}),
       }),
     );
     return [host, ...members];
@@ -356,6 +360,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const name = uniqueName(wanted, [this.opts.hostName, ...[...this.#members.values()].map((m) => m.name)]);
     const member: Member = { id, name, session, address: session.remoteAddress, synced: false, state: 'connecting', edge: null, parentId: null };
     this.#members.set(id, member);
+    this.#reach.setAddress(id, member.address);
     log.debug(`${name} (${id}) joined from ${session.remoteAddress}`);
     session.send({
       type: 'welcome',
@@ -496,11 +501,16 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     else if (message.type === 'drop') this.edges.drop(message.edge);
   }
 
-  /** Puts a member under a parent with spare capacity and starts the edge. */
+  /**
+   * Puts a member under a parent with spare capacity and starts the edge. A classmate must be
+   * able to reach it (reachability.ts); one that no classmate can serve goes under the host,
+   * beyond the host's fan-out if need be.
+   */
   #place(member: Member, avoid?: string): void {
-    const eligible = (id: string) => id !== avoid && this.#eligible(id);
+    const eligible = (id: string) => id !== avoid && this.#eligible(id) && this.#reach.canServe(id, member.id) && this.#oneAtATime(id, member.id);
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
-    const parentId = this.#plan.place(member.id, eligible);
+    let parentId = this.#plan.place(member.id, eligible);
+    if (!parentId && this.#reach.constrained(member.id) && this.#plan.move(member.id, this.opts.hostId)) parentId = this.opts.hostId;
     member.parentId = parentId;
     member.state = member.state === 'connecting' ? 'connecting' : 'reconnecting';
     if (!parentId) {
@@ -522,6 +532,32 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (parentId === this.opts.hostId) this.edges.adopt(edge, member.id);
     else this.#members.get(parentId)?.session.send({ type: 'adopt', edge, childId: member.id });
     this.#rosterChanged();
+  }
+
+  /**
+   * Until an edge between their networks has connected, a relay gets one new child at a time: on
+   * an isolating Wi-Fi the first failures are then between different pairs, which is what tells
+   * the host the network (not one student) is the cause, in one connect timeout.
+   */
+  #oneAtATime(parentId: string, childId: string): boolean {
+    if (this.#reach.proven(parentId, childId)) return true;
+    for (const m of this.#members.values()) if (m.parentId === parentId && m.id !== childId && m.state !== 'connected') return false;
+    return true;
+  }
+
+  /**
+   * What an edge between two students teaches about reachability. A failure before it ever
+   * connected may isolate their networks: members still connecting under a classmate that can no
+   * longer serve them are placed again at once rather than after their own timeout.
+   */
+  #learn(parentId: string | null, member: Member, state: 'connected' | 'failed' | 'lost', everConnected: boolean): void {
+    if (!parentId || parentId === this.opts.hostId) return;
+    if (state === 'connected') return this.#reach.connected(parentId, member.id);
+    if (state !== 'failed' || everConnected || !this.#reach.failed(parentId, member.id)) return;
+    log.debug(`students cannot reach each other (${member.name} and ${this.memberName(parentId)} failed too): the host serves them`);
+    for (const m of this.#members.values()) {
+      if (m !== member && m.state !== 'connected' && m.parentId && m.parentId !== this.opts.hostId && !this.#reach.canServe(m.parentId, m.id)) this.#place(m);
+    }
   }
 
   #dropEdge(edge: string, parentId: string | null): void {
@@ -553,8 +589,11 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   #onEdgeReport(member: Member, edge: string, state: 'connected' | 'failed' | 'lost'): void {
     if (state !== 'connected' && this.#direct.has(edge)) return this.#forgetDirect(edge, member.id);
+    const standby = this.#standbys.get(member.id);
+    if (standby?.edge === edge) this.#learn(standby.parentId, member, state, standby.up);
     if (this.#standbys.onReport(member.id, edge, state)) return;
     if (member.edge !== edge) return; // about an edge already replaced
+    this.#learn(member.parentId, member, state, member.state === 'connected');
     if (state === 'connected') {
       // Under the host, the host is the other end and sees for itself: a member cannot claim a
       // place it never connected (it would hold it past the attach deadline). Its report counts

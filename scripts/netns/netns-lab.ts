@@ -67,6 +67,11 @@ export interface NetnsLab {
   /** "Unplugs" (false) or "replugs" (true) a host: its bridge port goes down or up. */
   setLink(host: number, up: boolean): Promise<void>;
   /**
+   * Client isolation, as school Wi-Fi does it: the bridge forwards nothing between two isolated
+   * hosts' ports (`bridge link set … isolated on`), while each still reaches every other host.
+   */
+  isolate(host: number, on?: boolean): Promise<void>;
+  /**
    * Delay, jitter and loss on everything `host` sends (netem, or the userspace shaper where the
    * kernel has no netem: `impairSupport()`). Call again to change; all zero for a clean link.
    */
@@ -251,6 +256,11 @@ class LabImpl implements NetnsLab {
     // The bridge side, so the host keeps its address and routes, as with a pulled cable.
     const h = this.#host(i);
     await ipCmd(['-n', this.bridgeNs, 'link', 'set', `vh${h.index}`, up ? 'up' : 'down']);
+  }
+
+  async isolate(i: number, on = true): Promise<void> {
+    const h = this.#host(i);
+    await run('ip', ['netns', 'exec', this.bridgeNs, 'bridge', 'link', 'set', 'dev', `vh${h.index}`, 'isolated', on ? 'on' : 'off'], { timeout: 10_000 });
   }
 
   async impair(i: number, imp: Impairment): Promise<ImpairMethod> {

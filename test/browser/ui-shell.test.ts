@@ -26,7 +26,8 @@ const rosterAfterHosting = (name: string): RosterEntry[] => [
 
 /**
  * A scripted agent: `host` moves idle → hosting, `join` waits for the test to release it and then
- * fails with BAD_PASSWORD, `leave` goes back to idle.
+ * fails with BAD_PASSWORD, `leave` goes back to idle; anything else (what the room's tabs ask) is
+ * answered with nothing and changes nothing.
  */
 class ScriptedBackend implements UiBackend {
   state: AgentState = IDLE;
@@ -59,7 +60,7 @@ class ScriptedBackend implements UiBackend {
         resumable: null,
       };
       this.setRoster(rosterAfterHosting(req.name));
-    } else {
+    } else if (req.type === 'leave') {
       this.state = IDLE;
       this.setRoster([]);
     }
@@ -143,6 +144,17 @@ test('a person sees rooms, gets a clear wrong-password error, hosts a room and s
     await room.tab('video').click();
     assert.equal(backend.requests[1], { type: 'host', id: 2, room: 'Computer Networks', password: 'admin', name: 'Dr. Ada Lovelace', fanout: DEFAULT_FANOUT });
     await page.screenshot({ path: SCREENSHOT });
+
+    // Students that cannot reach each other are served by the host: the instructor is told, with the cost.
+    const isolationNote = page.getByTestId('isolation-note');
+    assert.is(await isolationNote.count(), 0, 'no note while the tree works');
+    const [host, grace, alan] = rosterAfterHosting('Dr. Ada Lovelace');
+    backend.setRoster([host!, { ...grace!, isolated: true }, { ...alan!, isolated: true }, { id: '4444444444444444', name: 'Ada Byron', role: 'student', parentId: ME, state: 'connected' }]);
+    await isolationNote.waitFor();
+    assert.match(await isolationNote.innerText(), /2 students cannot reach classmates[\s\S]*your upload carries 3 copies/);
+    assert.is(await page.getByTestId('roster-isolated').count(), 2, 'each of them is marked in the tree');
+    backend.setRoster(rosterAfterHosting('Dr. Ada Lovelace'));
+    await isolationNote.waitFor({ state: 'detached' });
 
     // Leaving returns to the login page.
     await room.leaveButton.click();

@@ -28,10 +28,13 @@ async function classWithRelayOf4(): Promise<{ host: AgentProcess; students: Agen
   const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '4', ...SOURCE, ...COMMON], inHost(0));
   const address = `${lab.hosts[0]!.addr}:${port}`;
   const students: AgentProcess[] = [];
-  // In join order: the first 4 go under the host, the next 4 under the first of them.
+  // In join order: the first 4 go under the host, the next 4 under the first of them. The fifth
+  // comes alone: until an edge between two students has connected, the host gives each relay one
+  // new child at a time (docs/media.md, "Students that cannot reach each other").
   for (let i = 0; i < STUDENTS; i++) {
     students.push(ctx.cluster.startStudent(`s${i}`, address, COMMON, inHost(i + 1)));
     if (i === 3) await Promise.all(students.map((s) => s.waitForLine(/^joined /, 60_000)));
+    if (i === 4) await host.waitFor(() => host.roster.some((m) => m.name === 's4' && m.state === 'connected'), 30_000, 's4 connected under a classmate');
   }
   await Promise.all(students.map((s) => s.waitForLine(/^joined /, 60_000)));
   const relayOf4 = () => host.roster.find((m) => m.role === 'student' && host.roster.filter((c) => c.parentId === m.id).length === 4);
