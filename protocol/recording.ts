@@ -1,6 +1,7 @@
 /**
  * Recording the lecture (docs/record.md): the instructor's agent writes the RTP it already relays
- * (camera video VP8, microphone Opus) into a WebM file without re-encoding, in `recordings/` of
+ * (camera video VP8, microphone Opus; the shared screen and its sound into a second file) into
+ * WebM files without re-encoding, in `recordings/` of
  * its share, where students browse and download it like any shared file. Only between the
  * instructor's page and its own agent: nothing here travels between peers.
  */
@@ -18,6 +19,11 @@ export interface RecordingStatus {
   since: number | null;
   /** why the last recording stopped on its own (the disk filled, ffmpeg failed) */
   stopped?: string;
+  /**
+   * The shared screen, recorded beside the camera into its own file (`recordings/…-screen.webm`)
+   * for as long as the screen is shared during the recording: the current one, or the last saved.
+   */
+  screen?: { file: string; bytes: number };
 }
 
 /** UI requests (spread into protocol/ui-features.ts); the instructor's only. */

@@ -3,11 +3,12 @@
  * the room, `--events` lines for every record, outbox change and refusal, and with `--stdin` one
  * command per line: `say <text>`, `hand up|down`, `poll …` (cli/poll-cli.ts), and for the host
  * `mute|unmute|remove|block|lower <name>` (block: removed and refused for the rest of the lecture),
- * and `record start|stop` (cli/recording-cli.ts).
+ * `record start|stop` (cli/recording-cli.ts) and `screen start|stop` (the `--screen` share, cli/media-cli.ts).
  */
 import { createInterface } from 'node:readline';
 import { CamvidError } from '../../protocol/errors.js';
 import type { Agent } from '../agent.js';
+import { runScreenCommand } from './media-cli.js';
 import { runPollCommand } from './poll-cli.js';
 import { runRecordCommand } from './recording-cli.js';
 
@@ -30,14 +31,14 @@ export function wireChatHeadless(agent: Agent, v: Record<string, unknown>, print
   if (!v.stdin) return;
   createInterface({ input: process.stdin }).on('line', (line) => {
     try {
-      runCommand(agent, line.trim(), say);
+      runCommand(agent, v, line.trim(), say);
     } catch (err) {
       fail(err);
     }
   });
 }
 
-function runCommand(agent: Agent, line: string, say: (text: string) => void): void {
+function runCommand(agent: Agent, v: Record<string, unknown>, line: string, say: (text: string) => void): void {
   const [verb = '', ...rest] = line.split(' ');
   const arg = rest.join(' ');
   const byName = () => {
@@ -56,8 +57,9 @@ function runCommand(agent: Agent, line: string, say: (text: string) => void): vo
     lower: () => agent.room!.host!.setHand(byName(), false),
     poll: () => runPollCommand(agent, arg),
     record: () => runRecordCommand(agent, arg, fail),
+    screen: () => runScreenCommand(agent, v, arg, fail),
   };
   const command = commands[verb];
   if (command) command();
-  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|block|lower <name>, poll …, record start|stop)`);
+  else if (line) console.error(`unknown command: ${line} (try: say <text>, hand up|down, mute|unmute|remove|block|lower <name>, poll …, record start|stop, screen start|stop)`);
 }

@@ -10,6 +10,7 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { isMediaKind } from '../../protocol/media.js';
+import { CamvidError } from '../../protocol/errors.js';
 import type { Agent } from '../agent.js';
 import { FfmpegSource, parseSourceSpec } from '../media/ffmpeg-source.js';
 import { startScreenSource } from '../media/ffmpeg-screen.js';
@@ -58,15 +59,7 @@ export function checkMediaArgs(v: Values): void {
 
 /** `--source` / `--screen`: starts ffmpeg as the room's camera and/or its shared screen. */
 export async function startHostSource(agent: Agent, v: Values): Promise<void> {
-  if (v.screen !== undefined) {
-    const screen = await startScreenSource({
-      ...parseSourceSpec(String(v.screen), '--screen'),
-      size: v['screen-size'] as string | undefined,
-      kbps: whole(v['screen-kbps'], '--screen-kbps', 50, 20_000),
-      fps: whole(v['screen-fps'], '--screen-fps', 1, 30),
-    });
-    await agent.features.media.setSource(screen, 'screen');
-  }
+  if (v.screen !== undefined) await shareScreen(agent, v);
   if (v.source === undefined) return;
   const source = await FfmpegSource.start({
     ...parseSourceSpec(String(v.source)),
@@ -108,3 +101,25 @@ export function wireMediaEvents(agent: Agent, v: Values, printEvent: (type: stri
 
 const TRACE_FLUSH_MS = 200;
 const LIVE_POLL_MS = 50;
+
+async function shareScreen(agent: Agent, v: Values): Promise<void> {
+  const screen = await startScreenSource({
+    ...parseSourceSpec(String(v.screen), '--screen'),
+    size: v['screen-size'] as string | undefined,
+    kbps: whole(v['screen-kbps'], '--screen-kbps', 50, 20_000),
+    fps: whole(v['screen-fps'], '--screen-fps', 1, 30),
+  });
+  await agent.features.media.setSource(screen, 'screen');
+}
+
+/** `screen stop|start` on the host's --stdin: ends the shared screen, or shares `--screen` again. */
+export function runScreenCommand(agent: Agent, v: Values, verb: string, fail: (err: unknown) => void): void {
+  if (verb === 'stop') {
+    void agent.features.media.setSource(null, 'screen').then(() => console.log('screen share stopped'), fail);
+  } else if (verb === 'start') {
+    if (v.screen === undefined) return fail(new CamvidError('BAD_MESSAGE', 'screen start shares what --screen named: start the host with --screen'));
+    void shareScreen(agent, v).then(() => console.log('screen shared'), fail);
+  } else {
+    fail(new CamvidError('BAD_MESSAGE', 'screen commands: start, stop'));
+  }
+}

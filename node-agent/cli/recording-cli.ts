@@ -35,6 +35,11 @@ export async function startHostRecording(agent: Agent, v: Record<string, unknown
 export function runRecordCommand(agent: Agent, verb: string, fail: (err: unknown) => void): void {
   const rec = agent.features.recording;
   if (verb === 'start') void rec.start().then((s) => console.log(`recording to ${s.file}`), fail);
-  else if (verb === 'stop') void rec.stop().then((s) => console.log(`recording saved: ${s.file} (${s.bytes} bytes)`), fail);
+  else if (verb === 'stop') {
+    void rec.stop().then((s) => {
+      console.log(`recording saved: ${s.file} (${s.bytes} bytes)`);
+      if (s.screen) console.log(`screen recording saved: ${s.screen.file} (${s.screen.bytes} bytes)`);
+    }, fail);
+  }
   else fail(new CamvidError('BAD_MESSAGE', 'record commands: start, stop'));
 }

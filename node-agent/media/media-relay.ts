@@ -83,6 +83,8 @@ export type MediaRelayEvents = {
   stats: [stats: MediaStats];
   /** arrival of a traced packet, on the machine-wide monotonic clock (µs), for hop latency */
   trace: [t: { kind: MediaKind; seq: number; us: number }];
+  /** a slot got a source (`on`) or lost it: the recorder follows the shared screen */
+  source: [slot: SourceSlot, on: boolean];
 };
 
 const zero = (): MediaCounters => ({ packets: 0, bytes: 0, keyframes: 0 });
@@ -156,6 +158,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     const closing = [this.#closeSource(old, slot)];
     if (source && !live) closing.push(this.#closeSource(source, slot));
     if (live) this.#attach(live, slot);
+    if (!!old !== !!live) this.emit('source', slot, !!live);
     await Promise.all(closing);
   }
 

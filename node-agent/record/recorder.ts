@@ -1,6 +1,7 @@
 /**
  * One recording (docs/record.md): the RTP the host's relay accepts for the camera (VP8) and the
- * microphone (Opus) is copied, packet by packet, to an ffmpeg that writes it into a WebM file
+ * microphone (Opus), or for the shared screen and its sound, is copied, packet by packet, to an
+ * ffmpeg that writes it into a WebM file
  * without re-encoding (`-c copy`: the agent's CPU cost is a UDP send per packet, ffmpeg's a remux).
  * Why ffmpeg rather than a muxer from npm: the agent already depends on Debian's ffmpeg for the
  * headless camera and the podcast; ffmpeg's RTP depacketizers handle VP8 partitions and Opus, its
@@ -8,7 +9,10 @@
  * written up to a crash stays playable; the npm muxers we looked at take encoded frames
  * from a browser's MediaRecorder, not RTP.
  *
- * A stop sends ffmpeg `q`, and it ends the file (cues, duration). ffmpeg runs under `setpriv
+ * A stop sends ffmpeg `q`, and it ends the file (cues, duration). ffmpeg reads `q` only between
+ * packets: when none come any more (a shared screen that stopped), its RTP input gives up by itself
+ * 10 s after the last one and ends the file just as cleanly, so a stop then waits for that instead
+ * of a signal (which would cut the trailer). ffmpeg runs under `setpriv
  * --pdeathsig TERM`: when the agent dies (`kill -9`) ffmpeg gets SIGTERM and ends the file with what
  * it had. (With `-flush_packets 1` a SIGTERM aborted the trailer's writes: no duration.) The recorder owns ffmpeg,
  * its UDP sender socket and the SDP file.
@@ -20,7 +24,7 @@ import { mkdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CamvidError } from '../../protocol/errors.js';
-import { CLOCK_RATES, PAYLOAD_TYPES } from '../../protocol/media.js';
+import { CLOCK_RATES, PAYLOAD_TYPES, type MediaKind, type VideoKind } from '../../protocol/media.js';
 import { createLogger } from '../log.js';
 import type { MediaRelay } from '../media/media-relay.js';
 
@@ -30,6 +34,8 @@ const SETPRIV = '/usr/bin/setpriv';
 export const RECORDINGS_DIR = 'recordings';
 /** how long ffmpeg gets to end the file after `q` before it is killed (SIGTERM at half of it) */
 const STOP_TIMEOUT_MS = 5000;
+/** when no packet came after `q`, ffmpeg ends by itself (its RTP input's 10 s timeout); killed after this */
+const IDLE_STOP_TIMEOUT_MS = 16_000;
 /** how often a key frame is asked for until ffmpeg has one */
 const KEYFRAME_ASK_MS = 1000;
 
@@ -53,17 +59,25 @@ async function freePortPair(): Promise<number> {
   throw new CamvidError('CLOSED', 'No free UDP ports for the recorder.');
 }
 
-export function recordingSdp(ports: { video: number; audio: number }): string {
+/** What a recording holds: the camera with the microphone, or the shared screen with its sound. */
+export type RecordedTrack = 'camera' | 'screen';
+const KINDS: Record<RecordedTrack, { video: VideoKind; audio: MediaKind }> = {
+  camera: { video: 'video', audio: 'audio' },
+  screen: { video: 'screen', audio: 'screen-audio' },
+};
+
+export function recordingSdp(ports: { video: number; audio: number }, track: RecordedTrack = 'camera'): string {
+  const { video, audio } = KINDS[track];
   return [
     'v=0',
     'o=- 0 0 IN IP4 127.0.0.1',
     's=CAMVID recording',
     'c=IN IP4 127.0.0.1',
     't=0 0',
-    `m=video ${ports.video} RTP/AVP ${PAYLOAD_TYPES.video}`,
-    `a=rtpmap:${PAYLOAD_TYPES.video} VP8/${CLOCK_RATES.video}`,
-    `m=audio ${ports.audio} RTP/AVP ${PAYLOAD_TYPES.audio}`,
-    `a=rtpmap:${PAYLOAD_TYPES.audio} opus/${CLOCK_RATES.audio}/2`,
+    `m=video ${ports.video} RTP/AVP ${PAYLOAD_TYPES[video]}`,
+    `a=rtpmap:${PAYLOAD_TYPES[video]} VP8/${CLOCK_RATES[video]}`,
+    `m=audio ${ports.audio} RTP/AVP ${PAYLOAD_TYPES[audio]}`,
+    `a=rtpmap:${PAYLOAD_TYPES[audio]} opus/${CLOCK_RATES[audio]}/2`,
     '',
   ].join('\n');
 }
@@ -74,6 +88,8 @@ export interface RecorderOptions {
   shareDir: string;
   /** the file's name without folder or extension */
   name: string;
+  /** default camera */
+  track?: RecordedTrack;
   ffmpegPath?: string;
 }
 
@@ -83,6 +99,7 @@ export class Recorder {
   readonly #offs: (() => void)[] = [];
   readonly #exited: Promise<void>;
   #stderr = '';
+  #lastPacketAt = Date.now();
 
   private constructor(
     readonly file: string,
@@ -96,7 +113,7 @@ export class Recorder {
     proc.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#stderr = (this.#stderr + d).slice(-2000)));
   }
 
-  /** Starts ffmpeg on a new file and copies the relay's camera and microphone RTP to it. */
+  /** Starts ffmpeg on a new file and copies the relay's camera and microphone (or screen) RTP to it. */
   static async start(opts: RecorderOptions): Promise<Recorder> {
     const dir = path.join(opts.shareDir, RECORDINGS_DIR);
     await mkdir(dir, { recursive: true });
@@ -105,7 +122,9 @@ export class Recorder {
     const file = path.join(dir, name);
     const [video, audio] = [await freePortPair(), await freePortPair()];
     const sdpPath = path.join(os.tmpdir(), `camvid-rec-${process.pid}-${video}.sdp`);
-    await writeFile(sdpPath, recordingSdp({ video: video!, audio: audio! }), { mode: 0o600 });
+    const track = opts.track ?? 'camera';
+    const kinds = KINDS[track];
+    await writeFile(sdpPath, recordingSdp({ video: video!, audio: audio! }, track), { mode: 0o600 });
     const args = [
       '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp', '-i', sdpPath,
       '-map', '0', '-c', 'copy', '-f', 'webm', '-cluster_time_limit', '1000', file,
@@ -133,13 +152,16 @@ export class Recorder {
       await rec.stop();
       throw failed;
     }
-    const send = (port: number) => (packet: Buffer) => socket.send(packet, port, '127.0.0.1');
-    rec.#offs.push(opts.relay.onPacket('video', send(video!)), opts.relay.onPacket('audio', send(audio!)));
+    const send = (port: number) => (packet: Buffer) => {
+      rec.#lastPacketAt = Date.now();
+      socket.send(packet, port, '127.0.0.1');
+    };
+    rec.#offs.push(opts.relay.onPacket(kinds.video, send(video!)), opts.relay.onPacket(kinds.audio, send(audio!)));
     // ffmpeg learns the picture's size from a key frame, and a browser sends one only when asked:
     // ask every second until ffmpeg has written the file's header (one asked for before it listened is lost)
-    opts.relay.requestKeyframe();
+    opts.relay.requestKeyframe(kinds.video);
     const asking = setInterval(() => {
-      void rec.bytes().then((n) => (n > 0 || rec.#stopping ? clearInterval(asking) : opts.relay.requestKeyframe()));
+      void rec.bytes().then((n) => (n > 0 || rec.#stopping ? clearInterval(asking) : opts.relay.requestKeyframe(kinds.video)));
     }, KEYFRAME_ASK_MS);
     asking.unref();
     rec.#offs.push(() => clearInterval(asking));
@@ -156,14 +178,27 @@ export class Recorder {
     return (await stat(this.file).catch(() => null))?.size ?? 0;
   }
 
-  /** Stops copying and lets ffmpeg end the file (cues, duration); resolves once it has. */
-  stop(): Promise<void> {
+  /**
+   * Stops copying and lets ffmpeg end the file (cues, duration); resolves once it has. With
+   * `sourceGone` (the shared screen stopped) nothing more is copied from now on, not even a next
+   * share's packets, and ffmpeg ends by its input's timeout.
+   */
+  stop(opts: { sourceGone?: boolean } = {}): Promise<void> {
     this.#stopping ??= (async () => {
       const proc = this.proc;
+      if (opts.sourceGone) for (const off of this.#offs.splice(0)) off();
       if (proc.exitCode === null && proc.signalCode === null) {
-        // ffmpeg reads `q` between packets: the RTP keeps coming until it is out
+        // ffmpeg reads `q` between packets: the RTP keeps coming until it is out (or, when it has
+        // stopped coming, ffmpeg's input times out and ends the file: no signal before that)
         proc.stdin?.end('q\n');
-        const timers = [setTimeout(() => proc.kill('SIGTERM'), STOP_TIMEOUT_MS / 2), setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS)];
+        const askedAt = Date.now();
+        const reading = () => this.#lastPacketAt > askedAt; // a packet came since `q`: ffmpeg has read it
+        const timers = [
+          setTimeout(() => reading() && proc.kill('SIGTERM'), STOP_TIMEOUT_MS / 2),
+          setTimeout(() => reading() && proc.kill('SIGKILL'), STOP_TIMEOUT_MS),
+          setTimeout(() => proc.kill('SIGTERM'), IDLE_STOP_TIMEOUT_MS - STOP_TIMEOUT_MS / 2),
+          setTimeout(() => proc.kill('SIGKILL'), IDLE_STOP_TIMEOUT_MS),
+        ];
         await this.#exited;
         timers.forEach(clearTimeout);
       }

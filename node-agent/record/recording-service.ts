@@ -1,7 +1,8 @@
 /**
  * Recording the lecture on the instructor's agent (docs/record.md): Record on the page, `camvid
  * host --record`, or `record start|stop` on its stdin. One file per recording in `recordings/` of
- * the share (recorder.ts), so students list and download it like any shared file. Refused with
+ * the share (recorder.ts), so students list and download it like any shared file, and beside it one
+ * `…-screen.webm` per time the screen was shared during the recording (the relay's `source` event). Refused with
  * DISK_FULL when the share's disk has less than `minFreeBytes` free; stopped by itself when a
  * recording brings it under half of that. The page hears the file's size and the free space every
  * 2 s. A feature of the agent (node-agent/features.ts); the room's end stops the recording.
@@ -28,6 +29,16 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
   minFreeBytes = DEFAULT_MIN_FREE_BYTES;
   ffmpegPath: string | undefined;
   #rec: Recorder | null = null;
+  /** the shared screen's recorder, while the screen is shared during a recording */
+  #screen: Recorder | null = null;
+  #lastScreen: { file: string; bytes: number; started: number } | null = null;
+  /** screen recorders start one after another, in the order asked */
+  #screenOps: Promise<void> = Promise.resolve();
+  /** screen files being ended (a share that stopped ends its file ~10 s later: recorder.ts) */
+  readonly #ending = new Set<Promise<void>>();
+  /** the recording's file name, without extension: the screen's files take it with `-screen` */
+  #name = '';
+  readonly #offSource: () => void;
   #starting: Promise<RecordingStatus> | null = null;
   #stopping: Promise<RecordingStatus> | null = null;
   #last: { file: string; bytes: number; stopped?: string } | null = null;
@@ -42,14 +53,20 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
     agent.ui.handle('record-start', () => this.start());
     agent.ui.handle('record-stop', () => this.stop());
     agent.ui.handle('record-status', () => this.status());
+    this.#offSource = relay.on('source', (slot, on) => {
+      if (slot === 'screen') this.#followScreen(on);
+    });
   }
 
   async status(): Promise<RecordingStatus> {
     const dir = this.files.shareDir;
     const free = dir ? await freeBytes(dir).catch(() => 0) : 0;
     const rec = this.#rec;
-    if (rec) return { recording: true, file: rec.rel, bytes: await rec.bytes(), freeBytes: free, since: rec.started };
-    return { recording: false, file: this.#last?.file ?? null, bytes: this.#last?.bytes ?? 0, freeBytes: free, since: null, ...(this.#last?.stopped ? { stopped: this.#last.stopped } : {}) };
+    const last = this.#lastScreen;
+    const screen = this.#screen ? { file: this.#screen.rel, bytes: await this.#screen.bytes() } : last && { file: last.file, bytes: last.bytes };
+    const withScreen = screen ? { screen } : {};
+    if (rec) return { recording: true, file: rec.rel, bytes: await rec.bytes(), freeBytes: free, since: rec.started, ...withScreen };
+    return { recording: false, file: this.#last?.file ?? null, bytes: this.#last?.bytes ?? 0, freeBytes: free, since: null, ...(this.#last?.stopped ? { stopped: this.#last.stopped } : {}), ...withScreen };
   }
 
   start(): Promise<RecordingStatus> {
@@ -75,7 +92,10 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
       throw new CamvidError('NOT_IN_ROOM', 'The room ended before the recording started.');
     }
     this.#rec = rec;
+    this.#name = name;
     this.#last = null;
+    this.#lastScreen = null;
+    if (this.relay.source('screen')) this.#followScreen(true);
     this.#timer = setInterval(() => background(this.#check(), log, 'checking the recording'), STATUS_PERIOD_MS);
     this.#timer.unref();
     return this.#push();
@@ -94,10 +114,55 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
     this.#rec = null;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    await rec.stop();
+    this.#screenOps = this.#screenOps.then(() => this.#endScreen(false));
+    await Promise.all([rec.stop(), this.#screenOps.then(() => Promise.all(this.#ending))]);
     this.#last = { file: rec.rel, bytes: await rec.bytes(), ...(stopped ? { stopped } : {}) };
     if (stopped) log.warn(`recording stopped: ${stopped}`);
     return this.#push();
+  }
+
+  /**
+   * Starts or ends the screen's file: the screen was shared or stopped during a recording, or the
+   * recording started or stopped while it was shared. A failure costs the screen's file only.
+   */
+  #followScreen(on: boolean): void {
+    this.#screenOps = this.#screenOps.then(async () => {
+      const shareDir = this.files.shareDir;
+      if (on && this.#rec && !this.#screen && this.relay.source('screen') && shareDir) {
+        try {
+          this.#screen = await Recorder.start({ relay: this.relay, shareDir, name: `${this.#name}-screen`, track: 'screen', ffmpegPath: this.ffmpegPath });
+        } catch (err) {
+          return log.warn('recording the shared screen failed', err);
+        }
+        if (!this.#rec) this.#endScreen(false); // the recording stopped meanwhile
+      } else if (!on && this.#screen) {
+        this.#endScreen(true);
+      } else {
+        return;
+      }
+      await this.#push();
+    });
+  }
+
+  /**
+   * Ends the screen's file in the background: a new share meanwhile starts its own at once. When
+   * the share ended (`sourceGone`) ffmpeg takes ~10 s to end the file (recorder.ts).
+   */
+  #endScreen(sourceGone: boolean): void {
+    const screen = this.#screen;
+    if (!screen) return;
+    this.#screen = null;
+    const ending = (async () => {
+      await screen.stop({ sourceGone });
+      // The status shows the latest share's file, whichever ended last.
+      if (!this.#lastScreen || this.#lastScreen.started <= screen.started) {
+        this.#lastScreen = { file: screen.rel, bytes: await screen.bytes(), started: screen.started };
+      }
+      log.info(`shared screen recorded in ${screen.file}`);
+      await this.#push();
+    })();
+    this.#ending.add(ending);
+    void ending.catch((err) => log.warn('ending the shared screen’s file failed', err)).finally(() => this.#ending.delete(ending));
   }
 
   async #check(): Promise<void> {
@@ -122,6 +187,7 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
   async close(): Promise<void> {
     await this.#starting?.catch(() => {});
     await this.stop();
+    this.#offSource();
     this.removeAllListeners();
   }
 }

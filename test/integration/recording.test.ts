@@ -3,8 +3,11 @@
  * VP8 + Opus) into `recordings/` of its share; stopped, the file has both streams and the right
  * duration (ffprobe), and a student downloads it through the share byte for byte. A second
  * recording ended by `kill -9` of the host decodes to its end (ffmpeg), up to the last seconds. A
- * disk with less free space than `--record-min-free` refuses to record, saying so.
- * @camvid-timeout-s 240
+ * disk with less free space than `--record-min-free` refuses to record, saying so. The shared
+ * screen (`--screen testsrc`) goes into its own file beside the camera's, one per share: stopped and
+ * shared again mid-recording (`screen stop|start` on stdin), two screen files, each the screen's
+ * picture and sound, decodable to its end, while the camera's file runs through.
+ * @camvid-timeout-s 300
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -96,5 +99,55 @@ test('record, stop: VP8 + Opus with the right duration, downloaded by a student;
   await full.waitForLine(/error: DISK_FULL: The disk of .* free; recording needs at least 100000000 MB/, 10_000);
   assert.is(readdirSync(path.join(share, 'recordings')).length, 2, 'no file for the refused recording');
 });
+
+test('the shared screen is recorded beside the camera, one file per share: stopped and shared again mid-recording', async () => {
+  if (!requireCapability('ffmpeg and ffprobe', hasFfmpeg())) return;
+  const share = path.join(ctx.cluster.dataDir(), 'share');
+  mkdirSync(share);
+  const screen = ['--screen', 'testsrc', '--screen-size', '640x360', '--screen-fps', '5', '--screen-kbps', '300'];
+  const { agent: host } = await ctx.cluster.startHost(['--source', 'testsrc', '--video-size', '320x240', ...screen, '--share', share, '--record', '--stdin']);
+  const screenStatus = () => lastStatus(host)?.screen;
+  const first = await host.waitFor(() => (screenStatus()?.bytes ?? 0) > 0 && screenStatus(), 40_000, 'the screen file growing');
+  const firstSeen = Date.now();
+  const since = lastStatus(host)!.since!;
+  assert.ok(first.file.startsWith('recordings/') && first.file.endsWith('-screen.webm'), first.file);
+  assert.is(first.file.replace('-screen.webm', '.webm'), lastStatus(host)!.file, 'named after the recording');
+  await sleep(5000);
+  host.command('screen stop');
+  const stoppedAt = Date.now();
+  await host.waitForLine(/^screen share stopped$/, 10_000);
+  await sleep(2000);
+  assert.ok(lastStatus(host)?.recording, 'the camera keeps recording');
+  host.command('screen start');
+  const startedAt = Date.now();
+  const second = await host.waitFor(() => screenStatus()?.file !== first.file && (screenStatus()?.bytes ?? 0) > 0 && screenStatus(), 40_000, 'a second screen file');
+  const secondSeen = Date.now();
+  await sleep(4000);
+  host.command('record stop');
+  const recordStoppedAt = Date.now();
+  await host.waitForLine(/^recording saved: /, 30_000);
+  await host.waitForLine(/^screen recording saved: /, 5_000);
+
+  const camera = probe(path.join(share, lastStatus(host)!.file!));
+  // Each file holds its share: no longer than the share lasted, no shorter than we saw it growing.
+  const spans = [
+    { f: first.file, most: (stoppedAt - since) / 1000, least: (stoppedAt - firstSeen) / 1000 },
+    { f: second.file, most: (recordStoppedAt - startedAt) / 1000, least: (recordStoppedAt - secondSeen) / 1000 },
+  ];
+  const shares = spans.map((x) => ({ ...x, p: probe(path.join(share, x.f)), width: width(path.join(share, x.f)), decoded: decodedSeconds(path.join(share, x.f)) }));
+  console.log(`    camera ${camera.duration} s; screen files ${shares.map((x) => `${x.f} ${x.p.duration} s (shared ${x.least.toFixed(1)}-${x.most.toFixed(1)} s), ${x.width} px wide`).join('; ')}`);
+  for (const x of shares) {
+    assert.equal(x.p.codecs, ['opus', 'vp8'], `${x.f}: the screen and its sound`);
+    assert.is(x.width, 640, `${x.f}: the screen's picture, not the camera's`);
+    assert.ok(x.p.duration !== null && Math.abs(x.p.duration - x.decoded) <= 0.6, `${x.f}: ${x.p.duration} s, decodes to ${x.decoded} s`);
+    assert.ok(x.p.duration! >= x.least - 1.5 && x.p.duration! <= x.most + 1.5, `${x.f}: ${x.p.duration} s for a share of ${x.least.toFixed(1)}-${x.most.toFixed(1)} s`);
+  }
+  assert.ok(camera.duration! > shares[0]!.p.duration! + 3, 'the camera recorded through the pause in sharing');
+  assert.equal(readdirSync(path.join(share, 'recordings')).sort(), [lastStatus(host)!.file!, first.file, second.file].map((f) => path.basename(f)).sort());
+});
+
+function width(file: string): number {
+  return Number(execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim());
+}
 
 test.run();
