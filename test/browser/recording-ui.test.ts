@@ -1,8 +1,9 @@
 /**
  * Recording from the instructor's page (docs/record.md): the instructor shares a folder, goes live
- * (Chromium's fake camera and microphone), records ~20 s and stops; the page shows the file and its
- * size while recording; the file in `recordings/` of the share has VP8 and Opus (ffprobe) and plays
- * in Chromium to its end, seeking included, with the duration recorded (±1 s).
+ * (Chromium's fake camera and microphone) and shares the screen (its fake screen capture), records
+ * ~20 s and stops; the page shows both files and their sizes while recording; each file in
+ * `recordings/` of the share (the camera's, and the screen's beside it) has VP8 and Opus (ffprobe)
+ * and plays in Chromium to its end, seeking included, with the duration recorded (±1 s).
  * @camvid-timeout-s 240
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { browserSuite } from '../helpers/browser-suite.js';
 import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser } from '../helpers/browser.js';
 import { openClassPages } from '../helpers/class-pages.js';
 import { PublisherView } from '../helpers/live-page.js';
+import type { Browser } from 'playwright-core';
 import { requireCapability } from '../helpers/require.js';
 
 const { test, ctx } = browserSuite('recording in the browser');
@@ -31,6 +33,8 @@ test('record a 20 s live lecture from the page: the file is in the share, has VP
   const publisher = new PublisherView(t.page);
   await publisher.start(30_000);
   await eventually(async () => /fps/.test((await publisher.stats.textContent()) ?? ''), 15_000);
+  await publisher.shareScreen.click();
+  await publisher.shareBadge.waitFor();
 
   await tRoom.tab('record').click();
   await t.page.getByTestId('record-start').click();
@@ -40,14 +44,19 @@ test('record a 20 s live lecture from the page: the file is in the share, has VP
   await eventually(async () => /recordings\/.*\.webm · (?!0\.0 MB)[\d.]+ MB · [\d.]+ [MG]B free/.test((await state.textContent()) ?? ''), 15_000).catch(async (err: Error) => {
     throw new Error(`${err.message}: the page shows "${await state.textContent()}" ${await t.page.locator('recording-controls').textContent()}; the agents: ${ctx.cluster.agents.flatMap((a) => a.lines.filter((l) => /record|ffmpeg/i.test(l))).join(' | ')}`);
   });
+  await eventually(async () => /recordings\/.*-screen\.webm · (?!0\.0 MB)[\d.]+ MB/.test((await t.page.getByTestId('record-screen').textContent()) ?? ''), 15_000);
   await t.page.waitForTimeout(Math.max(0, 20_000 - (Date.now() - t0)));
   await t.page.getByTestId('record-stop').click();
   await eventually(async () => (await state.getAttribute('data-recording')) === 'false', 15_000);
   const seconds = (Date.now() - t0) / 1000;
-  const [, rel] = /Saved (recordings\/\S+\.webm)/.exec((await state.textContent()) ?? '') ?? [];
-  assert.ok(rel, `the page names the file: ${await state.textContent()}`);
-  const file = path.join(share, rel!);
+  const [, rel, screenRel] = /Saved (recordings\/\S+\.webm) .* the shared screen (recordings\/\S+-screen\.webm)/.exec((await state.textContent()) ?? '') ?? [];
+  assert.ok(rel && screenRel, `the page names both files: ${await state.textContent()}`);
+  for (const [what, f] of [['camera', rel!], ['screen', screenRel!]] as const) await checkFile(browser, what, path.join(share, f), seconds);
+  assert.equal(t.errors, []);
+});
 
+/** ffprobe reads VP8 + Opus; Chromium plays it to its end with the duration recorded (±1 s), seeking included. */
+async function checkFile(browser: Browser, what: string, file: string, seconds: number): Promise<void> {
   const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', file], { encoding: 'utf8' })) as {
     format: { duration: string };
     streams: { codec_name: string }[];
@@ -70,12 +79,12 @@ test('record a 20 s live lecture from the page: the file is in the share, has VP
     await new Promise((r) => v.addEventListener('ended', r, { once: true }));
     return { duration, seekedTo, end: v.currentTime, width: v.videoWidth };
   })()`)) as { duration: number; seekedTo: number; end: number; width: number };
-  console.log(`    recorded ${seconds.toFixed(1)} s; ffprobe ${Number(probe.format.duration).toFixed(2)} s; Chromium ${played.duration.toFixed(2)} s, played to ${played.end.toFixed(2)} s`);
+  console.log(`    ${what}: recorded ${seconds.toFixed(1)} s; ${played.width} px wide; ffprobe ${Number(probe.format.duration).toFixed(2)} s; Chromium ${played.duration.toFixed(2)} s, played to ${played.end.toFixed(2)} s`);
   assert.ok(Math.abs(played.duration - seconds) <= 1, `duration ${played.duration} s for ${seconds.toFixed(1)} s recorded`);
   assert.ok(Math.abs(played.seekedTo - played.duration / 2) < 1.5, `seeked to ${played.seekedTo}`);
   assert.ok(played.end >= played.duration - 0.5, 'played to its end');
   assert.ok(played.width > 0, 'a picture');
-  assert.equal(t.errors, []);
-});
+  await player.close();
+}
 
 test.run();
