@@ -31,6 +31,7 @@ import type { SwarmNodeOptions } from './swarm/swarm-node.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { UiRouter } from './ui-router.js';
 import type { UiBackend, UiSession } from './ui-server/ui-server.js';
+import { browseLocal } from './ui-server/local-browse.js';
 
 const log = createLogger('agent');
 export { DEFAULT_FANOUT };
@@ -110,6 +111,8 @@ export class Agent extends TypedEmitter<AgentEvents> implements UiBackend, Featu
     this.ui.handle('host-resume', async () => {
       await this.resume();
     });
+    // The path pickers of this agent's own page (the folder to share, a podcast file).
+    this.ui.handle('local-browse', (req) => browseLocal(req));
   }
 
   /**

@@ -14,6 +14,7 @@ import { podcastUiRequests, type PodcastUiEvent, type PodcastUiReplies } from '.
 import { attendanceUiRequests, type AttendanceUiEvent, type AttendanceUiReplies } from './attendance.js';
 import { pollUiRequests, type PollUiEvent, type PollUiReplies } from './polls.js';
 import { recordingUiRequests, type RecordingUiEvent, type RecordingUiReplies } from './recording.js';
+import { localPathUiRequests, type LocalPathUiReplies } from './local-paths.js';
 import { bool, optional, type Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts: never name a field `id`). */
@@ -33,6 +34,7 @@ export const featureUiRequests = {
   ...attendanceUiRequests,
   ...pollUiRequests,
   ...recordingUiRequests,
+  ...localPathUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** A chat message of this member's still waiting for the host's ack. */
@@ -45,7 +47,7 @@ export interface PendingChat {
  * What the agent replies to each request above (`reply.result`), `void` where it replies nothing.
  * protocol/ui.ts checks that every request has an entry here.
  */
-export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiReplies, PodcastUiReplies, LiveUiReplies, AttendanceUiReplies, PollUiReplies, RecordingUiReplies {
+export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiReplies, PodcastUiReplies, LiveUiReplies, AttendanceUiReplies, PollUiReplies, RecordingUiReplies, LocalPathUiReplies {
   /** the message's id (a member's stays pending until the host acks it) */
   'chat-send': { id: string };
   /** the current room's latest records, in order, and this member's pending messages */

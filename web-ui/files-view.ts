@@ -10,6 +10,7 @@ import type { FileEntry, FilesProgressEvent as FilesUiEvent, HandedIn } from '..
 import { AgentElement } from './agent-context.js';
 import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
+import './path-picker.js';
 
 const size = (n: number) =>
   n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : n < 1024 ** 3 ? `${(n / 1024 ** 2).toFixed(1)} MB` : `${(n / 1024 ** 3).toFixed(2)} GB`;
@@ -245,6 +246,7 @@ export class FilesView extends AgentElement {
             <label for="share-dir">Folder to share:</label>
             <input id="share-dir" data-testid="share-dir" placeholder="/home/teacher/course" .value=${this.shareDir}
               @input=${(e: Event) => (this.shareDir = (e.target as HTMLInputElement).value)} />
+            <path-picker mode="folder" .start=${this.shareDir} @pick=${(e: CustomEvent<string>) => (this.shareDir = e.detail)}></path-picker>
             <label title="Hidden files and folders such as .ssh or .git; the agent's own data folder is never shared">
               <input type="checkbox" data-testid="share-dot-files" .checked=${this.shareDotFiles}
                 @change=${(e: Event) => (this.shareDotFiles = (e.target as HTMLInputElement).checked)} />

@@ -11,6 +11,7 @@ import { ModelController } from './model-controller.js';
 import type { PodcastAudio } from './podcast-audio.js';
 import type { PodcastMicrophone } from './podcast-microphone.js';
 import { sharedStyles } from './shared-styles.js';
+import './path-picker.js';
 
 const METER_FLOOR_DB = -60;
 
@@ -87,6 +88,7 @@ export class PodcastStudio extends LitElement {
           Audio file on this computer
           <input data-testid="podcast-file" placeholder="/home/me/lecture.mp3" .value=${this.path} @input=${(e: Event) => (this.path = (e.target as HTMLInputElement).value)} />
         </label>
+        <path-picker mode="file" .start=${this.path} @pick=${(e: CustomEvent<string>) => (this.path = e.detail)}></path-picker>
         <button data-testid="podcast-start-file" ?disabled=${!this.path.trim()} @click=${() => this.#act(() => m.start('file', this.path.trim()))}>Play file</button>
         <button class="danger" data-testid="podcast-stop-broadcast" ?disabled=${!s.on} @click=${() => this.#act(m.stopBroadcast)}>Stop</button>
       </div>
