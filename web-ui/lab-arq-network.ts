@@ -10,6 +10,7 @@ import { CamvidError } from '../protocol/errors.js';
 import { ARQ_PROTOCOL_NAMES, type ArqProtocol } from '../protocol/labs/arq.js';
 import type { LabArqNetResult, LabArqReceived } from '../protocol/labs/lab-messages.js';
 import { AgentElement } from './agent-context.js';
+import { ArqInbox } from './arq-inbox.js';
 import { ModelController } from './model-controller.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -79,12 +80,13 @@ export class LabArqNetwork extends AgentElement {
   @state() accessor running = false;
   @state() accessor result: LabArqNetResult | null = null;
   @state() accessor error: string | null = null;
-  @state() accessor received: LabArqReceived | null = null;
+  readonly #inbox: ModelController<ArqInbox>;
 
   constructor() {
     super();
     // The roster (classmates to pick), and what classmates send us.
-    new ModelController(this, () => this.client, (client) => client.onEvent('lab-arq-received', (ev) => (this.received = ev.received)));
+    new ModelController(this, () => this.client);
+    this.#inbox = new ModelController(this, () => this.client?.model(ArqInbox), (inbox) => inbox.markSeen());
   }
 
   override render() {
@@ -116,15 +118,19 @@ export class LabArqNetwork extends AgentElement {
       </div>
       ${this.error ? html`<p class="error" role="alert" data-testid="arq-net-error">${this.error}</p>` : nothing}
       ${this.result ? this.#renderResult(this.result) : nothing}
-      ${this.received
-        ? html`<p class="result" data-testid="arq-net-received">
-            <span>
-              ${this.received.fromName} sent you ${this.received.size} B → <code>${this.received.file}</code>
-              <span class=${this.received.identical ? 'ok' : 'bad'}>${this.received.identical ? 'identical ✓' : 'different ✗'}</span>
-            </span>
-          </p>`
-        : nothing}
+      ${this.#renderReceived(this.#inbox.model?.received ?? null)}
     `;
+  }
+
+  #renderReceived(received: LabArqReceived | null) {
+    if (!received) return nothing;
+    return html`<p class="result" data-testid="arq-net-received">
+      <span>
+        ${received.fromName} sent you ${received.size} B → <code>${received.file}</code>
+        <span class=${received.identical ? 'ok' : 'bad'}>${received.identical ? 'identical ✓' : 'different ✗'}</span>
+        ${this.client ? html`<a data-testid="arq-net-save" href=${this.client.fileUrl(received.ticket)} download>Save to this computer</a>` : nothing}
+      </span>
+    </p>`;
   }
 
   #renderResult(r: LabArqNetResult) {

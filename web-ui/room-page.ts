@@ -12,6 +12,7 @@ import { ModelController } from './model-controller.js';
 import './chat-panel.js';
 import './files-view.js';
 import { ChatModel } from './chat-model.js';
+import { ArqInbox } from './arq-inbox.js';
 import { sharedStyles } from './shared-styles.js';
 import './roster-tree.js';
 import './mail-view.js';
@@ -218,6 +219,8 @@ export class RoomPage extends AgentElement {
 
   /** the chat's unread count shows on its tab */
   readonly #chat = new ModelController(this, () => this.client?.model(ChatModel));
+  /** a file a classmate sent over the ARQ lab is announced here, whatever tab is open */
+  readonly #arq = new ModelController(this, () => this.client?.model(ArqInbox));
 
   constructor() {
     super();
@@ -254,6 +257,7 @@ export class RoomPage extends AgentElement {
           </p>`
         : nothing}
       ${this.error ? html`<p class="error" role="alert" data-testid="error-message">${this.error}</p>` : nothing}
+      ${this.#renderArqNotice()}
       <div class="layout">
         <div class="side">
           <roster-tree class="card" .members=${client.roster} .myId=${me?.id ?? null}></roster-tree>
@@ -290,6 +294,18 @@ export class RoomPage extends AgentElement {
         ? addresses.map((a) => html`<code data-testid="join-address">${a}</code>`)
         : html`<span data-testid="join-address-none">no network address found</span>`}
       <span class="hint">They can also pick this room from the list on their own CAMVID page.</span>
+    </p>`;
+  }
+
+  #renderArqNotice() {
+    const inbox = this.#arq.model;
+    const r = inbox?.received;
+    if (!inbox || !r || inbox.seen || this.view === 'labs') return nothing;
+    return html`<p class="banner" role="status" data-testid="arq-received-notice">
+      ${r.fromName} sent you a file over the ARQ lab: ${r.size} B, ${r.identical ? 'identical to what was sent ✓' : 'different from what was sent ✗'}.
+      <button class="secondary" data-testid="arq-notice-open" @click=${() => ((this.view = 'labs'), inbox.markSeen())}>Show in Labs</button>
+      <a data-testid="arq-notice-save" href=${this.client!.fileUrl(r.ticket)} download>Save to this computer</a>
+      <button class="secondary" data-testid="arq-notice-dismiss" @click=${() => inbox.markSeen()}>Dismiss</button>
     </p>`;
   }
 

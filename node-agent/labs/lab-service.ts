@@ -254,7 +254,7 @@ export class LabService extends TypedEmitter<LabServiceEvents> implements Featur
       const rx = new ArqPeerReceive(link, start, {
         dir: this.receiveDir,
         onReceived: (info) => {
-          const received: LabArqReceived = { from: link.peerId, fromName, ...info };
+          const received: LabArqReceived = { from: link.peerId, fromName, ...info, ticket: this.agent.ui.offerFile(info.file, path.basename(info.file)) };
           log.info(`ARQ from ${fromName}: ${info.size} B → ${info.file} (${info.identical ? 'identical' : 'DIFFERENT'})`);
           this.emit('received', received);
           this.agent.ui.push({ type: 'lab-arq-received', received });

@@ -111,6 +111,8 @@ export interface LabArqReceived {
   sha256: string;
   identical: boolean;
   file: string;
+  /** the receiver's page saves a copy through the browser at `/file/<ticket>` */
+  ticket: string;
 }
 
 /** What the agent replies to each request above (merged in protocol/ui-features.ts). */

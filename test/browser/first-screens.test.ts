@@ -5,6 +5,8 @@
  * address, both chat, the student flips a Hamming bit and runs the ARQ lab over the network, all
  * with Tab, typing, Enter and Space.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { ROOM_VIEWS } from '../../web-ui/room-page.js';
@@ -131,6 +133,18 @@ test('at 360 px, keyboard only: host, join, chat, flip a Hamming bit, run the AR
   await result.waitFor({ timeout: 30_000 });
   assert.is(await result.getAttribute('data-identical'), 'true');
   assert.match((await result.textContent()) ?? '', /frames: the sample's length/, 'why its frame count is not the simulation’s');
+
+  // The teacher, on another tab, is told at once, and saves the file through the browser.
+  const notice = t.page.getByTestId('arq-received-notice');
+  await notice.waitFor({ timeout: 10_000 });
+  assert.match((await notice.textContent()) ?? '', /sent you a file over the ARQ lab: \d+ B, identical to what was sent/);
+  problems.push(...(await screenProblems(t.page, 'teacher with the ARQ notice')));
+  const [download] = await Promise.all([t.page.waitForEvent('download'), notice.getByTestId('arq-notice-save').click()]);
+  const sent = /SHA-256 received\s*([0-9a-f]{64})/.exec((await result.textContent()) ?? '')?.[1];
+  assert.is(createHash('sha256').update(readFileSync((await download.path())!)).digest('hex'), sent, 'the saved copy is the file received');
+  await notice.getByTestId('arq-notice-open').click();
+  await notice.waitFor({ state: 'detached' });
+  assert.is(await t.page.getByTestId('tab-labs').getAttribute('aria-selected'), 'true', '"Show in Labs" opens the Labs tab');
 
   assert.equal(problems, []);
   assert.equal(t.errors, []);
