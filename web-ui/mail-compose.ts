@@ -11,6 +11,7 @@ import { CamvidError } from '../protocol/errors.js';
 import { type AttachmentSource, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS, checkDraft } from '../protocol/mail.js';
 import { AgentElement } from './agent-context.js';
 import { sharedStyles } from './shared-styles.js';
+import './path-picker.js';
 
 @customElement('mail-compose')
 export class MailCompose extends AgentElement {
@@ -91,7 +92,8 @@ export class MailCompose extends AgentElement {
         Attach a file from this computer
         <span class="attach">
           <input name="attachPath" data-testid="mail-attach-path" placeholder="/home/ada/lab-report.pdf" @keydown=${this.#attachKey} />
-          <button type="button" class="secondary" data-testid="mail-attach-add" @click=${this.#addAttachment}>Add</button>
+          <button type="button" class="secondary" data-testid="mail-attach-add" @click=${() => this.#addAttachment()}>Add</button>
+          <path-picker mode="file" @pick=${(e: CustomEvent<string>) => this.#addAttachment(e.detail)}></path-picker>
         </span>
       </label>
       ${this.attachments.length
@@ -120,16 +122,17 @@ export class MailCompose extends AgentElement {
     this.#addAttachment();
   };
 
-  #addAttachment = () => {
+  /** Adds the typed path, or `picked` (the Browse… dialog's file). */
+  #addAttachment = (picked?: string) => {
     const input = this.renderRoot.querySelector<HTMLInputElement>('input[name=attachPath]')!;
-    const path = input.value.trim();
+    const path = (picked ?? input.value).trim();
     if (!path) return;
     if (this.attachments.length >= MAX_ATTACHMENTS) {
       this.error = { code: 'BAD_MAIL', message: `At most ${MAX_ATTACHMENTS} attachments.` };
       return;
     }
     this.attachments = [...this.attachments, { kind: 'local', path }];
-    input.value = '';
+    if (!picked) input.value = '';
   };
 
   #removeAttachment(i: number): void {

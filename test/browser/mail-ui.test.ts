@@ -66,9 +66,14 @@ test('compose and send through the UI: the settings keep the password hidden and
   await byId('mail-to').fill('Grace <grace@school.example>');
   await byId('mail-subject').fill('Slides for Thursday');
   await byId('mail-body').fill('Hello Grace,\nthe slides are attached.');
-  await byId('mail-attach-path').fill(file);
-  await byId('mail-attach-add').click();
+  // Attached by browsing this computer's folders (Browse…), not by typing its path.
+  const compose = page.locator('mail-compose');
+  await compose.getByTestId('path-browse').click();
+  await compose.getByTestId('path-at').fill(tmp);
+  await compose.getByTestId('path-go').click();
+  await compose.getByTestId('path-entry').filter({ hasText: 'slides.txt' }).click();
   await byId('mail-attachment').waitFor();
+  assert.match(await byId('mail-attachment').innerText(), /slides\.txt/);
   await byId('mail-send-button').click();
 
   const item = byId('mail-item').filter({ hasText: 'Slides for Thursday' });
