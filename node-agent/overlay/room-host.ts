@@ -510,7 +510,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const eligible = (id: string) => id !== avoid && this.#eligible(id) && this.#reach.canServe(id, member.id) && this.#oneAtATime(id, member.id);
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
     let parentId = this.#plan.place(member.id, eligible);
-    if (!parentId && this.#reach.constrained(member.id) && this.#plan.move(member.id, this.opts.hostId)) parentId = this.opts.hostId;
+    if (!parentId && this.#needsHost(member.id) && this.#plan.move(member.id, this.opts.hostId)) parentId = this.opts.hostId;
     member.parentId = parentId;
     member.state = member.state === 'connecting' ? 'connecting' : 'reconnecting';
     if (!parentId) {
@@ -532,6 +532,17 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (parentId === this.opts.hostId) this.edges.adopt(edge, member.id);
     else this.#members.get(parentId)?.session.send({ type: 'adopt', edge, childId: member.id });
     this.#rosterChanged();
+  }
+
+  /**
+   * No classmate can serve `id` as things stand (reachability.ts): it goes under the host beyond
+   * its fan-out. A member that only failed with one parent waits for a place like anyone else.
+   */
+  #needsHost(id: string): boolean {
+    if (this.#reach.needsHost(id)) return true;
+    if (!this.#reach.constrained(id)) return false;
+    for (const m of this.#members.values()) if (m.id !== id && m.state === 'connected' && this.#reach.canServe(m.id, id)) return false;
+    return true;
   }
 
   /**
