@@ -38,10 +38,12 @@ export class MailCompose extends AgentElement {
       }
       .attach {
         display: flex;
+        flex-wrap: wrap;
         gap: 8px;
       }
       .attach input {
-        flex: 1 1 auto;
+        flex: 1 1 12em;
+        min-width: 0;
       }
       ul {
         margin: 0;
