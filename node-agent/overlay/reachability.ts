@@ -124,6 +124,18 @@ export class Reachability {
     return own !== undefined && !!this.#nets.get(pairKey(own, own))?.isolated;
   }
 
+  /**
+   * No classmate can serve `id` as things stand: it needs the host (above), or it has failed and
+   * none of the `connected` classmates may serve it. A member that failed with one parent while
+   * others may serve it waits for a place like anyone else. `connected` is read only when needed.
+   */
+  noClassmateServes(id: string, connected: () => Iterable<string>): boolean {
+    if (this.needsHost(id)) return true;
+    if (!this.constrained(id)) return false;
+    for (const m of connected()) if (m !== id && this.canServe(m, id)) return false;
+    return true;
+  }
+
   /** True when anything has been learned against `id` (a failed pair, an isolated network). */
   constrained(id: string): boolean {
     if ((this.#failedWith.get(id)?.size ?? 0) > 0) return true;

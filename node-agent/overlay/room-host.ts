@@ -15,7 +15,8 @@ import { EdgeTable, whenDirectOpen } from './edge-table.js';
 import { HostLimits, MAX_DIRECT_EDGES_PER_MEMBER, type LimitKind } from './host-limits.js';
 import type { PeerLink } from './peer-link.js';
 import { HostIdentity } from './host-identity.js';
-import { deltaMessages, RosterDiff, snapshotMessages } from './roster-sync.js';
+import { RosterPublisher } from './roster-sync.js';
+import { HostDirectEdges } from './host-direct-edges.js';
 import { HostStandbys } from './host-standbys.js';
 import { Reachability } from './reachability.js';
 import { TreePlanner } from './tree-planner.js';
@@ -26,7 +27,6 @@ const log = createLogger('agent:host');
 const JOIN_TIMEOUT_MS = 5000;
 /** a member that could not be placed (tree full, or no connected relay yet) is retried this often */
 const REPLACE_RETRY_MS = 500;
-const ROSTER_DEBOUNCE_MS = 25;
 /**
  * A parent whose child reported their edge lost (heartbeats stopped, nothing closed: a pulled
  * cable, a frozen machine) gets no children for this long. Its own session with us only times out
@@ -122,18 +122,23 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly #members = new Map<string, Member>();
   /** member ids removed and blocked for as long as this room runs */
   readonly #blocked = new Set<string>();
-  readonly #rosterDiff = new RosterDiff();
+  readonly #roster: RosterPublisher = new RosterPublisher(
+    {
+      entries: () => this.roster(),
+      owners: (): unknown[] => [this, ...this.#members.values()],
+      readers: () => this.#members.values(),
+    },
+    (members) => this.emit('roster', members),
+  );
   /** member id → until when it gets no children (SUSPECT_MS) */
   readonly #suspects = new Map<string, number>();
   readonly #plan: TreePlanner;
-  /** direct (non-tree) edges: edge id → its two ends, the first offering */
-  readonly #direct = new Map<string, [string, string]>();
+  /** direct (non-tree) edges, for the labs */
+  readonly #direct: HostDirectEdges;
   #edgeCounter = 0;
   readonly #standbys: HostStandbys;
   /** which students reach each other (client isolation: reachability.ts) */
   readonly #reach = new Reachability();
-  #rev = 0;
-  #rosterTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #closing: Promise<void> | null = null;
 
@@ -159,9 +164,14 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       admit: (id) => this.admit('standby', id),
       changed: () => this.#rosterChanged(),
     });
+    this.#direct = new HostDirectEdges({
+      isKnown: (id) => id === opts.hostId || this.#members.has(id),
+      newEdgeId: (from, to) => `${from}>${to}#${++this.#edgeCounter}`,
+      deliver: (to, message) => this.#deliver(to, message),
+    });
     // A direct edge of ours that closed frees its place in both ends' count (MAX_DIRECT_EDGES_PER_MEMBER).
     this.edges.on('closed', (link) => {
-      if (link.opts.kind === 'direct') this.#forgetDirect(link.edge, this.opts.hostId);
+      if (link.opts.kind === 'direct') this.#direct.forget(link.edge, this.opts.hostId);
     });
     // The host's own tree children: its side of the edge opening is what counts (see #onEdgeReport).
     this.edges.on('open', (link) => {
@@ -270,7 +280,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      if (this.#rosterTimer) clearTimeout(this.#rosterTimer);
+      this.#roster.close();
       if (this.#retryTimer) clearTimeout(this.#retryTimer);
       this.#standbys.close();
       for (const m of [...this.#members.values()].reverse()) m.session.close();
@@ -381,7 +391,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   connectDirect(peerId: string, timeoutMs = 10_000): Promise<PeerLink> {
     if (!this.#members.has(peerId)) return Promise.reject(new CamvidError('NOT_IN_ROOM', 'That member is not in the room.'));
     // The link opens asynchronously, so listening after creating it is still in time.
-    this.#startDirect(this.opts.hostId, peerId);
+    this.#direct.start(this.opts.hostId, peerId);
     return whenDirectOpen(this.edges, peerId, timeoutMs);
   }
 
@@ -391,58 +401,18 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const wait = this.admit('connect', m.id);
     if (wait > 0) return refuse(`Too many direct connections asked for; try again in ${Math.ceil(wait / 1000)} s.`);
     for (const id of [m.id, peer]) {
-      if (id !== this.opts.hostId && this.#directCount(id) >= MAX_DIRECT_EDGES_PER_MEMBER) {
+      if (id !== this.opts.hostId && this.#direct.count(id) >= MAX_DIRECT_EDGES_PER_MEMBER) {
         return refuse(`${id === m.id ? 'You have' : 'That member has'} ${MAX_DIRECT_EDGES_PER_MEMBER} direct connections open already; close one first.`);
       }
     }
-    this.#startDirect(m.id, peer);
-  }
-
-  #directCount(id: string): number {
-    let n = 0;
-    for (const ends of this.#direct.values()) if (ends.includes(id)) n++;
-    return n;
-  }
-
-  /** A direct edge closed at one end (`by`): forgotten, and the other end told to drop it. */
-  #forgetDirect(edge: string, by: string): void {
-    const ends = this.#direct.get(edge);
-    if (!ends || !ends.includes(by)) return;
-    this.#direct.delete(edge);
-    const other = ends[0] === by ? ends[1] : ends[0];
-    if (other === this.opts.hostId) this.edges.drop(edge);
-    else this.#members.get(other)?.session.send({ type: 'drop', edge });
-  }
-
-  #startDirect(from: string, to: string): string | null {
-    const known = (id: string) => id === this.opts.hostId || this.#members.has(id);
-    if (from === to || !known(to)) {
-      this.#members.get(from)?.session.send({ type: 'error', code: 'NOT_IN_ROOM', message: 'That member is not in the room.' });
-      return null;
-    }
-    const edge = `${from}>${to}#${++this.#edgeCounter}`;
-    this.#direct.set(edge, [from, to]);
-    this.#sendDirect(from, edge, to, 'parent');
-    this.#sendDirect(to, edge, from, 'child');
-    return edge;
-  }
-
-  #sendDirect(at: string, edge: string, peer: string, end: 'parent' | 'child'): void {
-    if (at === this.opts.hostId) this.edges.direct(edge, peer, end);
-    else this.#members.get(at)?.session.send({ type: 'direct', edge, peer, end });
+    this.#direct.start(m.id, peer);
   }
 
   #removeMember(member: Member): void {
     this.#members.delete(member.id);
     this.emit('left', { id: member.id, name: member.name, address: member.address });
     this.#suspects.delete(member.id);
-    for (const [edge, ends] of this.#direct) {
-      if (!ends.includes(member.id)) continue;
-      this.#direct.delete(edge);
-      const other = ends[0] === member.id ? ends[1] : ends[0];
-      if (other === this.opts.hostId) this.edges.drop(edge);
-      else this.#members.get(other)?.session.send({ type: 'drop', edge });
-    }
+    this.#direct.removed(member.id);
     member.session.close();
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
     this.#standbys.removed(member.id);
@@ -499,6 +469,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (message.type === 'adopt') this.edges.adopt(message.edge, message.childId, message.standby ?? false);
     else if (message.type === 'promote') this.edges.promote(message.edge);
     else if (message.type === 'drop') this.edges.drop(message.edge);
+    else if (message.type === 'direct') this.edges.direct(message.edge, message.peer, message.end);
   }
 
   /**
@@ -510,7 +481,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const eligible = (id: string) => id !== avoid && this.#eligible(id) && this.#reach.canServe(id, member.id) && this.#oneAtATime(id, member.id);
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
     let parentId = this.#plan.place(member.id, eligible);
-    if (!parentId && this.#needsHost(member.id) && this.#plan.move(member.id, this.opts.hostId)) parentId = this.opts.hostId;
+    const connected = () => [...this.#members.values()].filter((m) => m.state === 'connected').map((m) => m.id);
+    if (!parentId && this.#reach.noClassmateServes(member.id, connected) && this.#plan.move(member.id, this.opts.hostId)) parentId = this.opts.hostId;
     member.parentId = parentId;
     member.state = member.state === 'connecting' ? 'connecting' : 'reconnecting';
     if (!parentId) {
@@ -532,17 +504,6 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (parentId === this.opts.hostId) this.edges.adopt(edge, member.id);
     else this.#members.get(parentId)?.session.send({ type: 'adopt', edge, childId: member.id });
     this.#rosterChanged();
-  }
-
-  /**
-   * No classmate can serve `id` as things stand (reachability.ts): it goes under the host beyond
-   * its fan-out. A member that only failed with one parent waits for a place like anyone else.
-   */
-  #needsHost(id: string): boolean {
-    if (this.#reach.needsHost(id)) return true;
-    if (!this.#reach.constrained(id)) return false;
-    for (const m of this.#members.values()) if (m.id !== id && m.state === 'connected' && this.#reach.canServe(m.id, id)) return false;
-    return true;
   }
 
   /**
@@ -590,8 +551,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const fromIsChild = from.edge === edge && from.parentId === peer;
     const child = this.#members.get(peer);
     const fromIsParent = !!child && child.edge === edge && child.parentId === from.id;
-    const ends = this.#direct.get(edge);
-    const isDirect = !!ends && ends.includes(from.id) && ends.includes(peer);
+    const isDirect = this.#direct.isEdge(edge, from.id, peer);
     if (!fromIsChild && !fromIsParent && !isDirect && !this.#standbys.isEdge(edge, from.id, peer)) return;
     if (this.admit('signal', from.id) > 0) return; // past any honest edge's needs: dropped
     if (peer === this.opts.hostId) this.edges.onSignal(edge, from.id, data);
@@ -599,7 +559,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   }
 
   #onEdgeReport(member: Member, edge: string, state: 'connected' | 'failed' | 'lost'): void {
-    if (state !== 'connected' && this.#direct.has(edge)) return this.#forgetDirect(edge, member.id);
+    if (state !== 'connected' && this.#direct.has(edge)) return this.#direct.forget(edge, member.id);
     const standby = this.#standbys.get(member.id);
     if (standby?.edge === edge) this.#learn(standby.parentId, member, state, standby.up);
     if (this.#standbys.onReport(member.id, edge, state)) return;
@@ -628,29 +588,6 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   #rosterChanged(): void {
     // Every change of the tree passes here: the standbys are checked after it.
     this.#standbys.schedule();
-    if (this.#rosterTimer || this.#closing) return;
-    // Coalesced: when a relay dies, every re-placed child changes the roster in the same tick.
-    // Members that have the roster get what changed; a newcomer gets the whole roster once.
-    this.#rosterTimer = setTimeout(() => {
-      this.#rosterTimer = null;
-      const members = this.roster();
-      const owners: unknown[] = [this, ...this.#members.values()];
-      const change = this.#rosterDiff.next(members.map((e, i) => [e, owners[i]] as const));
-      const fresh = [...this.#members.values()].filter((m) => !m.synced);
-      if (!change.upsert.length && !change.remove.length && !fresh.length) return;
-      const rev = ++this.#rev;
-      const delta = deltaMessages(rev, change);
-      let snapshot: HostMessage[] | null = null;
-      for (const m of this.#members.values()) {
-        if (m.synced) {
-          for (const msg of delta) m.session.send(msg);
-        } else {
-          snapshot ??= snapshotMessages(rev, members);
-          for (const msg of snapshot) m.session.send(msg);
-          m.synced = true;
-        }
-      }
-      this.emit('roster', members);
-    }, ROSTER_DEBOUNCE_MS);
+    if (!this.#closing) this.#roster.schedule();
   }
 }

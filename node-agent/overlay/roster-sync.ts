@@ -121,3 +121,69 @@ export class RosterBook {
     return [...this.#entries.values()];
   }
 }
+
+/** A member as the publisher sees it: whether it has had the whole roster, and its session. */
+export interface RosterReader {
+  synced: boolean;
+  session: { send(message: HostMessage): void };
+}
+
+/** What the publisher reads when it sends: the roster, the object behind each entry, the readers. */
+export interface RosterSource {
+  entries(): RosterEntry[];
+  /** the object behind each entry of `entries()`, in the same order (RosterDiff.next) */
+  owners(): unknown[];
+  readers(): Iterable<RosterReader>;
+}
+
+/**
+ * The host's roster on the sessions: changes coalesced (when a relay dies, every re-placed child
+ * changes the roster in the same tick), then members that have the roster get what changed and a
+ * newcomer gets the whole roster once. `published` hears each roster sent.
+ */
+export class RosterPublisher {
+  readonly #diff = new RosterDiff();
+  #rev = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly source: RosterSource,
+    private readonly published: (members: RosterEntry[]) => void,
+    private readonly delayMs = 25,
+  ) {}
+
+  schedule(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#send();
+    }, this.delayMs);
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  #send(): void {
+    const members = this.source.entries();
+    const owners = this.source.owners();
+    const change = this.#diff.next(members.map((e, i) => [e, owners[i]] as const));
+    const readers = [...this.source.readers()];
+    if (!change.upsert.length && !change.remove.length && readers.every((r) => r.synced)) return;
+    const rev = ++this.#rev;
+    const delta = deltaMessages(rev, change);
+    let snapshot: RosterMessage[] | null = null;
+    for (const r of readers) {
+      if (r.synced) {
+        for (const msg of delta) r.session.send(msg);
+      } else {
+        snapshot ??= snapshotMessages(rev, members);
+        for (const msg of snapshot) r.session.send(msg);
+        r.synced = true;
+      }
+    }
+    this.published(members);
+  }
+}

@@ -70,4 +70,15 @@ test('networks are judged in pairs: an isolated Wi-Fi does not cut it off from t
   assert.not.ok(r.needsHost('w1'));
 });
 
+test('the host takes a student only when no connected classmate may serve it; one failed pair alone waits', () => {
+  const r = book(WIFI);
+  const all = () => Object.keys(WIFI);
+  assert.not.ok(r.noClassmateServes('c', all), 'nothing learned: it waits for a place');
+  r.failed('a', 'c');
+  assert.not.ok(r.noClassmateServes('c', all), 'b, d, e may still serve it');
+  assert.ok(r.noClassmateServes('c', () => ['a', 'c']), 'only the parent it failed with is connected: the host');
+  r.failed('b', 'c');
+  assert.ok(r.noClassmateServes('c', all), 'unreachable: the host, whoever is connected');
+});
+
 test.run();
