@@ -12,6 +12,7 @@ import { LabService } from './labs/lab-service.js';
 import { MailService } from './mail/mail-service.js';
 import { LiveClass } from './media/live-class.js';
 import { MediaRelay } from './media/media-relay.js';
+import { Presenting } from './media/presenting.js';
 import { PodcastService } from './podcast/podcast-service.js';
 import { AttendanceService } from './record/attendance-service.js';
 import { PollService } from './record/poll-service.js';
@@ -26,6 +27,8 @@ export interface Features {
   mail: MailService;
   /** the instructor's page as the camera, pages watching; uses `media` */
   live: LiveClass;
+  /** a student's screen as the room's (invited by the instructor); uses `media` */
+  presenting: Presenting;
   /** uses `media` */
   podcast: PodcastService;
   /** who was in the room when, per lecture (docs/record.md) */
@@ -54,11 +57,12 @@ export async function startFeatures(host: FeatureHost): Promise<{ features: Feat
     const labs = add('labs', new LabService(host));
     const mail = add('mail', new MailService(host));
     const live = add('live', new LiveClass(host, media));
+    const presenting = add('presenting', new Presenting(host, media));
     const podcast = add('podcast', new PodcastService(host, media));
     const attendance = add('attendance', new AttendanceService(host));
     const polls = add('polls', new PollService(host, attendance.store));
     const recording = add('recording', new RecordingService(host, media, files));
-    const features: Features = { media, chat, classroom, files, labs, mail, live, podcast, attendance, polls, recording };
+    const features: Features = { media, chat, classroom, files, labs, mail, live, presenting, podcast, attendance, polls, recording };
     return { features, order };
   } catch (err) {
     for (const [, feature] of order.reverse()) await Promise.resolve(feature.close()).catch(() => {});

@@ -35,6 +35,8 @@ export const rosterEntry = object({
   standbyId: optional(peerId),
   /** no classmate can reach it (client isolation on the Wi-Fi, a firewall): the host serves it */
   isolated: optional(bool),
+  /** the instructor invited this student to present its screen (`invited`); `live`: it is the room's screen */
+  presenting: optional(literal('invited', 'live')),
 });
 /** One member as everyone's roster shows it. The host's entry has parentId null. */
 export type RosterEntry = ReturnType<typeof rosterEntry>;

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   BAD_DATA: 'BAD_DATA',
   POLL_ANSWERED: 'POLL_ANSWERED',
   DISK_FULL: 'DISK_FULL',
+  NOT_INVITED: 'NOT_INVITED',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -64,6 +65,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   BAD_DATA: "A file in the agent's data folder is damaged; move it away and start again.",
   POLL_ANSWERED: 'You have already answered this poll; each student answers once.',
   DISK_FULL: 'The disk is nearly full: free some space before recording.',
+  NOT_INVITED: 'The instructor has not invited you to present (or took it back).',
 };
 
 export class CamvidError extends Error {

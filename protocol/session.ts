@@ -8,6 +8,7 @@ import { displayName, edgeId, MAX_MAX_MEMBERS, peerId, roomId, roomName, rosterE
 import { chatHostShapes, chatMemberShapes } from './chat.js';
 import { filesHostShapes, filesMemberShapes } from './files.js';
 import { podcastHostShapes, podcastMemberShapes } from './podcast.js';
+import { presentHostShapes, presentMemberShapes } from './present.js';
 import { attendanceHostShapes, attendanceMemberShapes } from './attendance.js';
 import { pollHostShapes, pollMemberShapes } from './polls.js';
 import { array, B64, bool, int, literal, object, optional, str, union, wireErrorFields } from './validate.js';
@@ -35,6 +36,7 @@ export const memberMessage = union({
   ...chatMemberShapes,
   ...filesMemberShapes,
   ...podcastMemberShapes,
+  ...presentMemberShapes,
   ...pollMemberShapes,
   ...attendanceMemberShapes,
   /**
@@ -61,6 +63,7 @@ export const hostMessage = union({
   ...chatHostShapes,
   ...filesHostShapes,
   ...podcastHostShapes,
+  ...presentHostShapes,
   ...attendanceHostShapes,
   ...pollHostShapes,
   /** `hostKey`: the host's own Ed25519 public key (raw, base64), which signs sequenced records */
@@ -99,8 +102,12 @@ export const hostMessage = union({
   standby: { edge: edgeId, parentId: peerId },
   /** a standby edge is now a tree edge: the parent end starts forwarding, the child end takes it as its parent */
   promote: { edge: edgeId },
-  /** a direct edge to `peer`: the `parent` end offers; either end may be the host */
-  direct: { edge: edgeId, peer: peerId, end: literal('parent', 'child') },
+  /**
+   * a direct edge to `peer`: the `parent` end offers; either end may be the host. `present`: the
+   * edge carries a student's screen up to the host (protocol/present.ts): the offering student adds
+   * its sendonly screen tracks; only the host plans one, and only to itself.
+   */
+  direct: { edge: edgeId, peer: peerId, end: literal('parent', 'child'), present: optional(bool) },
   drop: { edge: edgeId },
   signal: { edge: edgeId, peer: peerId, data: signalData },
   error: wireErrorFields,

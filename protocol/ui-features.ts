@@ -15,6 +15,7 @@ import { attendanceUiRequests, type AttendanceUiEvent, type AttendanceUiReplies 
 import { pollUiRequests, type PollUiEvent, type PollUiReplies } from './polls.js';
 import { recordingUiRequests, type RecordingUiEvent, type RecordingUiReplies } from './recording.js';
 import { localPathUiRequests, type LocalPathUiReplies } from './local-paths.js';
+import { presentUiRequests, type PresentUiEvent, type PresentUiReplies } from './present.js';
 import { bool, optional, type Validator } from './validate.js';
 
 /** Request shapes by type (each request also carries `id`, added by protocol/ui.ts: never name a field `id`). */
@@ -35,6 +36,7 @@ export const featureUiRequests = {
   ...pollUiRequests,
   ...recordingUiRequests,
   ...localPathUiRequests,
+  ...presentUiRequests,
 } satisfies Record<string, Record<string, Validator<unknown>>>;
 
 /** A chat message of this member's still waiting for the host's ack. */
@@ -47,7 +49,7 @@ export interface PendingChat {
  * What the agent replies to each request above (`reply.result`), `void` where it replies nothing.
  * protocol/ui.ts checks that every request has an entry here.
  */
-export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiReplies, PodcastUiReplies, LiveUiReplies, AttendanceUiReplies, PollUiReplies, RecordingUiReplies, LocalPathUiReplies {
+export interface FeatureUiReplies extends MailUiReplies, FilesUiReplies, LabUiReplies, PodcastUiReplies, LiveUiReplies, AttendanceUiReplies, PollUiReplies, RecordingUiReplies, LocalPathUiReplies, PresentUiReplies {
   /** the message's id (a member's stays pending until the host acks it) */
   'chat-send': { id: string };
   /** the current room's latest records, in order, and this member's pending messages */
@@ -70,4 +72,5 @@ export type FeatureUiEvent =
   | LiveUiEvent
   | AttendanceUiEvent
   | PollUiEvent
-  | RecordingUiEvent;
+  | RecordingUiEvent
+  | PresentUiEvent;

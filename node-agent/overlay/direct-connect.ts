@@ -14,7 +14,7 @@ export const DIRECT_CONNECT_ATTEMPTS = 3;
 
 /** `start` asks for a new direct edge to `peer` and resolves once it is open. */
 export async function openDirect(edges: EdgeTable, peer: string, start: () => Promise<PeerLink>, attempts = DIRECT_CONNECT_ATTEMPTS): Promise<PeerLink> {
-  const open = edges.directLinks().find((l) => l.peerId === peer && l.isOpen);
+  const open = edges.directLinks().find((l) => l.opts.kind === 'direct' && l.peerId === peer && l.isOpen);
   if (open) return open;
   for (let attempt = 1; ; attempt++) {
     let off = () => {};

@@ -12,7 +12,7 @@ import type { CtlMessage } from '../../protocol/ctl.js';
 import { CamvidError } from '../../protocol/errors.js';
 import type { SignalData } from '../../protocol/session.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { PeerLink, type LinkCloseReason } from './peer-link.js';
+import { PeerLink, type EdgeKind, type LinkCloseReason } from './peer-link.js';
 
 export interface EdgeTableOptions {
   bindAddress?: string;
@@ -122,10 +122,10 @@ export class EdgeTable extends TypedEmitter<EdgeTableEvents> {
     return [...this.#direct.values()];
   }
 
-  /** Becomes one end of a direct edge to another member. */
-  direct(edge: string, peerId: string, end: 'parent' | 'child'): PeerLink {
+  /** Becomes one end of a direct edge to another member (`present`: a student's screen up to the host). */
+  direct(edge: string, peerId: string, end: 'parent' | 'child', kind: 'direct' | 'present' = 'direct'): PeerLink {
     this.#direct.get(edge)?.close();
-    const link = this.#create(edge, end, peerId, 'direct');
+    const link = this.#create(edge, end, peerId, kind);
     this.#direct.set(edge, link);
     return link;
   }
@@ -161,7 +161,7 @@ export class EdgeTable extends TypedEmitter<EdgeTableEvents> {
     return link === this.#standby || this.#standbyChildren.get(link.edge) === link;
   }
 
-  #create(edge: string, end: 'parent' | 'child', peerId: string, kind: 'tree' | 'direct' = 'tree'): PeerLink {
+  #create(edge: string, end: 'parent' | 'child', peerId: string, kind: EdgeKind = 'tree'): PeerLink {
     if (this.#closed) throw new TypeError('edge table closed');
     const link = new PeerLink({ edge, end, peerId, kind, bindAddress: this.opts.bindAddress, iceServers: this.opts.iceServers, mtu: this.opts.mtu });
     link.on('signal', (data) => this.opts.sendSignal(edge, peerId, data));

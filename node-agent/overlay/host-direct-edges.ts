@@ -38,16 +38,20 @@ export class HostDirectEdges {
     return n;
   }
 
-  /** Opens a direct edge from `from` (it offers) to `to`; null (and `from` told) when `to` is not here. */
-  start(from: string, to: string): string | null {
+  /**
+   * Opens a direct edge from `from` (it offers) to `to`; null (and `from` told) when `to` is not
+   * here. `present`: a student's screen up to the host (only the host plans one).
+   */
+  start(from: string, to: string, present = false): string | null {
     if (from === to || !this.host.isKnown(to)) {
       this.host.deliver(from, { type: 'error', code: 'NOT_IN_ROOM', message: 'That member is not in the room.' });
       return null;
     }
     const edge = this.host.newEdgeId(from, to);
     this.#ends.set(edge, [from, to]);
-    this.host.deliver(from, { type: 'direct', edge, peer: to, end: 'parent' });
-    this.host.deliver(to, { type: 'direct', edge, peer: from, end: 'child' });
+    const kind = present ? { present: true } : {};
+    this.host.deliver(from, { type: 'direct', edge, peer: to, end: 'parent', ...kind });
+    this.host.deliver(to, { type: 'direct', edge, peer: from, end: 'child', ...kind });
     return edge;
   }
 

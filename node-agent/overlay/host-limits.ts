@@ -15,7 +15,7 @@ export interface Budget {
   burst: number;
 }
 
-export type LimitKind = 'chat' | 'history' | 'connect' | 'hand' | 'poll' | 'standby' | 'files' | 'signal' | 'podcast';
+export type LimitKind = 'chat' | 'history' | 'connect' | 'hand' | 'poll' | 'standby' | 'files' | 'signal' | 'podcast' | 'present';
 
 export const HOST_LIMITS: Record<LimitKind, Budget> = {
   /** chat-send: more than a person types; a flood is refused THROTTLED and the outbox retries */
@@ -48,6 +48,8 @@ export const HOST_LIMITS: Record<LimitKind, Budget> = {
   signal: { rate: 100, burst: 300 },
   /** podcast-listener: sent on a change of the player, at most every 2 s; the excess is dropped */
   podcast: { rate: 1, burst: 5 },
+  /** present-start / present-stop: the invited student shares or stops a few times at most */
+  present: { rate: 1, burst: 4 },
 };
 
 /** How many member ids' budget one address gets. */

@@ -12,6 +12,8 @@
  * libdatachannel routes incoming RTP to a track only by an SSRC the SDP announced. The child end
  * receives them. Whatever arrives on a track (RTP on the child end, RTCP feedback on the parent
  * end) is emitted as `media`; `sendMedia` sends raw RTP/RTCP. Forwarding is node-agent/media's job.
+ * A `present` edge (a student's screen up to the host, protocol/present.ts) is the same the other
+ * way up: its offering end (the student) sends PRESENT_KINDS, and the host's end takes only those.
  */
 import { randomInt } from 'node:crypto';
 import nodeDataChannel, { type Audio, type DataChannel, type PeerConnection, type Track, type Video } from 'node-datachannel';
@@ -41,6 +43,14 @@ export const LAN_MTU = 1500;
 export type ChannelLabel = (typeof CHANNEL_LABELS)[number];
 
 export type LinkEnd = 'parent' | 'child';
+export type EdgeKind = 'tree' | 'direct' | 'present';
+/** What a `present` edge carries, from its offering end (the presenting student) to the host. */
+export const PRESENT_KINDS = ['screen', 'screen-audio'] as const satisfies readonly MediaKind[];
+
+/** The tracks the offering end of a `kind` edge sends (nothing on a direct edge). */
+function sentKinds(kind: EdgeKind): readonly MediaKind[] {
+  return kind === 'tree' ? MEDIA_KINDS : kind === 'present' ? PRESENT_KINDS : [];
+}
 export type LinkCloseReason = 'closed' | 'timeout' | 'lost' | 'failed';
 
 export interface PeerLinkOptions {
@@ -49,8 +59,8 @@ export interface PeerLinkOptions {
   end: LinkEnd;
   /** the peer at the other end */
   peerId: string;
-  /** a tree edge, or a direct edge between two members (labs) */
-  kind?: 'tree' | 'direct';
+  /** a tree edge, a direct edge between two members (labs), or a student's screen up to the host */
+  kind?: EdgeKind;
   /** local address to gather candidates on (e.g. 127.0.0.1 in tests); default all interfaces */
   bindAddress?: string;
   iceServers?: string[];
@@ -120,7 +130,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
       if (state === 'failed' || state === 'closed') this.close(state === 'failed' ? 'failed' : 'lost');
     });
     // Tracks first: the first createDataChannel starts the offer, which must already carry them.
-    if (opts.end === 'parent' && (opts.kind ?? 'tree') === 'tree') for (const kind of MEDIA_KINDS) this.#addSendTrack(kind);
+    if (opts.end === 'parent') for (const kind of sentKinds(opts.kind ?? 'tree')) this.#addSendTrack(kind);
     if (opts.end === 'parent') {
       this.#adopt(this.#pc.createDataChannel('ctl'));
       this.#adopt(this.#pc.createDataChannel('bulk'));
@@ -257,10 +267,10 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.#watchTrack(kind, track);
   }
 
-  /** Child end: a track the parent offered. Anything but our kinds (MEDIA_KINDS) on a tree edge is refused. */
+  /** Child end: a track the parent offered. Anything but the kinds this kind of edge carries is refused. */
   #adoptTrack(track: Track): void {
     const kind = track.mid();
-    if ((this.opts.kind ?? 'tree') !== 'tree' || !isMediaKind(kind) || this.#tracks.has(kind)) {
+    if (!isMediaKind(kind) || !sentKinds(this.opts.kind ?? 'tree').includes(kind) || this.#tracks.has(kind)) {
       track.close();
       return;
     }

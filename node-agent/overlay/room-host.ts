@@ -82,10 +82,11 @@ interface Member {
   /** raised-hand time, host clock */
   hand?: number;
   muted?: boolean;
+  presenting?: 'invited' | 'live';
 }
 
 /** Session messages that features (chat, …) handle rather than the tree. */
-export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` | `poll-${string}` | `attendance-${string}` }>;
+export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` | `poll-${string}` | `attendance-${string}` | `present-${string}` }>;
 
 /** A member's session as attendance sees it: who, under which name, from where. */
 export interface MemberSessionInfo {
@@ -171,7 +172,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     });
     // A direct edge of ours that closed frees its place in both ends' count (MAX_DIRECT_EDGES_PER_MEMBER).
     this.edges.on('closed', (link) => {
-      if (link.opts.kind === 'direct') this.#direct.forget(link.edge, this.opts.hostId);
+      if (link.opts.kind === 'direct' || link.opts.kind === 'present') this.#direct.forget(link.edge, this.opts.hostId);
     });
     // The host's own tree children: its side of the edge opening is what counts (see #onEdgeReport).
     this.edges.on('open', (link) => {
@@ -208,6 +209,24 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (!m || !!m.hand === up) return;
     m.hand = up ? Date.now() : undefined;
     this.#rosterChanged();
+  }
+
+  /** Who presents (protocol/present.ts) travels in the roster: `undefined` clears it. */
+  setPresenting(id: string, presenting: 'invited' | 'live' | undefined): void {
+    const m = this.#members.get(id);
+    if (!m || m.presenting === presenting) return;
+    m.presenting = presenting;
+    this.#rosterChanged();
+  }
+
+  /**
+   * Opens a present edge: `memberId` offers its screen tracks, the host's end takes them
+   * (protocol/present.ts). Only the presenting feature asks, for the student it invited; the
+   * link shows up in `edges` (kind `present`). Returns the edge id, or null when the member left.
+   */
+  openPresentEdge(memberId: string): string | null {
+    if (!this.#members.has(memberId)) return null;
+    return this.#direct.start(memberId, this.opts.hostId, true);
   }
 
   setMuted(id: string, muted: boolean): void {
@@ -273,6 +292,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
         ...(m.muted ? { muted: true } : {}),
         ...(this.#standbys.upParentOf(m.id) ? { standbyId: this.#standbys.upParentOf(m.id) } : {}),
         ...(this.#reach.needsHost(m.id) ? { isolated: true } : {}),
+        ...(m.presenting ? { presenting: m.presenting } : {}),
       }),
     );
     return [host, ...members];
@@ -342,8 +362,16 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     'poll-answer': (m, msg) => this.emit('feature', m.id, msg),
     'poll-sync': (m, msg) => this.emit('feature', m.id, msg),
     'attendance-ask': (m, msg) => this.emit('feature', m.id, msg),
+    // Each can cost a PeerConnection at the host (present-start): the excess is dropped.
+    'present-start': (m, msg) => this.#admitted('present', m, msg),
+    'present-stop': (m, msg) => this.#admitted('present', m, msg),
     leave: (m) => m.session.close(),
   };
+
+  /** A feature's message within the member's budget of `kind`; the excess is dropped. */
+  #admitted(kind: LimitKind, m: Member, msg: FeatureMemberMessage): void {
+    if (!this.admit(kind, m.id)) this.emit('feature', m.id, msg);
+  }
 
   /** The member a `join` makes, or null when it is refused (the caller closes the session). */
   #addMember(session: HostSession, id: string, wanted: string): Member | null {
@@ -469,7 +497,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (message.type === 'adopt') this.edges.adopt(message.edge, message.childId, message.standby ?? false);
     else if (message.type === 'promote') this.edges.promote(message.edge);
     else if (message.type === 'drop') this.edges.drop(message.edge);
-    else if (message.type === 'direct') this.edges.direct(message.edge, message.peer, message.end);
+    else if (message.type === 'direct') this.edges.direct(message.edge, message.peer, message.end, message.present ? 'present' : 'direct');
   }
 
   /**

@@ -54,7 +54,7 @@ export interface RoomInfo {
 }
 
 /** Session messages from the host that features handle. */
-export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` | `attendance-${string}` | `poll-${string}` }>;
+export type FeatureHostMessage = Extract<HostMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` | `attendance-${string}` | `poll-${string}` | `present-${string}` }>;
 
 export type MemberState = 'joining' | 'joined' | 'reconnecting';
 
@@ -112,7 +112,7 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
     this.edges.on('closed', (link, reason) => {
       const state = reason === 'lost' ? 'lost' : 'failed';
       // A direct edge that closed frees its place in the host's count of our direct edges.
-      if (link.opts.kind === 'direct') this.#session?.send({ type: 'edge', edge: link.edge, state });
+      if (link.opts.kind === 'direct' || link.opts.kind === 'present') this.#session?.send({ type: 'edge', edge: link.edge, state });
       if (link.opts.end !== 'child') return;
       // Our standby edge: the host plans another.
       if (link.edge === this.#standbyEdge) {
@@ -292,7 +292,9 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
         else this.edges.promote(msg.edge);
         break;
       case 'direct':
-        this.edges.direct(msg.edge, msg.peer, msg.end);
+        // A present edge only ever goes up to the host, offered by us (its screen tracks are ours).
+        if (!msg.present) this.edges.direct(msg.edge, msg.peer, msg.end);
+        else if (msg.peer === this.info?.hostId && msg.end === 'parent') this.edges.direct(msg.edge, msg.peer, msg.end, 'present');
         break;
       case 'drop':
         this.edges.drop(msg.edge);
@@ -330,6 +332,8 @@ export class RoomMember extends TypedEmitter<RoomMemberEvents> {
       case 'poll-update':
       case 'poll-ack':
       case 'poll-refused':
+      case 'present-invite':
+      case 'present-end':
         this.emit('feature', msg);
         break;
       default:

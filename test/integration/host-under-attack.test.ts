@@ -27,7 +27,10 @@ import { joinRogueMember } from '../helpers/rogue-peers.js';
 import { signedJoin } from '../helpers/signed-join.js';
 
 const { test, ctx } = clusterSuite('host under attack');
-test.after(() => nodeDataChannel.cleanup());
+test.after(async () => {
+  await sleep(300);
+  nodeDataChannel.cleanup();
+});
 
 const ATTACKER = '127.0.0.2';
 const hex = (n = 8) => randomBytes(n).toString('hex');
@@ -331,6 +334,25 @@ test('500 upload-begins on one direct edge: at most the cap held open, and no fi
     rogue.close();
     await sleep(500);
   }
+});
+
+test('present-start from students never invited, 50 each from 4 ids on one address: answered present-end within the address budget, no present edge planned, nothing in the roster', async () => {
+  const { agent: host, port } = await ctx.cluster.startHost(PATIENT);
+  const room = await roomOf(port);
+  const students = await rawJoinAll(room, ['p0', 'p1', 'p2', 'p3']);
+  raws.push(...students);
+  await until('welcomed', () => students.every((s) => s.count('roster') > 0));
+  for (let i = 0; i < 50; i++) for (const s of students) s.send({ type: i % 2 ? 'present-stop' : 'present-start' });
+  await until('answers', () => students.some((s) => s.count('present-end') > 0));
+  await sleep(1000);
+  // One address's budget, whatever the number of ids (host-limits.ts), and a token or two of refill.
+  const answers = students.reduce((n, s) => n + s.count('present-end'), 0);
+  assert.ok(answers <= ADDRESS_SHARE * HOST_LIMITS.present.burst + 2, `${answers} answers, at most the address's budget`);
+  for (const s of students) {
+    assert.ok(s.received.every((m) => m.type !== 'direct'), 'no edge planned for an uninvited student');
+    assert.is(s.closed, null, 'the session stays: refused, not dropped');
+  }
+  assert.ok(host.roster.every((m) => !m.presenting), 'nobody shown presenting');
 });
 
 test.run();

@@ -3,106 +3,18 @@
  * the page. Malformed descriptions get a typed error and the agent goes on; a page's links close
  * with its UI socket (the camera stops feeding the relay, a viewer stops receiving).
  */
-import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachannel';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LiveStatus } from '../../protocol/live.js';
-import { Cluster, type AgentProcess } from '../helpers/agents.js';
+import { fakePublisher, fakeViewer, pageSuite } from '../helpers/fake-page.js';
 import { latestStats } from '../helpers/media-stats.js';
-import { UiSocket } from '../helpers/smtp.js';
 
-const test = suite('loopback media links between an agent and its pages');
-let cluster: Cluster;
-const sockets: UiSocket[] = [];
-const pcs: PeerConnection[] = [];
-test.before.each(() => {
-  cluster = new Cluster();
-});
-test.after.each(async () => {
-  for (const s of sockets.splice(0)) s.close();
-  for (const pc of pcs.splice(0)) pc.close();
-  await cluster.close();
-});
-test.after(() => nodeDataChannel.cleanup());
+const { test, lab } = pageSuite('loopback media links between an agent and its pages');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? 'none');
 
-async function hostWithUi(args: string[] = []): Promise<{ host: AgentProcess; ui: UiSocket; port: number; url: string }> {
-  const host = cluster.start('host', ['host', '--password', 'pw', '--name', 'Prof', '--port', '0', '--ui-port', '0', '--events', '--media-stats-ms', '200', ...args]);
-  const port = Number((await host.waitForLine(/^hosting .* on port (\d+)/))[1]);
-  const url = (await host.waitForLine(/^CAMVID UI: (\S+)/))[1]!;
-  return { host, ui: await open(url), port, url };
-}
-
-async function open(url: string): Promise<UiSocket> {
-  const ui = await UiSocket.open(url);
-  sockets.push(ui);
-  return ui;
-}
-
-function gathered(pc: PeerConnection): Promise<string> {
-  return new Promise((resolve) => {
-    const done = () => resolve(pc.localDescription()!.sdp);
-    if (pc.gatheringState() === 'complete') return done();
-    pc.onGatheringStateChange((s) => s === 'complete' && done());
-  });
-}
-
-const connected = (pc: PeerConnection) =>
-  new Promise<void>((resolve) => {
-    if (pc.state() === 'connected') return resolve();
-    pc.onStateChange((s) => s === 'connected' && resolve());
-  });
-
-/** A stand-in for the instructor's page: VP8 + Opus sendonly, as Chromium would offer them. */
-async function fakePublisher(ui: UiSocket): Promise<{ pc: PeerConnection; link: string; send: () => void }> {
-  const pc = new nodeDataChannel.PeerConnection('page', { iceServers: [], bindAddress: '127.0.0.1' });
-  pcs.push(pc);
-  const video = new nodeDataChannel.Video('0', 'SendOnly');
-  video.addVP8Codec(100); // not the tree's 96: the agent must rewrite it
-  video.addSSRC(4242, 'page', 'page', 'v');
-  const audio = new nodeDataChannel.Audio('1', 'SendOnly');
-  audio.addOpusCodec(109);
-  audio.addSSRC(4343, 'page', 'page', 'a');
-  const tracks: Track[] = [pc.addTrack(video), pc.addTrack(audio)];
-  pc.setLocalDescription();
-  const { link, sdp } = await ui.request<{ link: string; sdp: string }>({ type: 'media-publish', sdp: await gathered(pc) });
-  pc.setRemoteDescription(sdp, 'answer' as never);
-  await connected(pc);
-  let seq = 0;
-  const send = () => {
-    seq++;
-    // A VP8 key frame start (S bit, partition 0, P bit clear) every packet keeps the example short.
-    const v = Buffer.from([0x80, 100, seq >> 8, seq & 255, 0, 0, 0, seq, 0, 0, 0x10, 0x92, 0x10, 0x00, 0x9d, 0x01, 0x2a]);
-    const a = Buffer.from([0x80, 109, seq >> 8, seq & 255, 0, 0, 0, seq, 0, 0, 0x10, 0xf7, 0xfc, 0xff, 0xfe]);
-    try {
-      tracks[0]!.sendMessageBinary(v);
-      tracks[1]!.sendMessageBinary(a);
-    } catch {
-      /* closed */
-    }
-  };
-  return { pc, link, send };
-}
-
-/** A stand-in for a watching page: answers the agent's offer and counts what arrives. */
-async function fakeViewer(ui: UiSocket): Promise<{ link: string; received: { video: number; audio: number } }> {
-  const { link, sdp } = await ui.request<{ link: string; sdp: string }>({ type: 'media-watch' });
-  const pc = new nodeDataChannel.PeerConnection('viewer', { iceServers: [], bindAddress: '127.0.0.1' });
-  pcs.push(pc);
-  const received = { video: 0, audio: 0 };
-  pc.onTrack((track) => {
-    const kind = track.mid() as 'video' | 'audio';
-    track.onMessage((msg) => {
-      if (msg[1]! < 192 || msg[1]! > 223) received[kind]++;
-    });
-  });
-  pc.setRemoteDescription(sdp, 'offer' as never);
-  await ui.request({ type: 'media-watch-answer', link, sdp: await gathered(pc) });
-  await connected(pc);
-  return { link, received };
-}
+const hostWithUi = (args?: string[]) => lab().hostWithUi(args);
+const open = (url: string) => lab().open(url);
 
 test('malformed descriptions in media-publish and media-watch-answer get BAD_MESSAGE; a student cannot publish; the agent goes on', async () => {
   const { ui, port } = await hostWithUi();
@@ -128,7 +40,7 @@ test('malformed descriptions in media-publish and media-watch-answer get BAD_MES
   assert.is(await codeOf(ui.request({ type: 'media-watch-answer', link: 'w999', sdp: 'v=0\r\n' })), 'CLOSED');
   assert.is(await codeOf(ui.request({ type: 'media-unpublish', link: 'p999' })), 'ok', 'unpublishing nothing is harmless');
 
-  const student = await cluster.startUiAgent('student');
+  const student = await lab().cluster.startUiAgent('student');
   const sui = await open(student.url);
   assert.is(await codeOf(sui.request({ type: 'media-watch' })), 'NOT_IN_ROOM', 'watching outside a room');
   await sui.request({ type: 'join', name: 'Ann', password: 'pw', address: `127.0.0.1:${port}` });
@@ -142,7 +54,7 @@ test('malformed descriptions in media-publish and media-watch-answer get BAD_MES
 test("a page's links close with its socket: the camera stops feeding the relay, a viewer stops receiving", async () => {
   const { host, ui, url } = await hostWithUi();
   const observer = await open(url);
-  const pub = await fakePublisher(ui);
+  const pub = await fakePublisher(ui, lab().pcs);
   const timer = setInterval(pub.send, 20);
   try {
     await host.waitFor(() => (latestStats(host)?.in.video.packets ?? 0) > 20 && latestStats(host)?.upstream === 'source', 10_000, 'video from the page');
@@ -150,7 +62,7 @@ test("a page's links close with its socket: the camera stops feeding the relay, 
     await host.waitFor(() => status()?.publishing && status()?.state === 'live', 5_000, 'live');
 
     const viewerUi = await open(url);
-    const viewer = await fakeViewer(viewerUi);
+    const viewer = await fakeViewer(viewerUi, lab().pcs);
     await host.waitFor(() => viewer.received.video > 10 && viewer.received.audio > 10, 10_000, 'the viewer receives');
     const rewritten = latestStats(host)!;
     assert.is(rewritten.dropped.unexpected, 0, 'the page’s payload types were rewritten to the tree’s');
