@@ -3,6 +3,7 @@
  * microphone), a self-view, Stop, mute the microphone, pick another camera, "Share screen" (a
  * screen, window or tab beside the camera, with a preview), and what is being sent. The broadcast
  * and the share are the LiveBroadcast's and the ScreenShare's, so they go on while another tab is shown.
+ * Below: inviting a student to present (<present-controls>).
  */
 import { css, html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
@@ -10,6 +11,7 @@ import { AgentElement } from './agent-context.js';
 import { LiveBroadcast } from './live-broadcast.js';
 import { ModelController } from './model-controller.js';
 import { ScreenShare } from './screen-share.js';
+import './present-controls.js';
 import { liveStyles } from './live-styles.js';
 import { sharedStyles } from './shared-styles.js';
 
@@ -86,6 +88,7 @@ export class LivePublisher extends AgentElement {
       <p class="stats" data-testid="publish-stats">${on ? b.statsLine : ''}</p>
       ${b.error ? html`<p class="error" role="alert" data-testid="live-error">${b.error}</p>` : nothing}
       ${this.#renderShare()}
+      <present-controls></present-controls>
     `;
   }
 

@@ -75,7 +75,7 @@ export function onConnectionLost(pc: RTCPeerConnection, onLost: () => void): () 
 export async function publishToAgent(
   client: AgentClient,
   pc: RTCPeerConnection,
-  what: 'media' | 'screen',
+  what: 'media' | 'screen' | 'present',
   owns: () => boolean,
   onLink: (link: string) => void,
 ): Promise<boolean> {

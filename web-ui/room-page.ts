@@ -13,6 +13,7 @@ import './chat-panel.js';
 import './files-view.js';
 import { ChatModel } from './chat-model.js';
 import { ArqInbox } from './arq-inbox.js';
+import './present-banner.js';
 import { sharedStyles } from './shared-styles.js';
 import './roster-tree.js';
 import './mail-view.js';
@@ -258,6 +259,7 @@ export class RoomPage extends AgentElement {
         : nothing}
       ${this.error ? html`<p class="error" role="alert" data-testid="error-message">${this.error}</p>` : nothing}
       ${this.#renderArqNotice()}
+      ${role === 'student' ? html`<present-banner></present-banner>` : nothing}
       <div class="layout">
         <div class="side">
           <roster-tree class="card" .members=${client.roster} .myId=${me?.id ?? null}></roster-tree>

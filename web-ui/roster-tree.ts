@@ -181,6 +181,7 @@ export class RosterTree extends LitElement {
         ${m.id === this.myId ? html`<span class="me">(you)</span>` : nothing}
         ${m.hand ? html`<span class="badge flag" title="Hand raised" data-testid="roster-hand">hand</span>` : nothing}
         ${m.muted ? html`<span class="badge flag" title="Chat muted">muted</span>` : nothing}
+        ${m.presenting === 'live' ? html`<span class="badge flag" title="Presenting their screen to the class" data-testid="roster-presenting">presenting</span>` : nothing}
         ${m.isolated ? html`<span class="badge flag" title="Cannot reach classmates: gets the class straight from the instructor" data-testid="roster-isolated">direct</span>` : nothing}
         <span class="badge ${m.role}">${m.role}</span>
       </div>

@@ -29,6 +29,8 @@ function shareError(err: unknown): string {
 }
 
 export class ScreenShare {
+  /** which requests publish it: the instructor's `screen-…`, an invited student's `present-…` */
+  protected readonly what: 'screen' | 'present' = 'screen';
   phase: SharePhase = 'idle';
   stream: MediaStream | null = null;
   statsLine = '';
@@ -84,7 +86,7 @@ export class ScreenShare {
     Object.assign(this, { phase: 'idle', statsLine: '' }, clearError ? { error: null } : {});
     this.#listeners.emit();
     // At once, not when the loopback connection times out: every student sees the share end now.
-    if (link && this.client.connection === 'open') await this.client.request({ type: 'screen-unpublish', link }).catch(() => {});
+    if (link && this.client.connection === 'open') await this.client.request({ type: `${this.what}-unpublish`, link }).catch(() => {});
   }
 
   async #publish(stream: MediaStream): Promise<void> {
@@ -98,7 +100,7 @@ export class ScreenShare {
       params.degradationPreference = 'maintain-resolution';
       await t.sender.setParameters(params).catch(() => {});
     }
-    if (!(await publishToAgent(this.client, pc, 'screen', () => this.#pc === pc, (link) => (this.#link = link)))) return;
+    if (!(await publishToAgent(this.client, pc, this.what, () => this.#pc === pc, (link) => (this.#link = link)))) return;
     this.phase = 'sharing';
     onConnectionLost(pc, () => {
       if (this.#pc !== pc) return;
@@ -111,4 +113,13 @@ export class ScreenShare {
     });
     this.#listeners.emit();
   }
+}
+
+/**
+ * An invited student presenting (protocol/present.ts): the same share, published with
+ * `present-publish` so the student's agent sends it up to the instructor. One per AgentClient:
+ * `client.model(PresentShare)`.
+ */
+export class PresentShare extends ScreenShare {
+  protected override readonly what = 'present';
 }

@@ -23,6 +23,7 @@ import { BrowserSource, CAMERA_KINDS, PUBLISH_BITRATE_BPS, SCREEN_BITRATE_BPS, S
 import { BrowserViewer } from './browser-viewer.js';
 import type { MediaRelay } from './media-relay.js';
 import { assertHost, PagePublisher } from './page-publisher.js';
+import { PresenterSource } from './presenter-source.js';
 import { TreeLiveStatus } from './tree-live-status.js';
 
 export const STATUS_PUSH_MS = 1000;
@@ -58,6 +59,8 @@ export class LiveClass implements Feature {
       () => this.#hostScreen(),
     );
     this.#disposables.push(this.#tree.on('change', () => this.#update()));
+    // A slot's source set or cleared from elsewhere (a presenting student's, taken back): said at once.
+    this.#disposables.push(relay.on('source', () => this.#tree.refresh()));
     const push = (ev: LiveUiEvent) => this.#push(ev);
     const changed = () => {
       this.#fitCamera();
@@ -169,11 +172,11 @@ export class LiveClass implements Feature {
     return last !== null && last > this.#camera.stoppedAt && Date.now() - last < VIDEO_FRESH_MS;
   }
 
-  /** The host shares a screen: a page's share is connected, or its source (ffmpeg) sent lately. */
+  /** The host shares a screen: a page's (or a presenting student's) is connected, or its source (ffmpeg) sent lately. */
   #hostScreen(): boolean {
     const source = this.relay.source('screen');
     if (!source) return false;
-    if (source instanceof BrowserSource) return source.link.isOpen;
+    if (source instanceof BrowserSource || source instanceof PresenterSource) return source.link.isOpen;
     const last = this.relay.stats().lastScreenAt;
     return last !== null && last > this.#screen.stoppedAt && Date.now() - last < VIDEO_FRESH_MS;
   }

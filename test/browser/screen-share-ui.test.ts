@@ -9,7 +9,8 @@
 import * as assert from 'uvu/assert';
 import { browserSuite } from '../helpers/browser-suite.js';
 import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser, LoginView, openUi, RoomView, type OpenedUi } from '../helpers/browser.js';
-import { firstFrameMs, PlayerView, PublisherView } from '../helpers/live-page.js';
+import { hostLiveAtFanoutOne } from '../helpers/class-pages.js';
+import { firstFrameMs, PlayerView } from '../helpers/live-page.js';
 import { requireCapability } from '../helpers/require.js';
 
 const { test, ctx } = browserSuite('shared screen in the browser');
@@ -33,14 +34,8 @@ async function seenBy(players: PlayerView[], shown: boolean, since: number): Pro
 
 test('screen and camera at once through a relay; layouts remembered; a page opened mid-share gets the screen within 1.5 s; stop from the page and from the browser', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  const [teacher, s1, s2] = await Promise.all([ctx.cluster.startUiAgent('teacher'), ctx.cluster.startUiAgent('s1'), ctx.cluster.startUiAgent('s2')]);
   ctx.browser = await launchBrowser();
-
-  const t = await open(teacher.url);
-  await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks', fanout: 1 });
-  const address = (await new RoomView(t.page).joinAddresses.first().textContent())!.trim();
-  const publisher = new PublisherView(t.page);
-  await publisher.start();
+  const { t, publisher, address, studentUrls } = await hostLiveAtFanoutOne(ctx.cluster, open);
   await publisher.shareScreen.click();
   await publisher.shareBadge.waitFor();
   await eventually(async () => /fps/.test((await t.page.getByTestId('share-stats').textContent()) ?? ''), MEDIA_TIMEOUT_MS);
@@ -48,8 +43,8 @@ test('screen and camera at once through a relay; layouts remembered; a page open
   // Fan-out 1: Grace is the host's child and Alan is Grace's, so Alan's pictures cross a relay.
   const players: PlayerView[] = [];
   const pages: OpenedUi[] = [];
-  for (const [agent, name] of [[s1, 'Grace'], [s2, 'Alan']] as const) {
-    const opened = await open(agent.url);
+  for (const [url, name] of [[studentUrls[0], 'Grace'], [studentUrls[1], 'Alan']] as const) {
+    const opened = await open(url);
     await new LoginView(opened.page).join({ name, password: 'pw', address });
     await new RoomView(opened.page).rosterEntry(name).waitFor({ timeout: 20_000 });
     const player = new PlayerView(opened.page);
@@ -82,7 +77,7 @@ test('screen and camera at once through a relay; layouts remembered; a page open
   await players[1]!.waitForPicture(MEDIA_TIMEOUT_MS, players[1]!.screenVideo);
 
   // A page opened mid-share on Grace's agent: the screen within 1.5 s of asking to watch.
-  const late = await open(s1.url);
+  const late = await open(studentUrls[0]);
   const latePlayer = new PlayerView(late.page);
   await latePlayer.waitForPicture(MEDIA_TIMEOUT_MS, latePlayer.screenVideo);
   await late.page.waitForFunction(() => performance.getEntriesByName('camvid-first-screen-frame').length > 0, undefined, { polling: 50 });

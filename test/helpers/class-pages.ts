@@ -7,6 +7,7 @@
 import type { Browser } from 'playwright-core';
 import type { Cluster } from './agents.js';
 import { LoginView, openUi, RoomView, type OpenedUi } from './browser.js';
+import { PublisherView } from './live-page.js';
 
 export interface TeacherAndStudent {
   t: OpenedUi;
@@ -37,4 +38,23 @@ export async function openClassPages(
   const sRoom = new RoomView(pages.s.page);
   await sRoom.rosterEntry(student).waitFor({ timeout: 15_000 });
   return { ...pages, sRoom };
+}
+
+export interface LiveAtFanoutOne {
+  t: OpenedUi;
+  publisher: PublisherView;
+  address: string;
+  /** the UI addresses of the two students' agents: at fan-out 1 the second joiner sits below the first */
+  studentUrls: [string, string];
+}
+
+/** Three agents; the instructor's page (opened with `open`) hosts at fan-out 1 and goes live with the fake camera. */
+export async function hostLiveAtFanoutOne(cluster: Cluster, open: (url: string) => Promise<OpenedUi>): Promise<LiveAtFanoutOne> {
+  const [teacher, s1, s2] = await Promise.all([cluster.startUiAgent('teacher'), cluster.startUiAgent('s1'), cluster.startUiAgent('s2')]);
+  const t = await open(teacher.url);
+  await new LoginView(t.page).host({ name: 'Prof. Ada', password: 'pw', room: 'Computer Networks', fanout: 1 });
+  const address = (await new RoomView(t.page).joinAddresses.first().textContent())!.trim();
+  const publisher = new PublisherView(t.page);
+  await publisher.start();
+  return { t, publisher, address, studentUrls: [s1.url, s2.url] };
 }
