@@ -41,6 +41,8 @@ export const MEMBER_SAMPLES = [
   { type: 'podcast-listener', state: 'paused', behindMs: 12_000 },
   { type: 'attendance-ask' },
   { type: 'poll-answer', poll: ID, choices: [0, 2] },
+  { type: 'present-start' },
+  { type: 'present-stop' },
   { type: 'poll-sync' },
 ];
 
@@ -54,6 +56,9 @@ export const HOST_SAMPLES = [
   { type: 'standby', edge: EDGE, parentId: ID },
   { type: 'promote', edge: EDGE },
   { type: 'direct', edge: EDGE, peer: ID, end: 'parent' },
+  { type: 'direct', edge: EDGE, peer: ID, end: 'parent', present: true },
+  { type: 'present-invite' },
+  { type: 'present-end', reason: 'taken' },
   { type: 'drop', edge: EDGE },
   { type: 'signal', edge: EDGE, peer: ID, data: { kind: 'answer', sdp: 'v=0\r\n' } },
   { type: 'error', code: 'REMOVED', message: 'bye' },
