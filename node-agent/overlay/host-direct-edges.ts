@@ -5,6 +5,7 @@
  * host-limits.ts), and when one end reports it closed, or leaves, tells the other end to drop it.
  */
 import type { HostMessage } from '../../protocol/session.js';
+import { MAX_DIRECT_EDGES_PER_MEMBER } from './host-limits.js';
 
 /** What the book needs of the host. */
 export interface DirectEdgesHost {
@@ -29,6 +30,16 @@ export class HostDirectEdges {
   isEdge(edge: string, a: string, b: string): boolean {
     const ends = this.#ends.get(edge);
     return !!ends && ends.includes(a) && ends.includes(b);
+  }
+
+  /** Why `from` may not open one more direct edge to `peer` (an end other than the host at its cap), or null. */
+  refusal(from: string, peer: string, hostId: string): string | null {
+    for (const id of [from, peer]) {
+      if (id !== hostId && this.count(id) >= MAX_DIRECT_EDGES_PER_MEMBER) {
+        return `${id === from ? 'You have' : 'That member has'} ${MAX_DIRECT_EDGES_PER_MEMBER} direct connections open already; close one first.`;
+      }
+    }
+    return null;
   }
 
   /** Direct edges `id` has open or opening. */

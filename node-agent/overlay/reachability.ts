@@ -115,6 +115,17 @@ export class Reachability {
   }
 
   /**
+   * Until an edge between their networks has connected, a relay gets one new child at a time: on
+   * an isolating Wi-Fi the first failures are then between different pairs, which is what tells
+   * the host the network (not one student) is the cause, in one connect timeout.
+   */
+  oneAtATime(parentId: string, childId: string, members: Iterable<{ id: string; parentId: string | null; state: string }>): boolean {
+    if (this.proven(parentId, childId)) return true;
+    for (const m of members) if (m.parentId === parentId && m.id !== childId && m.state !== 'connected') return false;
+    return true;
+  }
+
+  /**
    * A member that no classmate can serve as things stand: it goes under the host, beyond its
    * fan-out if need be (a class on an isolating Wi-Fi becomes a star).
    */

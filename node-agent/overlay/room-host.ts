@@ -12,10 +12,10 @@ import { SignalServer, type HostSession } from '../signalling/signal-server.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { EdgeTable, whenDirectOpen } from './edge-table.js';
-import { HostLimits, MAX_DIRECT_EDGES_PER_MEMBER, type LimitKind } from './host-limits.js';
+import { HostLimits, type LimitKind } from './host-limits.js';
 import type { PeerLink } from './peer-link.js';
 import { HostIdentity } from './host-identity.js';
-import { RosterPublisher } from './roster-sync.js';
+import { RosterPublisher, studentEntry } from './roster-sync.js';
 import { HostDirectEdges } from './host-direct-edges.js';
 import { HostStandbys } from './host-standbys.js';
 import { Reachability } from './reachability.js';
@@ -86,6 +86,7 @@ interface Member {
 }
 
 /** Session messages that features (chat, …) handle rather than the tree. */
+const FEATURE_MESSAGES = ['chat-send', 'chat-history', 'files-list', 'files-manifest', 'podcast-listener', 'poll-answer', 'poll-sync', 'attendance-ask'] as const;
 export type FeatureMemberMessage = Extract<MemberMessage, { type: `chat-${string}` | `files-${string}` | `podcast-${string}` | `poll-${string}` | `attendance-${string}` | `present-${string}` }>;
 
 /** A member's session as attendance sees it: who, under which name, from where. */
@@ -281,20 +282,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   roster(): RosterEntry[] {
     const host: RosterEntry = { id: this.opts.hostId, name: this.opts.hostName, role: 'host', parentId: null, state: 'connected' };
-    const members = [...this.#members.values()].map(
-      (m): RosterEntry => ({
-        id: m.id,
-        name: m.name,
-        role: 'student',
-        parentId: m.parentId,
-        state: m.state,
-        ...(m.hand ? { hand: m.hand } : {}),
-        ...(m.muted ? { muted: true } : {}),
-        ...(this.#standbys.upParentOf(m.id) ? { standbyId: this.#standbys.upParentOf(m.id) } : {}),
-        ...(this.#reach.needsHost(m.id) ? { isolated: true } : {}),
-        ...(m.presenting ? { presenting: m.presenting } : {}),
-      }),
-    );
+    const members = [...this.#members.values()].map((m) => studentEntry(m, this.#standbys.upParentOf(m.id), this.#reach.needsHost(m.id)));
     return [host, ...members];
   }
 
@@ -354,14 +342,9 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       // Excess toggles are dropped: each is a roster change for the whole class.
       if (!this.admit('hand', m.id)) this.setHand(m.id, msg.up);
     },
-    'chat-send': (m, msg) => this.emit('feature', m.id, msg),
-    'chat-history': (m, msg) => this.emit('feature', m.id, msg),
-    'files-list': (m, msg) => this.emit('feature', m.id, msg),
-    'files-manifest': (m, msg) => this.emit('feature', m.id, msg),
-    'podcast-listener': (m, msg) => this.emit('feature', m.id, msg),
-    'poll-answer': (m, msg) => this.emit('feature', m.id, msg),
-    'poll-sync': (m, msg) => this.emit('feature', m.id, msg),
-    'attendance-ask': (m, msg) => this.emit('feature', m.id, msg),
+    ...(Object.fromEntries(FEATURE_MESSAGES.map((type) => [type, (m: Member, msg: FeatureMemberMessage) => this.emit('feature', m.id, msg)])) as {
+      [K in (typeof FEATURE_MESSAGES)[number]]: (m: Member, msg: FeatureMemberMessage) => void;
+    }),
     // Each can cost a PeerConnection at the host (present-start): the excess is dropped.
     'present-start': (m, msg) => this.#admitted('present', m, msg),
     'present-stop': (m, msg) => this.#admitted('present', m, msg),
@@ -428,11 +411,8 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     const refuse = (message: string) => m.session.send({ type: 'error', code: 'THROTTLED', message });
     const wait = this.admit('connect', m.id);
     if (wait > 0) return refuse(`Too many direct connections asked for; try again in ${Math.ceil(wait / 1000)} s.`);
-    for (const id of [m.id, peer]) {
-      if (id !== this.opts.hostId && this.#direct.count(id) >= MAX_DIRECT_EDGES_PER_MEMBER) {
-        return refuse(`${id === m.id ? 'You have' : 'That member has'} ${MAX_DIRECT_EDGES_PER_MEMBER} direct connections open already; close one first.`);
-      }
-    }
+    const full = this.#direct.refusal(m.id, peer, this.opts.hostId);
+    if (full) return refuse(full);
     this.#direct.start(m.id, peer);
   }
 
@@ -506,7 +486,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
    * beyond the host's fan-out if need be.
    */
   #place(member: Member, avoid?: string): void {
-    const eligible = (id: string) => id !== avoid && this.#eligible(id) && this.#reach.canServe(id, member.id) && this.#oneAtATime(id, member.id);
+    const eligible = (id: string) => id !== avoid && this.#eligible(id) && this.#reach.canServe(id, member.id) && this.#reach.oneAtATime(id, member.id, this.#members.values());
     if (member.edge) this.#dropEdge(member.edge, member.parentId);
     let parentId = this.#plan.place(member.id, eligible);
     const connected = () => [...this.#members.values()].filter((m) => m.state === 'connected').map((m) => m.id);
@@ -532,17 +512,6 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     if (parentId === this.opts.hostId) this.edges.adopt(edge, member.id);
     else this.#members.get(parentId)?.session.send({ type: 'adopt', edge, childId: member.id });
     this.#rosterChanged();
-  }
-
-  /**
-   * Until an edge between their networks has connected, a relay gets one new child at a time: on
-   * an isolating Wi-Fi the first failures are then between different pairs, which is what tells
-   * the host the network (not one student) is the cause, in one connect timeout.
-   */
-  #oneAtATime(parentId: string, childId: string): boolean {
-    if (this.#reach.proven(parentId, childId)) return true;
-    for (const m of this.#members.values()) if (m.parentId === parentId && m.id !== childId && m.state !== 'connected') return false;
-    return true;
   }
 
   /**

@@ -76,6 +76,33 @@ function pages(entries: readonly RosterEntry[], firstBudget = ROSTER_PART_BYTES)
   return out;
 }
 
+/** What the host keeps of a student that the roster shows. */
+export interface StudentFlags {
+  id: string;
+  name: string;
+  parentId: string | null;
+  state: RosterEntry['state'];
+  hand?: number;
+  muted?: boolean;
+  presenting?: 'invited' | 'live';
+}
+
+/** A student's roster entry: its flags, its warm standby parent (once up), whether the host serves it. */
+export function studentEntry(m: StudentFlags, standbyId: string | null | undefined, isolated: boolean): RosterEntry {
+  return {
+    id: m.id,
+    name: m.name,
+    role: 'student',
+    parentId: m.parentId,
+    state: m.state,
+    ...(m.hand ? { hand: m.hand } : {}),
+    ...(m.muted ? { muted: true } : {}),
+    ...(standbyId ? { standbyId } : {}),
+    ...(isolated ? { isolated: true } : {}),
+    ...(m.presenting ? { presenting: m.presenting } : {}),
+  };
+}
+
 /** The whole roster as the messages a new session gets: `roster`, then `roster-delta` parts. */
 export function snapshotMessages(rev: number, members: readonly RosterEntry[]): RosterMessage[] {
   const parts = pages(members);
