@@ -96,3 +96,34 @@ export function restrictOffer(sdp: unknown, codecs: Partial<Record<SdpMediaKind,
   if (media.length === 0) bad('no audio or video section');
   return { sdp: `${out.join('\r\n')}\r\n`, media };
 }
+
+/** An ICE candidate taken out of a description: its `a=` value and the mid of its media section. */
+export interface SdpCandidate {
+  candidate: string;
+  mid: string;
+}
+
+/**
+ * Takes the candidates (and end-of-candidates) out of `sdp`, to be added once the other end has
+ * our answer. Why: libdatachannel's setRemoteDescription hands the ICE credentials to the ICE
+ * agent before it stores the description's fingerprint, so an answerer already checking us can
+ * finish ICE and DTLS in that gap, and the certificate check then fails ("unknown CA"), 2 in 100
+ * on a loaded 2-core machine. An answerer that does not know our addresses cannot check us early.
+ */
+export function takeCandidates(sdp: string): { sdp: string; candidates: SdpCandidate[] } {
+  const candidates: SdpCandidate[] = [];
+  const kept: string[] = [];
+  const sections: { at: number; mid: string | null }[] = [];
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith('m=')) sections.push({ at: candidates.length, mid: null });
+    else if (line.startsWith('a=mid:') && sections.length) sections.at(-1)!.mid = line.slice(6).trim();
+    if (line.startsWith('a=candidate:')) candidates.push({ candidate: line.slice(2), mid: '' });
+    else if (line !== 'a=end-of-candidates') kept.push(line);
+  }
+  // each candidate belongs to the media section it was listed in (its mid may come after it)
+  sections.forEach((s, i) => {
+    const end = sections[i + 1]?.at ?? candidates.length;
+    for (let k = s.at; k < end; k++) candidates[k]!.mid = s.mid ?? String(i);
+  });
+  return { sdp: kept.join('\r\n'), candidates };
+}

@@ -7,6 +7,7 @@
  */
 import type { AgentClient } from './agent-client.js';
 import { gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
+import { takeCandidates } from '../protocol/sdp.js';
 
 const RETRY_MS = [500, 1000, 2000, 4000];
 
@@ -54,9 +55,12 @@ export class LoopbackWatch {
       const { link, sdp } = await this.client.request({ type: `${this.kind}-watch` as const });
       if (this.#pc !== pc) return void this.client.request({ type: `${this.kind}-unwatch` as const, link }).catch(() => {});
       this.#link = link;
-      await pc.setRemoteDescription({ type: 'offer', sdp });
+      // The agent's addresses go in only once it has our answer (takeCandidates says why).
+      const offer = takeCandidates(sdp);
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       await pc.setLocalDescription();
       await this.client.request({ type: `${this.kind}-watch-answer` as const, link, sdp: await gatheredSdp(pc) });
+      for (const c of offer.candidates) await pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.mid });
       await whenConnected(pc);
       if (this.#pc !== pc) return;
       this.phase = 'connected';

@@ -91,7 +91,10 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   rejected = 0;
   readonly #pc: PeerConnection;
   readonly #channels = new Map<ChannelLabel, DataChannel>();
+  /** remote candidates that came before the remote description */
   readonly #pendingCandidates: { candidate: string; mid: string }[] = [];
+  /** our candidates, held at the offering end until the answer is applied */
+  readonly #heldCandidates: { candidate: string; mid: string }[] = [];
   readonly #tracks = new Map<MediaKind, Track>();
   /** SSRCs this end announced for its sendonly tracks (parent end) */
   readonly #localSsrcs = new Map<MediaKind, number>();
@@ -123,7 +126,10 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     });
     this.#pc.onLocalCandidate((candidate, mid) => {
       log.debug(`${opts.edge} local candidate ${candidate}`);
-      this.#emitSignal({ kind: 'candidate', candidate, mid });
+      // The offering end tells its addresses once the answer is applied (protocol/sdp.ts
+      // takeCandidates: a peer checking us before that can fail the DTLS certificate check).
+      if (opts.end === 'parent' && !this.#hasRemote) this.#heldCandidates.push({ candidate, mid });
+      else this.#emitSignal({ kind: 'candidate', candidate, mid });
     });
     this.#pc.onStateChange((state) => {
       log.debug(`${opts.edge} state ${state}`);
@@ -192,6 +198,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
         this.#hasRemote = true;
         // A candidate can arrive before the description; it waited here until now.
         for (const c of this.#pendingCandidates.splice(0)) this.#pc.addRemoteCandidate(c.candidate, c.mid);
+        for (const c of this.#heldCandidates.splice(0)) this.#emitSignal({ kind: 'candidate', ...c });
       } else if (data.kind === 'candidate' && data.candidate !== undefined) {
         const c = { candidate: data.candidate, mid: data.mid ?? '0' };
         if (!this.#hasRemote) this.#pendingCandidates.push(c);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CamvidError } from '../../protocol/errors.js';
-import { checkSdp, MAX_SDP_LENGTH, restrictOffer } from '../../protocol/sdp.js';
+import { checkSdp, MAX_SDP_LENGTH, restrictOffer, takeCandidates } from '../../protocol/sdp.js';
 import { ROOT } from '../helpers/agents.js';
 
 /** A real offer of Chromium 150 for its fake camera and microphone (non-loopback candidates removed). */
@@ -63,6 +63,22 @@ test('malformed offers are refused with BAD_MESSAGE, never anything else', () =>
 test('an answer is checked for size, characters and a media section, and normalised to CRLF', () => {
   assert.is(checkSdp('v=0\nm=video 9 UDP/TLS/RTP/SAVPF 96\n'), 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n');
   for (const [what, sdp] of BAD.slice(0, 7)) assert.throws(() => checkSdp(sdp), (e: unknown) => e instanceof CamvidError && e.code === 'BAD_MESSAGE', what);
+});
+
+test('takeCandidates leaves a description with no address in it and each candidate with its section’s mid', () => {
+  const { sdp, candidates } = takeCandidates(CHROME_OFFER);
+  assert.not.ok(/a=candidate:|a=end-of-candidates/.test(sdp), 'no candidate left');
+  assert.ok(candidates.length > 0);
+  const original = lines(CHROME_OFFER).filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
+  assert.equal(candidates.map((c) => c.candidate), original, 'every candidate, in order, without "a="');
+  // Chromium lists candidates before a=mid: the mid is the section's all the same.
+  const sections = CHROME_OFFER.split('\r\nm=').slice(1);
+  const expected = sections.flatMap((sec) => {
+    const mid = /a=mid:(\S+)/.exec(sec)![1];
+    return sec.split('\r\n').filter((l) => l.startsWith('a=candidate:')).map(() => mid);
+  });
+  assert.equal(candidates.map((c) => c.mid), expected);
+  assert.equal(lines(sdp), lines(CHROME_OFFER).filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates'), 'nothing else changed');
 });
 
 test.run();
