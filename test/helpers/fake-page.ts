@@ -6,6 +6,7 @@ import nodeDataChannel, { type PeerConnection, type Track } from 'node-datachann
 import { suite, type Test } from 'uvu';
 import { Cluster, type AgentProcess } from './agents.js';
 import { UiSocket } from './smtp.js';
+import { takeCandidates } from '../../protocol/sdp.js';
 
 /** One test's agents, UI sockets and fake pages, closed after it (pageSuite). */
 export class PageLab {
@@ -42,27 +43,40 @@ export function pageSuite(name: string): { test: Test; lab: () => PageLab } {
     current = new PageLab();
   });
   test.after.each(() => current?.close());
-  // Closed connections finish in libdatachannel's threads: cleaning up at once crashed the process (SIGSEGV).
-  test.after(async () => {
-    await new Promise((r) => setTimeout(r, 300));
-    nodeDataChannel.cleanup();
-  });
+  // No nodeDataChannel.cleanup() at the end: it crashed the process now and then (SIGSEGV in
+  // TrackWrapper::CloseAll, tracks still closing in libdatachannel's threads), before uvu printed
+  // its totals; scripts/run-tests.mjs ends a file 2 s after its totals anyway.
   return { test, lab: () => current! };
 }
 
-export function gathered(pc: PeerConnection): Promise<string> {
-  return new Promise((resolve) => {
-    const done = () => resolve(pc.localDescription()!.sdp);
-    if (pc.gatheringState() === 'complete') return done();
-    pc.onGatheringStateChange((s) => s === 'complete' && done());
+/** Fails a wait on a fake page's connection that has not come within this: a hang would say nothing. */
+const PC_WAIT_MS = 20_000;
+
+/**
+ * Resolves once `pc` reaches what `reached` reads. The callback is set before the state is read:
+ * libdatachannel changes state on its own threads and calls only a callback already set, so
+ * reading first could miss the change (a test then hung, with nothing left to wake it).
+ */
+function pcReaches(what: string, listen: (cb: () => void) => void, reached: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`fake page: ${what} not within ${PC_WAIT_MS / 1000} s`)), PC_WAIT_MS);
+    const check = () => {
+      if (!reached()) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    listen(check);
+    check();
   });
 }
 
-export const connected = (pc: PeerConnection) =>
-  new Promise<void>((resolve) => {
-    if (pc.state() === 'connected') return resolve();
-    pc.onStateChange((s) => s === 'connected' && resolve());
-  });
+export async function gathered(pc: PeerConnection): Promise<string> {
+  await pcReaches('ICE gathering complete', (cb) => pc.onGatheringStateChange(cb), () => pc.gatheringState() === 'complete');
+  return pc.localDescription()!.sdp;
+}
+
+export const connected = (pc: PeerConnection): Promise<void> =>
+  pcReaches('connected', (cb) => pc.onStateChange(cb), () => pc.state() === 'connected');
 
 /**
  * A stand-in for a page that shares (the instructor's camera by default; `present-publish` for a
@@ -84,7 +98,9 @@ export async function fakePublisher(
   audio.addSSRC(4343, 'page', 'page', 'a');
   const tracks: Track[] = [pc.addTrack(video), pc.addTrack(audio)];
   pc.setLocalDescription();
-  const { link, sdp } = await ui.request<{ link: string; sdp: string }>({ type, sdp: await gathered(pc) });
+  // No addresses in the offer: the agent cannot check us before we have its answer (takeCandidates).
+  const offer = takeCandidates(await gathered(pc)).sdp;
+  const { link, sdp } = await ui.request<{ link: string; sdp: string }>({ type, sdp: offer });
   pc.setRemoteDescription(sdp, 'answer' as never);
   await connected(pc);
   let seq = 0;
@@ -118,8 +134,11 @@ export async function fakeViewer(ui: UiSocket, pcs: PeerConnection[]): Promise<{
       if (msg[1]! < 192 || msg[1]! > 223) received[kind] = (received[kind] ?? 0) + 1;
     });
   });
-  pc.setRemoteDescription(sdp, 'offer' as never);
+  // As the page does (web-ui/loopback-watch.ts): the agent's addresses once it has our answer.
+  const offer = takeCandidates(sdp);
+  pc.setRemoteDescription(offer.sdp, 'offer' as never);
   await ui.request({ type: 'media-watch-answer', link, sdp: await gathered(pc) });
+  for (const c of offer.candidates) pc.addRemoteCandidate(c.candidate, c.mid);
   await connected(pc);
   return { link, received };
 }

@@ -219,10 +219,19 @@ export class UiSocket {
     });
   }
 
-  request<T = unknown>(body: { type: string } & Record<string, unknown>): Promise<T> {
+  /** Sends a UI request; rejects with the agent's error, or if no reply comes within `timeoutMs`. */
+  request<T = unknown>(body: { type: string } & Record<string, unknown>, timeoutMs = 60_000): Promise<T> {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`no reply to ${body.type} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const settle = <A>(f: (a: A) => void) => (a: A) => {
+        clearTimeout(timer);
+        f(a);
+      };
+      this.#pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
       this.ws.send(JSON.stringify({ ...body, id }));
     });
   }
