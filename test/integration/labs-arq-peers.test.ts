@@ -180,6 +180,9 @@ inProcess('a lab refused by its own sender, run to oneself, or to a stranger fai
 inProcess('a receiver that leaves mid-transfer ends the sender\'s run with CLOSED and nothing hangs', async () => {
   const { host, bo } = room;
   await waitRoster(host, 3);
+  // The direct edge first: a receiver gone before any transfer began is NOT_IN_ROOM, not CLOSED
+  // (a CI run saw the first edge fail and its retry outlast the 400 ms below).
+  await host.room!.connectDirect(bo.peerId);
   // Slow on purpose: Stop-and-Wait with heavy loss over 200 KB.
   const run = host.features.labs.runArq(bo.peerId, { protocol: 'sw', loss: 0.5, timeout: 50, data: randomBytes(200_000) });
   await new Promise((r) => setTimeout(r, 400));
