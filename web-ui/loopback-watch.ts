@@ -6,7 +6,7 @@
  * (LiveWatch, PodcastAudio) decides when to connect and what to do with the tracks.
  */
 import type { AgentClient } from './agent-client.js';
-import { gatheredSdp, onConnectionLost, whenConnected } from './loopback-peer.js';
+import { onConnectionLost, whenConnected } from './loopback-peer.js';
 import { takeCandidates } from '../protocol/sdp.js';
 
 const RETRY_MS = [500, 1000, 2000, 4000];
@@ -55,11 +55,15 @@ export class LoopbackWatch {
       const { link, sdp } = await this.client.request({ type: `${this.kind}-watch` as const });
       if (this.#pc !== pc) return void this.client.request({ type: `${this.kind}-unwatch` as const, link }).catch(() => {});
       this.#link = link;
-      // The agent's addresses go in only once it has our answer (takeCandidates says why).
+      performance.mark(`camvid-${this.kind}-watch-offer`);
+      // The agent's addresses go in only once it has our answer (takeCandidates says why). The
+      // answer goes at once, without waiting for our own candidates: the agent learns our address
+      // from our checks (we may hide it behind a .local name anyway).
       const offer = takeCandidates(sdp);
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       await pc.setLocalDescription();
-      await this.client.request({ type: `${this.kind}-watch-answer` as const, link, sdp: await gatheredSdp(pc) });
+      await this.client.request({ type: `${this.kind}-watch-answer` as const, link, sdp: pc.localDescription!.sdp });
+      performance.mark(`camvid-${this.kind}-watch-answered`);
       for (const c of offer.candidates) await pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.mid });
       await whenConnected(pc);
       if (this.#pc !== pc) return;
