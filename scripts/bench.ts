@@ -20,6 +20,8 @@ import { benchLipsync } from './bench/lipsync.js';
 import { benchGlass } from './bench/glass.js';
 import { benchClassModel } from './bench/class-model.js';
 import { benchFlood } from './bench/flood.js';
+import { benchDtlsRace } from './bench/dtls-race.js';
+import { benchWatchLink } from './bench/watch-link.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -84,6 +86,10 @@ const BENCHES: Record<string, () => Promise<string>> = {
   model: benchClassModel,
   /** the host's event loop, memory and descriptors under 4,000 hellos, with students in the room and one joining */
   flood: benchFlood,
+  /** connections failed by an answerer checking the offerer too early: candidates in the offer or not (no network beyond 127.0.0.1) */
+  'dtls-race': benchDtlsRace,
+  /** a reloaded student page: its watching link to its agent and its first frame (Chromium pages) */
+  'watch-link': benchWatchLink,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
