@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import nodeDataChannel, { type PeerConnection } from 'node-datachannel';
 import { takeCandidates } from '../../protocol/sdp.js';
+import { gathered } from '../../test/helpers/fake-page.js';
 
 const PAIRS = Number(process.env.DTLS_RACE_PAIRS ?? 300);
 const SETTLE_MS = 8000;
@@ -22,13 +23,6 @@ function settled(pc: PeerConnection): Promise<string> {
       clearTimeout(timer);
       resolve(s);
     });
-  });
-}
-
-function gathered(pc: PeerConnection): Promise<string> {
-  return new Promise((resolve) => {
-    pc.onGatheringStateChange((s) => s === 'complete' && resolve(pc.localDescription()!.sdp));
-    if (pc.gatheringState() === 'complete') resolve(pc.localDescription()!.sdp);
   });
 }
 

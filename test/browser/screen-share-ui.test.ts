@@ -89,7 +89,6 @@ test('screen and camera at once through a relay; layouts remembered; a page open
     attempts: performance.getEntriesByName('camvid-watch-start').map((m) => Math.round(m.startTime)),
     offer: Math.round(performance.getEntriesByName('camvid-media-watch-offer')[0]?.startTime ?? -1),
     answered: Math.round(performance.getEntriesByName('camvid-media-watch-answered')[0]?.startTime ?? -1),
-    nav: Math.round(performance.now()),
   }));
   console.log(`    watch attempts at ${marks.attempts.join(', ')} ms, offer in at ${marks.offer}, answer taken at ${marks.answered}, connected at ${Math.round(marks.connected)}; console: ${late.errors.join(' | ')}`);
   const cameraMs = await firstFrameMs(late.page);
