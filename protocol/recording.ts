@@ -17,6 +17,11 @@ export interface RecordingStatus {
   freeBytes: number;
   /** host clock, when this recording started */
   since: number | null;
+  /**
+   * Stopped, and its files are being finished (ffmpeg writes cues and duration; a shared screen's
+   * file can take ~10 s): `file` names the one being saved. Record waits until this is over.
+   */
+  saving?: true;
   /** why the last recording stopped on its own (the disk filled, ffmpeg failed) */
   stopped?: string;
   /**

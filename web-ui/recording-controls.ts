@@ -69,9 +69,9 @@ export class RecordingControls extends AgentElement {
           ? html`<button class="danger" data-testid="record-stop" ?disabled=${this.busy} @click=${() => this.#do(() => client.request({ type: 'record-stop' }))}>Stop recording</button>
               <span data-testid="record-state" data-recording="true">● Recording ${s.file} · ${size(s.bytes)} · ${size(s.freeBytes)} free</span>
               ${s.screen ? html`<span class="muted" data-testid="record-screen">Shared screen: ${s.screen.file} · ${size(s.screen.bytes)}</span>` : nothing}`
-          : html`<button data-testid="record-start" ?disabled=${this.busy} @click=${() => this.#do(() => client.request({ type: 'record-start' }))}>Record</button>
-              <span class="muted" data-testid="record-state" data-recording="false"
-                >${s?.file ? `Saved ${s.file} (${size(s.bytes)})${s.screen ? ` and the shared screen ${s.screen.file} (${size(s.screen.bytes)})` : ''} in the shared folder. ` : 'Records camera and microphone (and a shared screen, in its own file) into recordings/ of the shared folder. '}${s ? `${size(s.freeBytes)} free.` : ''}</span
+          : html`<button data-testid="record-start" ?disabled=${this.busy || !!s?.saving} @click=${() => this.#do(() => client.request({ type: 'record-start' }))}>Record</button>
+              <span class="muted" data-testid="record-state" data-recording="false" aria-live="polite"
+                >${s?.saving ? `Saving ${s.file} (${size(s.bytes)}): finishing the file… ` : s?.file ? `Saved ${s.file} (${size(s.bytes)})${s.screen ? ` and the shared screen ${s.screen.file} (${size(s.screen.bytes)})` : ''} in the shared folder. ` : 'Records camera and microphone (and a shared screen, in its own file) into recordings/ of the shared folder. '}${s ? `${size(s.freeBytes)} free.` : ''}</span
               >`}
       </div>
       ${s?.stopped ? html`<p class="error" role="alert">The recording stopped: ${s.stopped}</p>` : nothing}

@@ -29,6 +29,8 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
   minFreeBytes = DEFAULT_MIN_FREE_BYTES;
   ffmpegPath: string | undefined;
   #rec: Recorder | null = null;
+  /** the recording being finished after a stop: the status names it until it is saved */
+  #saving: Recorder | null = null;
   /** the shared screen's recorder, while the screen is shared during a recording */
   #screen: Recorder | null = null;
   #lastScreen: { file: string; bytes: number; started: number } | null = null;
@@ -66,12 +68,15 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
     const screen = this.#screen ? { file: this.#screen.rel, bytes: await this.#screen.bytes() } : last && { file: last.file, bytes: last.bytes };
     const withScreen = screen ? { screen } : {};
     if (rec) return { recording: true, file: rec.rel, bytes: await rec.bytes(), freeBytes: free, since: rec.started, ...withScreen };
+    const saving = this.#saving;
+    if (saving) return { recording: false, saving: true, file: saving.rel, bytes: await saving.bytes(), freeBytes: free, since: null, ...withScreen };
     return { recording: false, file: this.#last?.file ?? null, bytes: this.#last?.bytes ?? 0, freeBytes: free, since: null, ...(this.#last?.stopped ? { stopped: this.#last.stopped } : {}), ...withScreen };
   }
 
   start(): Promise<RecordingStatus> {
     if (this.#rec) return this.status();
-    this.#starting ??= this.#start().finally(() => (this.#starting = null));
+    // a Record while the last one is being saved starts once it is
+    this.#starting ??= (this.#stopping?.catch(() => {}) ?? Promise.resolve()).then(() => this.#start()).finally(() => (this.#starting = null));
     return this.#starting;
   }
 
@@ -112,11 +117,17 @@ export class RecordingService extends TypedEmitter<RecordingEvents> implements F
 
   async #stop(rec: Recorder, stopped?: string): Promise<RecordingStatus> {
     this.#rec = null;
+    this.#saving = rec;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     this.#screenOps = this.#screenOps.then(() => this.#endScreen(false));
-    await Promise.all([rec.stop(), this.#screenOps.then(() => Promise.all(this.#ending))]);
-    this.#last = { file: rec.rel, bytes: await rec.bytes(), ...(stopped ? { stopped } : {}) };
+    try {
+      await this.#push();
+      await Promise.all([rec.stop(), this.#screenOps.then(() => Promise.all(this.#ending))]);
+      this.#last = { file: rec.rel, bytes: await rec.bytes(), ...(stopped ? { stopped } : {}) };
+    } finally {
+      this.#saving = null;
+    }
     if (stopped) log.warn(`recording stopped: ${stopped}`);
     return this.#push();
   }

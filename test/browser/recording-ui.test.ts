@@ -3,7 +3,8 @@
  * (Chromium's fake camera and microphone) and shares the screen (its fake screen capture), records
  * ~20 s and stops; the page shows both files and their sizes while recording; each file in
  * `recordings/` of the share (the camera's, and the screen's beside it) has VP8 and Opus (ffprobe)
- * and plays in Chromium to its end, seeking included, with the duration recorded (±1 s).
+ * and plays in Chromium to its end, seeking included, with the duration recorded (from the page
+ * showing it recording to Stop, at most 1 s short; no longer than from Record to Saved).
  * @camvid-timeout-s 240
  */
 import { execFileSync } from 'node:child_process';
@@ -37,6 +38,7 @@ test('record a 20 s live lecture from the page: the file is in the share, has VP
   await publisher.shareBadge.waitFor();
 
   await tRoom.tab('record').click();
+  const recordAt = Date.now();
   await t.page.getByTestId('record-start').click();
   const state = t.page.getByTestId('record-state');
   await eventually(async () => (await state.getAttribute('data-recording')) === 'true', 10_000);
@@ -46,19 +48,22 @@ test('record a 20 s live lecture from the page: the file is in the share, has VP
   });
   await eventually(async () => /recordings\/.*-screen\.webm · (?!0\.0 MB)[\d.]+ MB/.test((await t.page.getByTestId('record-screen').textContent()) ?? ''), 15_000);
   await t.page.waitForTimeout(Math.max(0, 20_000 - (Date.now() - t0)));
+  const stopAt = Date.now();
   await t.page.getByTestId('record-stop').click();
-  // While the files are being finished the agent may push a status with no file yet (it drops the
-  // recorder before ffmpeg is done; noted on the issue): wait for the one that names them.
-  await eventually(async () => (await state.getAttribute('data-recording')) === 'false' && /^Saved /.test((await state.textContent()) ?? ''), 15_000).catch(() => {});
-  const seconds = (Date.now() - t0) / 1000;
+  // "Saving …" while ffmpeg ends the files, then "Saved …" naming both
+  await eventually(async () => (await state.getAttribute('data-recording')) === 'false' && /^Saved /.test((await state.textContent()) ?? ''), 20_000).catch(() => {});
+  // The files hold at least from the page showing it recording to Stop, at most from Record to
+  // the page showing them saved (the agent acts between those; on a loaded machine seconds apart).
+  const seconds = { least: (stopAt - t0) / 1000, most: (Date.now() - recordAt) / 1000 };
+  console.log(`    recording shown ${t0 - recordAt} ms after Record; saved ${Date.now() - stopAt} ms after Stop`);
   const [, rel, screenRel] = /Saved (recordings\/\S+\.webm) .* the shared screen (recordings\/\S+-screen\.webm)/.exec((await state.textContent()) ?? '') ?? [];
   assert.ok(rel && screenRel, `the page names both files: ${await state.textContent()}`);
   for (const [what, f] of [['camera', rel!], ['screen', screenRel!]] as const) await checkFile(browser, what, path.join(share, f), seconds);
   assert.equal(t.errors, []);
 });
 
-/** ffprobe reads VP8 + Opus; Chromium plays it to its end with the duration recorded (±1 s), seeking included. */
-async function checkFile(browser: Browser, what: string, file: string, seconds: number): Promise<void> {
+/** ffprobe reads VP8 + Opus; Chromium plays it to its end with the duration recorded (at most 1 s short), seeking included. */
+async function checkFile(browser: Browser, what: string, file: string, seconds: { least: number; most: number }): Promise<void> {
   const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', file], { encoding: 'utf8' })) as {
     format: { duration: string };
     streams: { codec_name: string }[];
@@ -81,8 +86,8 @@ async function checkFile(browser: Browser, what: string, file: string, seconds: 
     await new Promise((r) => v.addEventListener('ended', r, { once: true }));
     return { duration, seekedTo, end: v.currentTime, width: v.videoWidth };
   })()`)) as { duration: number; seekedTo: number; end: number; width: number };
-  console.log(`    ${what}: recorded ${seconds.toFixed(1)} s; ${played.width} px wide; ffprobe ${Number(probe.format.duration).toFixed(2)} s; Chromium ${played.duration.toFixed(2)} s, played to ${played.end.toFixed(2)} s`);
-  assert.ok(Math.abs(played.duration - seconds) <= 1, `duration ${played.duration} s for ${seconds.toFixed(1)} s recorded`);
+  console.log(`    ${what}: recorded ${seconds.least.toFixed(1)}-${seconds.most.toFixed(1)} s; ${played.width} px wide; ffprobe ${Number(probe.format.duration).toFixed(2)} s; Chromium ${played.duration.toFixed(2)} s, played to ${played.end.toFixed(2)} s`);
+  assert.ok(played.duration >= seconds.least - 1 && played.duration <= seconds.most, `duration ${played.duration} s for ${seconds.least.toFixed(1)}-${seconds.most.toFixed(1)} s recorded`);
   assert.ok(Math.abs(played.seekedTo - played.duration / 2) < 1.5, `seeked to ${played.seekedTo}`);
   assert.ok(played.end >= played.duration - 0.5, 'played to its end');
   assert.ok(played.width > 0, 'a picture');

@@ -59,10 +59,20 @@ test('record, stop: VP8 + Opus with the right duration, downloaded by a student;
   const t0 = Date.now();
   await host.waitFor(() => (lastStatus(host)?.bytes ?? 0) > 0, 40_000, 'bytes written');
   await sleep(8000);
+  const stopAt = host.lines.length;
   host.command('record stop');
+  // Record while the file is still being saved: it starts once that one is saved
+  host.command('record start');
   const [, file, bytes] = await host.waitForLine(/^recording saved: (\S+) \((\d+) bytes\)/, 15_000);
   const seconds = (Date.now() - t0) / 1000;
   assert.is(file, started.file);
+  // Until the file is saved the status names it as being saved, never none (the page shows it)
+  const after = host.lines.slice(stopAt);
+  const statuses = after.slice(0, after.findIndex((l) => l.startsWith('recording saved: '))).filter((l) => l.startsWith('event {"type":"record"')).map((l) => (JSON.parse(l.slice(6)) as { data: RecordingStatus }).data);
+  const saved = statuses.pop();
+  assert.equal([saved?.recording, saved?.saving, saved?.file], [false, undefined, file], JSON.stringify(saved));
+  assert.ok(statuses.length > 0, 'a status while saving');
+  for (const s of statuses) assert.equal([s.recording, s.saving, s.file], [false, true, file], JSON.stringify(s));
   assert.ok(file!.startsWith('recordings/') && file!.endsWith('.webm'), file);
   const abs = path.join(share, file!);
   const p = probe(abs);
@@ -79,8 +89,7 @@ test('record, stop: VP8 + Opus with the right duration, downloaded by a student;
   assert.is(await student.exited, 0, `the download: ${student.output.slice(-500)}`);
   assert.ok(readFileSync(path.join(out, path.basename(file!))).equals(readFileSync(abs)), 'the same bytes');
 
-  // A second recording, and the host dies mid-way.
-  host.command('record start');
+  // The second recording (asked for while the first was saved), and the host dies mid-way.
   await host.waitFor(() => lastStatus(host)?.recording && lastStatus(host)!.file !== file && (lastStatus(host)!.bytes ?? 0) > 0, 40_000, 'the second recording');
   const second = path.join(share, lastStatus(host)!.file!);
   await sleep(6000);
