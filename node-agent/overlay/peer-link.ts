@@ -41,6 +41,15 @@ export const CHANNEL_LABELS = ['ctl', 'bulk', 'lab'] as const;
  */
 export const LAN_MTU = 1500;
 export type ChannelLabel = (typeof CHANNEL_LABELS)[number];
+/**
+ * The remote candidates one edge takes (a laptop has a few per interface; ICE learns any other
+ * address from the checks themselves): more are dropped and counted, so a peer's flood onto its own
+ * planned edge costs a bounded queue before the description and nothing after it. Below libjuice's
+ * own table (~20): with 21 unreachable candidates before the description an edge took 1 s to
+ * connect, with 31 it never did (its peer-reflexive pair found no room); with 16, ~1 s
+ * (test/unit/peer-link-candidates).
+ */
+export const MAX_REMOTE_CANDIDATES = 16;
 
 export type LinkEnd = 'parent' | 'child';
 export type EdgeKind = 'tree' | 'direct' | 'present';
@@ -89,6 +98,9 @@ const MEDIA_CNAME = 'camvid';
 export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   /** inbound messages dropped because they failed validation */
   rejected = 0;
+  /** remote candidates dropped past MAX_REMOTE_CANDIDATES */
+  droppedCandidates = 0;
+  #remoteCandidates = 0;
   readonly #pc: PeerConnection;
   readonly #channels = new Map<ChannelLabel, DataChannel>();
   /** remote candidates that came before the remote description */
@@ -200,6 +212,11 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
         for (const c of this.#pendingCandidates.splice(0)) this.#pc.addRemoteCandidate(c.candidate, c.mid);
         for (const c of this.#heldCandidates.splice(0)) this.#emitSignal({ kind: 'candidate', ...c });
       } else if (data.kind === 'candidate' && data.candidate !== undefined) {
+        if (this.#remoteCandidates >= MAX_REMOTE_CANDIDATES) {
+          if (this.droppedCandidates++ === 0) log.warn(`${this.edge}: more than ${MAX_REMOTE_CANDIDATES} candidates from ${this.peerId}; dropping the rest`);
+          return;
+        }
+        this.#remoteCandidates++;
         const c = { candidate: data.candidate, mid: data.mid ?? '0' };
         if (!this.#hasRemote) this.#pendingCandidates.push(c);
         else this.#pc.addRemoteCandidate(c.candidate, c.mid);
