@@ -111,7 +111,9 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
 
   /** The agent offers `tracks` to the page (send-only on our side, each SSRC announced). */
   static async offer(id: string, tracks: readonly BrowserSendTrack[]): Promise<{ link: BrowserLink; offer: string }> {
+    const started = performance.now();
     const link = new BrowserLink(id);
+    const made = performance.now();
     try {
       for (const t of tracks) {
         let media: Video | Audio;
@@ -132,7 +134,13 @@ export class BrowserLink extends TypedEmitter<BrowserLinkEvents> {
       link.close('failed'); // nobody has the link yet
       throw err;
     }
-    return { link, offer: await link.#localSdp() };
+    const described = performance.now();
+    const offer = await link.#localSdp();
+    // Where a page's wait for its offer goes (docs/media.md; `npm run bench -- watch-link` reads it).
+    const ready = performance.now();
+    const ms = (a: number, b: number) => (b - a).toFixed(1);
+    log.debug(`${id} offer ready in ${ms(started, ready)} ms: PeerConnection ${ms(started, made)}, tracks + description ${ms(made, described)}, gathering ${ms(described, ready)}`);
+    return { link, offer };
   }
 
   get isOpen(): boolean {

@@ -15,6 +15,11 @@ import { requireCapability } from '../helpers/require.js';
 
 const { test, ctx } = browserSuite('shared screen in the browser');
 const MEDIA_TIMEOUT_MS = 20_000;
+/** How long the page opened mid-share is left alone before the test looks at it (see below). */
+const LATE_PAGE_ALONE_MS = 4_000;
+// Each agent says how long an offer to its page took it (node-agent/media/browser-link.ts).
+process.env.CAMVID_DEBUG = [process.env.CAMVID_DEBUG, 'agent:browser-link'].filter(Boolean).join(',');
+const OFFER_READY = /\b(w\d+) offer ready in ([\d.]+) ms/;
 
 async function open(url: string): Promise<OpenedUi> {
   const opened = await openUi(ctx.browser!, url, { timeoutMs: MEDIA_TIMEOUT_MS });
@@ -77,9 +82,12 @@ test('screen and camera at once through a relay; layouts remembered; a page open
   await players[1]!.waitForPicture(MEDIA_TIMEOUT_MS, players[1]!.screenVideo);
 
   // A page opened mid-share on Grace's agent: the screen within 1.5 s of asking to watch.
+  const grace = ctx.cluster.agents[1]!; // hostLiveAtFanoutOne starts the teacher's, then studentUrls[0]'s agent
+  const linesBefore = grace.lines.length;
   const late = await open(studentUrls[0]);
-  const latePlayer = new PlayerView(late.page);
-  await latePlayer.waitForPicture(MEDIA_TIMEOUT_MS, latePlayer.screenVideo);
+  // Left alone while it connects: Playwright's waits run in the page (its injected script, a poll)
+  // and on this loaded machine took the page's main thread for ~0.3 s of the setup measured here.
+  await new Promise((r) => setTimeout(r, LATE_PAGE_ALONE_MS));
   await late.page.waitForFunction(() => performance.getEntriesByName('camvid-first-screen-frame').length > 0, undefined, { polling: 50 });
   // No named functions inside evaluate(): tsx's keepNames would reference a helper the page lacks.
   const marks = await late.page.evaluate(() => ({
@@ -90,7 +98,10 @@ test('screen and camera at once through a relay; layouts remembered; a page open
     offer: Math.round(performance.getEntriesByName('camvid-media-watch-offer')[0]?.startTime ?? -1),
     answered: Math.round(performance.getEntriesByName('camvid-media-watch-answered')[0]?.startTime ?? -1),
   }));
-  console.log(`    watch attempts at ${marks.attempts.join(', ')} ms, offer in at ${marks.offer}, answer taken at ${marks.answered}, connected at ${Math.round(marks.connected)}; console: ${late.errors.join(' | ')}`);
+  const agentMs = grace.lines.slice(linesBefore).map((l) => OFFER_READY.exec(l)?.[2]).filter((x) => x !== undefined);
+  console.log(
+    `    watch attempts at ${marks.attempts.join(', ')} ms, offer in at ${marks.offer} (the agent's part: ${agentMs.join(', ')} ms), answer taken at ${marks.answered}, connected at ${Math.round(marks.connected)}; console: ${late.errors.join(' | ')}`,
+  );
   const cameraMs = await firstFrameMs(late.page);
   const lateMs = marks.screen - marks.asked;
   const treeMs = marks.screen - marks.connected;
