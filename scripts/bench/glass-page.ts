@@ -185,6 +185,7 @@ let floorPc: RTCPeerConnection | null = null;
 
 /** In the source's page: the floor's sending end, VP8 like the tree; returns its offer. */
 export async function floorOffer(): Promise<string> {
+  floorPc?.close(); // the last floor's page is gone: stop encoding for it
   const pc = new RTCPeerConnection({ iceServers: [] });
   floorPc = pc;
   for (const track of source!.stream.getTracks()) {

@@ -21,6 +21,12 @@ export interface KindSyncStats {
   reportsSent: number;
   /** seconds, summed over `emitted` */
   jitterBufferDelay: number;
+  /**
+   * seconds, summed over `emitted`: the delay the jitter buffer aimed for (target), and the part
+   * of it that is not the network's jitter but a minimum set from outside (lip sync, playoutDelay)
+   */
+  jitterBufferTargetDelay: number;
+  jitterBufferMinimumDelay: number;
   emitted: number;
   /**
    * when the sample now playing was captured, in the sender's NTP time (ms): known only once
@@ -36,8 +42,8 @@ export function readSyncStats(page: Page): Promise<SyncStats> {
   return page.evaluate(async () => {
     const out = {
       at: Date.now(),
-      video: { reportsSent: 0, jitterBufferDelay: 0, emitted: 0, estimatedPlayoutTimestamp: null as number | null },
-      audio: { reportsSent: 0, jitterBufferDelay: 0, emitted: 0, estimatedPlayoutTimestamp: null as number | null },
+      video: { reportsSent: 0, jitterBufferDelay: 0, jitterBufferTargetDelay: 0, jitterBufferMinimumDelay: 0, emitted: 0, estimatedPlayoutTimestamp: null as number | null },
+      audio: { reportsSent: 0, jitterBufferDelay: 0, jitterBufferTargetDelay: 0, jitterBufferMinimumDelay: 0, emitted: 0, estimatedPlayoutTimestamp: null as number | null },
     };
     const pcs = ((window as unknown as { __camvidPcs?: RTCPeerConnection[] }).__camvidPcs ?? []).filter((pc) => pc.connectionState === 'connected');
     for (const pc of pcs) {
@@ -48,6 +54,8 @@ export function readSyncStats(page: Page): Promise<SyncStats> {
         if (s.type === 'remote-outbound-rtp') out[kind].reportsSent += Number(s.reportsSent ?? 0);
         if (s.type === 'inbound-rtp') {
           out[kind].jitterBufferDelay += Number(s.jitterBufferDelay ?? 0);
+          out[kind].jitterBufferTargetDelay += Number(s.jitterBufferTargetDelay ?? 0);
+          out[kind].jitterBufferMinimumDelay += Number(s.jitterBufferMinimumDelay ?? 0);
           out[kind].emitted += Number(s.jitterBufferEmittedCount ?? 0);
           if (typeof s.estimatedPlayoutTimestamp === 'number') out[kind].estimatedPlayoutTimestamp = s.estimatedPlayoutTimestamp;
         }
