@@ -2,9 +2,10 @@
  * The instructor's side of a room: the authority for membership and the relay tree. It owns the
  * signalling server, the member sessions, the tree plan and the host's own edges. A member's
  * session closing (its process died: TCP closes at once, or its heartbeat stops) removes it; its
- * children are placed again at once, which is how a subtree recovers from a dead relay.
+ * children are placed again at once, which is how a subtree recovers from a dead relay. Where
+ * each member sits, and what happens when its edge fails, is host-placement.ts.
  */
-import { DEFAULT_MAX_MEMBERS, type RosterEntry, type LinkState } from '../../protocol/common.js';
+import { DEFAULT_MAX_MEMBERS, type RosterEntry } from '../../protocol/common.js';
 import type { HostMessage, MemberMessage, SignalData } from '../../protocol/session.js';
 import type { RoomKey } from '../auth/room-key.js';
 import { createLogger } from '../log.js';
@@ -18,6 +19,7 @@ import { HostIdentity } from './host-identity.js';
 import { RosterPublisher, studentEntry } from './roster-sync.js';
 import { HostDirectEdges } from './host-direct-edges.js';
 import { HostStandbys } from './host-standbys.js';
+import { HostPlacement, type PlacedMember } from './host-placement.js';
 import { Reachability } from './reachability.js';
 import { TreePlanner } from './tree-planner.js';
 import { uniqueName } from './unique-name.js';
@@ -25,24 +27,6 @@ import { verifySessionProof } from '../auth/agent-identity.js';
 
 const log = createLogger('agent:host');
 const JOIN_TIMEOUT_MS = 5000;
-/** a member that could not be placed (tree full, or no connected relay yet) is retried this often */
-const REPLACE_RETRY_MS = 500;
-/**
- * A parent whose child reported their edge lost (heartbeats stopped, nothing closed: a pulled
- * cable, a frozen machine) gets no children for this long. Its own session with us only times out
- * after ~3.5 s, and until then it still looks connected; without this its orphans were placed
- * right back under it and waited for that timeout (found by the soak). Longer than the session
- * timeout, so a parent that is really gone is removed before it is trusted again.
- */
-const SUSPECT_MS = 5000;
-/**
- * A member whose tree edge reports neither connected nor failed this long after the host placed it
- * is closed (TIMEOUT; its agent joins again). An honest agent always reports one or the other
- * (its edge gives up well before this); a session that never opens its edge would otherwise hold
- * a place under its parent for good: four such sessions filled the host's own places and no
- * student after them was ever placed.
- */
-export const ATTACH_TIMEOUT_MS = 30_000;
 const BLOCKED_MESSAGE = 'The instructor removed you from this lecture: you cannot join it again until it ends.';
 
 export interface RoomHostOptions {
@@ -63,22 +47,16 @@ export interface RoomHostOptions {
   identity?: HostIdentity;
   /** students admitted at once (default DEFAULT_MAX_MEMBERS); the next is refused ROOM_FULL */
   maxMembers?: number;
-  /** default ATTACH_TIMEOUT_MS */
+  /** default ATTACH_TIMEOUT_MS (host-placement.ts) */
   attachTimeoutMs?: number;
 }
 
-interface Member {
-  id: string;
-  name: string;
+interface Member extends PlacedMember {
   session: HostSession;
   /** where its session comes from: the per-address budgets (host-limits.ts) */
   address: string;
   /** it has had the whole roster; from then on it gets deltas */
   synced: boolean;
-  state: LinkState;
-  /** current edge to its parent, or null while waiting for a place */
-  edge: string | null;
-  parentId: string | null;
   /** raised-hand time, host clock */
   hand?: number;
   muted?: boolean;
@@ -119,8 +97,6 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   refusedFull = 0;
   /** joins refused because their identity proof did not verify */
   refusedIdentity = 0;
-  /** members closed because their tree edge never reported (ATTACH_TIMEOUT_MS) */
-  closedUnattached = 0;
   readonly #members = new Map<string, Member>();
   /** member ids removed and blocked for as long as this room runs */
   readonly #blocked = new Set<string>();
@@ -132,8 +108,6 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     },
     (members) => this.emit('roster', members),
   );
-  /** member id → until when it gets no children (SUSPECT_MS) */
-  readonly #suspects = new Map<string, number>();
   readonly #plan: TreePlanner;
   /** direct (non-tree) edges, for the labs */
   readonly #direct: HostDirectEdges;
@@ -141,7 +115,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   readonly #standbys: HostStandbys;
   /** which students reach each other (client isolation: reachability.ts) */
   readonly #reach = new Reachability();
-  #retryTimer: NodeJS.Timeout | null = null;
+  readonly #placement: HostPlacement;
   #closing: Promise<void> | null = null;
 
   constructor(private readonly opts: RoomHostOptions) {
@@ -157,18 +131,33 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       mtu: opts.mtu,
       sendSignal: (edge, peer, data) => this.#members.get(peer)?.session.send({ type: 'signal', edge, peer: opts.hostId, data }),
     });
+    const newEdgeId = (parentId: string, childId: string) => `${parentId}>${childId}#${++this.#edgeCounter}`;
     this.#standbys = new HostStandbys({
       plan: this.#plan,
       isConnected: (id) => this.#members.get(id)?.state === 'connected' && this.#plan.isRooted(id),
-      eligible: (id, forMember) => this.#eligible(id) && this.#reach.canServe(id, forMember),
-      newEdgeId: (parentId, childId) => `${parentId}>${childId}#${++this.#edgeCounter}`,
+      eligible: (id, forMember) => this.#placement.eligible(id) && this.#reach.canServe(id, forMember),
+      newEdgeId,
       deliver: (to, message) => this.#deliver(to, message),
       admit: (id) => this.admit('standby', id),
       changed: () => this.#rosterChanged(),
     });
+    this.#placement = new HostPlacement({
+      hostId: opts.hostId,
+      plan: this.#plan,
+      edges: this.edges,
+      standbys: () => this.#standbys,
+      reach: this.#reach,
+      members: () => this.#members.values(),
+      member: (id) => this.#members.get(id),
+      deliver: (to, message) => this.#deliver(to, message),
+      newEdgeId,
+      changed: () => this.#rosterChanged(),
+      closing: () => !!this.#closing,
+      attachTimeoutMs: opts.attachTimeoutMs,
+    });
     this.#direct = new HostDirectEdges({
       isKnown: (id) => id === opts.hostId || this.#members.has(id),
-      newEdgeId: (from, to) => `${from}>${to}#${++this.#edgeCounter}`,
+      newEdgeId,
       deliver: (to, message) => this.#deliver(to, message),
     });
     // A direct edge of ours that closed frees its place in both ends' count (MAX_DIRECT_EDGES_PER_MEMBER).
@@ -178,7 +167,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     // The host's own tree children: its side of the edge opening is what counts (see #onEdgeReport).
     this.edges.on('open', (link) => {
       const m = this.#members.get(link.peerId);
-      if (m && m.edge === link.edge && m.parentId === this.opts.hostId && m.state !== 'connected') this.#onEdgeReport(m, link.edge, 'connected');
+      if (m && m.edge === link.edge && m.parentId === this.opts.hostId && m.state !== 'connected') this.#placement.onEdgeReport(m, link.edge, 'connected');
     });
   }
 
@@ -289,7 +278,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#roster.close();
-      if (this.#retryTimer) clearTimeout(this.#retryTimer);
+      this.#placement.close();
       this.#standbys.close();
       for (const m of [...this.#members.values()].reverse()) m.session.close();
       this.#members.clear();
@@ -336,7 +325,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     connect: (m, msg) => this.#connectFor(m, msg.peer),
     promote: (m, msg) => {
       // The member switched to its standby by itself (its parent went silent): as when its parent dies.
-      if (this.#standbys.get(m.id)?.edge === msg.edge) this.#promote(m, true);
+      if (this.#standbys.get(m.id)?.edge === msg.edge) this.#placement.promote(m, true);
     },
     hand: (m, msg) => {
       // Excess toggles are dropped: each is a roster change for the whole class.
@@ -394,7 +383,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
       name,
     });
     this.emit('joined', { id, name, address: member.address });
-    this.#place(member);
+    this.#placement.place(member);
     return member;
   }
 
@@ -419,53 +408,10 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
   #removeMember(member: Member): void {
     this.#members.delete(member.id);
     this.emit('left', { id: member.id, name: member.name, address: member.address });
-    this.#suspects.delete(member.id);
     this.#direct.removed(member.id);
     member.session.close();
-    if (member.edge) this.#dropEdge(member.edge, member.parentId);
-    this.#standbys.removed(member.id);
-    const orphans = this.#plan.has(member.id) ? this.#plan.remove(member.id) : [];
-    log.debug(`${member.name} left; re-placing ${orphans.length} children`);
-    for (const id of orphans) {
-      const orphan = this.#members.get(id);
-      // A child with a warm standby switches to it; the others are placed again.
-      if (orphan && !this.#promote(orphan, false)) this.#place(orphan);
-    }
+    this.#placement.removed(member);
     this.#rosterChanged();
-  }
-
-  /** A member that may take children now: connected, rooted, not suspect. */
-  #eligible(id: string): boolean {
-    const m = this.#members.get(id);
-    return !!m && m.state === 'connected' && !((this.#suspects.get(id) ?? 0) > Date.now()) && this.#plan.isRooted(id);
-  }
-
-  /**
-   * Makes `member`'s warm standby its tree edge (its parent died, or it went silent and the member
-   * switched, `byMember`): the relay is told to forward, the member to take it (unless it did), the
-   * old parent edge is dropped, and a new standby is planned. False when it has no standby up.
-   */
-  #promote(member: Member, byMember: boolean): boolean {
-    const standby = this.#standbys.take(member.id);
-    if (!standby) return false;
-    const { edge, parentId } = standby;
-    if (!this.#plan.isRooted(parentId) || !this.#plan.move(member.id, parentId)) {
-      this.#deliver(parentId, { type: 'drop', edge });
-      if (byMember) member.session.send({ type: 'drop', edge });
-      return false;
-    }
-    const oldParent = member.parentId;
-    if (member.edge && oldParent) this.#dropEdge(member.edge, oldParent);
-    // As for an edge reported lost: a parent that went silent gets no children for a while.
-    if (byMember && oldParent && oldParent !== this.opts.hostId) this.#suspects.set(oldParent, Date.now() + SUSPECT_MS);
-    log.debug(`${member.name}: switched to its standby ${parentId} (${byMember ? 'its parent went silent' : 'its parent left'})`);
-    member.edge = edge;
-    member.parentId = parentId;
-    member.state = 'connected';
-    this.#deliver(parentId, { type: 'promote', edge });
-    if (!byMember) member.session.send({ type: 'promote', edge });
-    this.#rosterChanged();
-    return true;
   }
 
   /** A session message to a member; to the host itself, the edge orders its own table carries out. */
@@ -478,69 +424,6 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
     else if (message.type === 'promote') this.edges.promote(message.edge);
     else if (message.type === 'drop') this.edges.drop(message.edge);
     else if (message.type === 'direct') this.edges.direct(message.edge, message.peer, message.end, message.present ? 'present' : 'direct');
-  }
-
-  /**
-   * Puts a member under a parent with spare capacity and starts the edge. A classmate must be
-   * able to reach it (reachability.ts); one that no classmate can serve goes under the host,
-   * beyond the host's fan-out if need be.
-   */
-  #place(member: Member, avoid?: string): void {
-    const eligible = (id: string) => id !== avoid && this.#eligible(id) && this.#reach.canServe(id, member.id) && this.#reach.oneAtATime(id, member.id, this.#members.values());
-    if (member.edge) this.#dropEdge(member.edge, member.parentId);
-    let parentId = this.#plan.place(member.id, eligible);
-    const connected = () => [...this.#members.values()].filter((m) => m.state === 'connected').map((m) => m.id);
-    if (!parentId && this.#reach.noClassmateServes(member.id, connected) && this.#plan.move(member.id, this.opts.hostId)) parentId = this.opts.hostId;
-    member.parentId = parentId;
-    member.state = member.state === 'connecting' ? 'connecting' : 'reconnecting';
-    if (!parentId) {
-      member.edge = null;
-      this.#scheduleRetry();
-      this.#rosterChanged();
-      return;
-    }
-    const edge = `${parentId}>${member.id}#${++this.#edgeCounter}`;
-    member.edge = edge;
-    member.session.send({ type: 'attach', edge, parentId });
-    setTimeout(() => {
-      if (this.#closing || member.edge !== edge || member.state === 'connected' || this.#members.get(member.id) !== member) return;
-      this.closedUnattached++;
-      log.debug(`${member.name}: edge ${edge} never reported; closing the session`);
-      member.session.send({ type: 'error', code: 'TIMEOUT', message: 'Your computer did not connect to the class in time; it is joining again.' });
-      member.session.close();
-    }, this.opts.attachTimeoutMs ?? ATTACH_TIMEOUT_MS).unref();
-    if (parentId === this.opts.hostId) this.edges.adopt(edge, member.id);
-    else this.#members.get(parentId)?.session.send({ type: 'adopt', edge, childId: member.id });
-    this.#rosterChanged();
-  }
-
-  /**
-   * What an edge between two students teaches about reachability. A failure before it ever
-   * connected may isolate their networks: members still connecting under a classmate that can no
-   * longer serve them are placed again at once rather than after their own timeout.
-   */
-  #learn(parentId: string | null, member: Member, state: 'connected' | 'failed' | 'lost', everConnected: boolean): void {
-    if (!parentId || parentId === this.opts.hostId) return;
-    if (state === 'connected') return this.#reach.connected(parentId, member.id);
-    if (state !== 'failed' || everConnected || !this.#reach.failed(parentId, member.id)) return;
-    log.debug(`students cannot reach each other (${member.name} and ${this.memberName(parentId)} failed too): the host serves them`);
-    for (const m of this.#members.values()) {
-      if (m !== member && m.state !== 'connected' && m.parentId && m.parentId !== this.opts.hostId && !this.#reach.canServe(m.parentId, m.id)) this.#place(m);
-    }
-  }
-
-  #dropEdge(edge: string, parentId: string | null): void {
-    if (parentId === this.opts.hostId) this.edges.drop(edge);
-    else if (parentId) this.#members.get(parentId)?.session.send({ type: 'drop', edge });
-  }
-
-  #scheduleRetry(): void {
-    if (this.#retryTimer || this.#closing) return;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
-      for (const m of this.#members.values()) if (!m.edge) this.#place(m);
-    }, REPLACE_RETRY_MS);
-    this.#retryTimer.unref();
   }
 
   /** Relays WebRTC signalling between the two ends of an edge the plan knows; anything else is dropped. */
@@ -557,29 +440,7 @@ export class RoomHost extends TypedEmitter<RoomHostEvents> {
 
   #onEdgeReport(member: Member, edge: string, state: 'connected' | 'failed' | 'lost'): void {
     if (state !== 'connected' && this.#direct.has(edge)) return this.#direct.forget(edge, member.id);
-    const standby = this.#standbys.get(member.id);
-    if (standby?.edge === edge) this.#learn(standby.parentId, member, state, standby.up);
-    if (this.#standbys.onReport(member.id, edge, state)) return;
-    if (member.edge !== edge) return; // about an edge already replaced
-    this.#learn(member.parentId, member, state, member.state === 'connected');
-    if (state === 'connected') {
-      // Under the host, the host is the other end and sees for itself: a member cannot claim a
-      // place it never connected (it would hold it past the attach deadline). Its report counts
-      // once the host's side is open, which then reports it itself.
-      if (member.parentId === this.opts.hostId && !this.edges.children().some((l) => l.edge === edge && l.isOpen)) return;
-      member.state = 'connected';
-      this.#rosterChanged();
-      if ([...this.#members.values()].some((m) => !m.edge)) this.#scheduleRetry();
-      return;
-    }
-    // The child lost its parent (or never reached it): try elsewhere, avoiding a parent that failed,
-    // and giving a parent that went silent no children at all for a while.
-    log.debug(`${member.name}: edge ${edge} ${state}`);
-    if (state === 'lost' && member.parentId && member.parentId !== this.opts.hostId) {
-      this.#suspects.set(member.parentId, Date.now() + SUSPECT_MS);
-    }
-    member.state = 'reconnecting';
-    this.#place(member, state === 'failed' ? (member.parentId ?? undefined) : undefined);
+    this.#placement.onEdgeReport(member, edge, state);
   }
 
   #rosterChanged(): void {
