@@ -57,14 +57,14 @@ for (const [flag, key] of Object.entries(FLAGS)) {
   opts[key] = n;
 }
 if (typeof values['video-size'] === 'string') opts.videoSize = values['video-size'];
-if (opts.students < 1 || opts.students > 29) {
-  console.error('--students must be 1–29 (the lab holds 32 hosts: the host, the students, the intruder)');
+if (opts.students < 1 || opts.students > 62) {
+  console.error('--students must be 1–62 (the lab holds 64 hosts: the host, the students, the intruder)');
   process.exit(2);
 }
 
 const missing = [
   !canUseNetns() && 'network namespaces (root + iproute2)',
-  canUseNetns() && !impairSupport().method && `link impairment: ${impairSupport().reason}`,
+  canUseNetns() && (opts.delayMs || opts.jitterMs || opts.lossPct) && !impairSupport().method && `link impairment: ${impairSupport().reason}`,
   spawnSync('ffmpeg', ['-version']).status !== 0 && 'ffmpeg (Debian package ffmpeg)',
 ].filter(Boolean);
 if (missing.length) {

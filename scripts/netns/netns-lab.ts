@@ -32,8 +32,8 @@ const run = promisify(execFile);
 
 export const LAB_PREFIX = 'cv-';
 const LAB_NAME = /^cv-(\d+)x[0-9a-f]+-(h\d+|br|probe)$/;
-/** Room for a test's worth of hosts in one /24 (.1 … .N). */
-const MAX_HOSTS = 32;
+/** Room for a class's worth of hosts in one /24 (.1 … .N): the soak's 60-student run needs 62. */
+const MAX_HOSTS = 64;
 const KILL_WAIT_MS = 2000;
 
 export interface NetnsHost {
