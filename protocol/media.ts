@@ -38,6 +38,11 @@ export const RTCP = { SR: 200, RR: 201, SDES: 202, BYE: 203, APP: 204, RTPFB: 20
 const FMT_NACK = 1;
 const FMT_PLI = 1;
 const FMT_FIR = 4;
+/** Application-layer feedback (RFC 4585 §6.4): REMB is one, named by its 'REMB' identifier. */
+const FMT_AFB = 15;
+/** 'REMB' in ASCII: the unique identifier of a REMB among application-layer feedback. */
+const REMB_ID = 0x52454d42;
+const REPORT_BLOCK_BYTES = 24;
 
 /** RTCP has payload types 192–223 in the second byte (RFC 5761 §4); RTP's are 0–127 (+ marker). */
 export const isRtcpPacket = (buf: Uint8Array): boolean => buf.length >= 2 && buf[1]! >= 192 && buf[1]! <= 223;
@@ -120,13 +125,23 @@ export interface RtcpSummary {
   nacks: { ssrc: number; seqs: number[] }[];
   /** sender reports: SSRC and where their RTP timestamp sits (offset of the RTP timestamp field) */
   senderReports: { ssrc: number; offset: number }[];
+  /** report blocks (of RRs and SRs): the media SSRC reported on and its fraction lost (0–255 of 256) */
+  reports: { ssrc: number; fractionLost: number }[];
+  /** REMBs: the bitrate the receiver says it can take and the media SSRCs it applies to */
+  rembs: { bps: number; ssrcs: number[] }[];
 }
 
 /** Walks a compound RTCP packet; null when any part is malformed (then none of it is acted on). */
 export function parseRtcp(buf: Uint8Array): RtcpSummary | null {
   if (buf.length < 4 || buf.length > MAX_RTCP_BYTES || !isRtcpPacket(buf)) return null;
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const out: RtcpSummary = { keyframeFor: [], nacks: [], senderReports: [] };
+  const out: RtcpSummary = { keyframeFor: [], nacks: [], senderReports: [], reports: [], rembs: [] };
+  // Report blocks that fit in their packet; a count claiming more than fits is malformed.
+  const blocks = (from: number, count: number, end: number): boolean => {
+    if (from + count * REPORT_BLOCK_BYTES > end) return false;
+    for (let q = from; q < from + count * REPORT_BLOCK_BYTES; q += REPORT_BLOCK_BYTES) out.reports.push({ ssrc: view.getUint32(q), fractionLost: buf[q + 4]! });
+    return true;
+  };
   let p = 0;
   while (p < buf.length) {
     if (p + 4 > buf.length || buf[p]! >> 6 !== 2) return null;
@@ -135,8 +150,18 @@ export function parseRtcp(buf: Uint8Array): RtcpSummary | null {
     const len = (view.getUint16(p + 2) + 1) * 4;
     if (p + len > buf.length) return null;
     if (pt === RTCP.SR) {
-      if (len < 28) return null;
+      if (len < 28 || !blocks(p + 28, count, p + len)) return null;
       out.senderReports.push({ ssrc: view.getUint32(p + 4), offset: p + 16 });
+    } else if (pt === RTCP.RR) {
+      if (len < 8 || !blocks(p + 8, count, p + len)) return null;
+    } else if (pt === RTCP.PSFB && count === FMT_AFB && len >= 16 && view.getUint32(p + 12) === REMB_ID) {
+      if (len < 20) return null;
+      const n = buf[p + 16]!;
+      if (20 + 4 * n > len) return null;
+      const bps = (view.getUint32(p + 16) & 0x3ffff) * 2 ** (buf[p + 17]! >> 2);
+      const ssrcs: number[] = [];
+      for (let i = 0; i < n; i++) ssrcs.push(view.getUint32(p + 20 + 4 * i));
+      out.rembs.push({ bps, ssrcs });
     } else if (pt === RTCP.PSFB && count === FMT_PLI) {
       if (len < 12) return null;
       out.keyframeFor.push(view.getUint32(p + 8));
@@ -231,7 +256,7 @@ export function buildRemb(senderSsrc: number, bitsPerSecond: number, mediaSsrcs:
   b.writeUInt16BE(b.length / 4 - 1, 2);
   b.writeUInt32BE(senderSsrc >>> 0, 4);
   b.writeUInt32BE(0, 8);
-  b.write('REMB', 12, 'latin1');
+  b.writeUInt32BE(REMB_ID, 12);
   b.writeUInt32BE(((mediaSsrcs.length << 24) | (exp << 18) | mantissa) >>> 0, 16);
   mediaSsrcs.forEach((s, i) => b.writeUInt32BE(s >>> 0, 20 + 4 * i));
   return b;
@@ -360,6 +385,13 @@ export interface MediaStats {
   videoResumedAt: number | null;
   /** wall clock (ms) of the last screen packet, if any */
   lastScreenAt: number | null;
+  /**
+   * What the tree below takes of each video kind (node-agent/media/rate-control.ts), bits/s, and
+   * the receiver (edge or page sink id) whose estimate it is; null: no receiver limits it
+   */
+  estimate: Record<VideoKind, { bps: number; limitedBy: string | null }>;
+  /** receiver report + REMB packets sent up the parent edge */
+  feedbackSent: number;
 }
 
 /** No video for this long counts as a stall (30 fps video sends a packet every ~10–33 ms). */

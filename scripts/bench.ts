@@ -22,6 +22,7 @@ import { benchClassModel } from './bench/class-model.js';
 import { benchFlood } from './bench/flood.js';
 import { benchDtlsRace } from './bench/dtls-race.js';
 import { benchWatchLink } from './bench/watch-link.js';
+import { benchBitrate } from './bench/bitrate.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -90,6 +91,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'dtls-race': benchDtlsRace,
   /** a reloaded student page: its watching link to its agent and its first frame (Chromium pages) */
   'watch-link': benchWatchLink,
+  /** how fast the instructor's page sends its camera and what limits it (Chromium pages) */
+  bitrate: benchBitrate,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -9,6 +9,7 @@
  * except where the stream jumps (a new source, or packets skipped while waiting for a key frame):
  * there an offset keeps the receiver's numbering continuous, as a receiver's jitter buffer expects.
  */
+import { ReceiverEstimate } from './rate-control.js';
 import {
   CLOCK_RATES,
   MEDIA_KINDS,
@@ -90,6 +91,8 @@ export class Downstream {
   /** the newest RTP of each video kind that actually went out: where numbering resumes after a queue drop */
   readonly #lastSent = new Map<VideoKind, NonNullable<StreamState['lastOut']>>();
   #retry: NodeJS.Timeout | null = null;
+  /** what this receiver's link takes of each video kind, from its reports (rate-control.ts) */
+  readonly estimates = new Map<VideoKind, ReceiverEstimate>(VIDEO_KINDS.map((k) => [k, new ReceiverEstimate()]));
   /** when this receiver last asked for a key frame of each video kind (the relay asks once when it is added) */
   readonly #keyframeAskedAt = new Map<VideoKind, number>(VIDEO_KINDS.map((k) => [k, performance.now()]));
   #closed = false;
@@ -192,7 +195,10 @@ export class Downstream {
     this.#send(kind, rewriteSenderReport(packet, offset, ssrc, st.tsOffset));
   }
 
-  /** RTCP from the receiver: key frame requests go to the relay, NACKs are answered from the cache. */
+  /**
+   * RTCP from the receiver: key frame requests go to the relay, NACKs are answered from the cache,
+   * report blocks and REMBs about our stream feed its estimate.
+   */
   handleRtcp(packet: Buffer): void {
     if (this.#closed) return;
     const rtcp = parseRtcp(packet);
@@ -208,6 +214,10 @@ export class Downstream {
         this.#askKeyframe(kind);
       }
       for (const nack of rtcp.nacks) if (nack.ssrc === ssrc) this.#answerNack(kind, nack.seqs);
+      const estimate = this.estimates.get(kind)!;
+      const now = performance.now();
+      for (const r of rtcp.reports) if (r.ssrc === ssrc) estimate.report(r.fractionLost, now);
+      for (const r of rtcp.rembs) if (r.ssrcs.includes(ssrc)) estimate.remb(r.bps, now);
     }
   }
 
@@ -256,6 +266,7 @@ export class Downstream {
       const seq = packet.readUInt16BE(2);
       const last = this.#lastSent.get(kind);
       if (!last || ((seq - last.seq) & 0xffff) < 0x8000) this.#lastSent.set(kind, { seq, ts: packet.readUInt32BE(4), at: performance.now() });
+      this.estimates.get(kind)!.sent(packet.length);
     }
     this.counters.packets++;
     this.counters.bytes += packet.length;

@@ -59,11 +59,13 @@ export class LiveClass implements Feature {
       () => this.#hostScreen(),
     );
     this.#disposables.push(this.#tree.on('change', () => this.#update()));
+    // What the tree takes changed: the pages are told at once (their REMB).
+    this.#disposables.push(relay.on('estimate', () => this.#fitRates()));
     // A slot's source set or cleared from elsewhere (a presenting student's, taken back): said at once.
     this.#disposables.push(relay.on('source', () => this.#tree.refresh()));
     const push = (ev: LiveUiEvent) => this.#push(ev);
     const changed = () => {
-      this.#fitCamera();
+      this.#fitRates();
       this.#tree.refresh();
     };
     this.#camera = new PagePublisher(relay, { slot: 'camera', prefix: 'p', kinds: CAMERA_KINDS, bitrateBps: PUBLISH_BITRATE_BPS, changed, push });
@@ -161,9 +163,14 @@ export class LiveClass implements Feature {
     return v;
   }
 
-  /** While a screen is shared the camera's page sends a thumbnail (the root's uplink stays bounded). */
-  #fitCamera(): void {
-    this.#camera.source?.setBitrate(this.#screen.connected ? THUMBNAIL_BITRATE_BPS : PUBLISH_BITRATE_BPS);
+  /**
+   * What each page may send: its slot's cap (while a screen is shared the camera sends a thumbnail,
+   * so the root's uplink stays bounded), or less when the tree takes less (rate-control.ts).
+   */
+  #fitRates(): void {
+    const camera = this.#screen.connected ? THUMBNAIL_BITRATE_BPS : PUBLISH_BITRATE_BPS;
+    this.#camera.source?.setBitrate(Math.min(camera, this.relay.estimate('video').bps));
+    this.#screen.source?.setBitrate(Math.min(SCREEN_BITRATE_BPS, this.relay.estimate('screen').bps));
   }
 
   #hostLive(): boolean {

@@ -34,6 +34,7 @@ import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { Downstream, type MediaSink } from './downstream.js';
+import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
 
 const log = createLogger('agent:media');
 /** At most one key frame request upstream per this interval; later ones wait for its end. */
@@ -85,6 +86,8 @@ export type MediaRelayEvents = {
   trace: [t: { kind: MediaKind; seq: number; us: number }];
   /** a slot got a source (`on`) or lost it: the recorder follows the shared screen */
   source: [slot: SourceSlot, on: boolean];
+  /** what the tree below takes of a video kind changed (tree-feedback.ts): the host's page is told */
+  estimate: [kind: VideoKind, estimate: TreeEstimate];
 };
 
 const zero = (): MediaCounters => ({ packets: 0, bytes: 0, keyframes: 0 });
@@ -114,12 +117,26 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #lastKeyframeRequest = new Map<VideoKind, number>();
   readonly #keyframeTimers = new Map<VideoKind, NodeJS.Timeout>();
   #statsTimer: NodeJS.Timeout | null = null;
+  readonly #feedback: TreeFeedback;
   #closed = false;
   #closing: Promise<void> | null = null;
 
   constructor(private readonly opts: MediaRelayOptions = {}) {
     super();
     this.setStatsInterval(opts.statsIntervalMs ?? 0);
+    this.#feedback = new TreeFeedback(
+      {
+        receivers: (kind) => [...this.#downstreams].map(([id, ds]) => [id, ds.estimates.get(kind)]),
+        sendUp: (kind, packet) => !!this.#parent?.isOpen && this.#parent.sendMedia(kind, packet),
+      },
+      FEEDBACK_SSRC,
+    );
+    this.#feedback.on('change', (kind, estimate) => this.emit('estimate', kind, estimate));
+  }
+
+  /** What the tree below takes of `kind` (its lowest receiver's estimate), as of the last second. */
+  estimate(kind: VideoKind): TreeEstimate {
+    return this.#feedback.estimate(kind);
   }
 
   /** Emits `stats` every `ms` (0 stops). */
@@ -216,6 +233,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       lastKeyframeAt: this.#lastKeyframeAt,
       videoResumedAt: this.#videoResumedAt,
       lastScreenAt: this.#lastScreenAt,
+      estimate: { video: this.estimate('video'), screen: this.estimate('screen') },
+      feedbackSent: this.#feedback.sent,
     };
   }
 
@@ -224,6 +243,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#closing ??= (async () => {
       this.#closed = true;
       this.setStatsInterval(0);
+      this.#feedback.close();
       for (const t of this.#keyframeTimers.values()) clearTimeout(t);
       this.#keyframeTimers.clear();
       this.#leave();
@@ -304,6 +324,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#parentOff = null;
     this.#parent = link;
     for (const kind of MEDIA_KINDS) this.#upstreamSsrc[kind] = undefined;
+    this.#feedback.reset();
     if (!link) return;
     this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet));
     // A new parent: what we forward from now on starts mid-stream; ask for a picture at once.
@@ -370,6 +391,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     const c = this.#in[kind];
     c.packets++;
     c.bytes += packet.length;
+    if (isVideoKind(kind) && this.#parent) this.#feedback.received(kind, rtp.ssrc, rtp.seq);
     if (kind === 'video') {
       const now = Date.now();
       if (this.#lastVideoAt !== null && now - this.#lastVideoAt >= VIDEO_STALL_MS) this.#videoResumedAt = now;

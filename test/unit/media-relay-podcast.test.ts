@@ -6,8 +6,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Downstream, type MediaSink } from '../../node-agent/media/downstream.js';
-import { MediaRelay, type MediaSource } from '../../node-agent/media/media-relay.js';
+import { MediaRelay } from '../../node-agent/media/media-relay.js';
 import { PAYLOAD_TYPES, parseRtp, type MediaKind } from '../../protocol/media.js';
+import { FakeSource } from '../helpers/fake-source.js';
 
 function opus(seq: number, pt: number = PAYLOAD_TYPES.podcast): Buffer {
   const b = Buffer.alloc(12 + 40, 0x42);
@@ -19,17 +20,6 @@ function opus(seq: number, pt: number = PAYLOAD_TYPES.podcast): Buffer {
   return b;
 }
 
-class FakeSource implements MediaSource {
-  deliver: ((kind: MediaKind, packet: Buffer) => void) | null = null;
-  closed = false;
-  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
-    this.deliver = deliver;
-  }
-  requestKeyframe(): void {}
-  close(): void {
-    this.closed = true;
-  }
-}
 
 function recordingSink(id: string): MediaSink & { got: { kind: MediaKind; seq: number; ts: number }[] } {
   const got: { kind: MediaKind; seq: number; ts: number }[] = [];

@@ -5,29 +5,16 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MediaRelay, type MediaSource } from '../../node-agent/media/media-relay.js';
+import { MediaRelay } from '../../node-agent/media/media-relay.js';
 import { KEYFRAME_INTERVAL_MS } from '../../node-agent/media/media-relay.js';
-import { PAYLOAD_TYPES, buildNack, buildPli, type MediaKind, type VideoKind } from '../../protocol/media.js';
+import { PAYLOAD_TYPES, buildNack, buildPli, type MediaKind } from '../../protocol/media.js';
 import { vp8Packet } from '../helpers/rtp-samples.js';
+import { FakeSource } from '../helpers/fake-source.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const vp8 = (seq: number, key: boolean): Buffer => vp8Packet({ ssrc: 0xabc, seq, key, pt: PAYLOAD_TYPES.screen, bytes: 42 });
 
-class FakeSource implements MediaSource {
-  deliver: ((kind: MediaKind, packet: Buffer) => void) | null = null;
-  asked: VideoKind[] = [];
-  closed = false;
-  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
-    this.deliver = deliver;
-  }
-  requestKeyframe(kind: VideoKind): void {
-    this.asked.push(kind);
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
 
 const SSRC: Record<MediaKind, number> = { video: 0x1001, audio: 0x1002, podcast: 0x1003, screen: 0x1004, 'screen-audio': 0x1005 };
 

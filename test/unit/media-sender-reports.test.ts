@@ -9,9 +9,10 @@ import * as assert from 'uvu/assert';
 import type { BrowserLink, BrowserLinkEvents } from '../../node-agent/media/browser-link.js';
 import { BrowserSource } from '../../node-agent/media/browser-source.js';
 import { Downstream, type MediaSink } from '../../node-agent/media/downstream.js';
-import { MediaRelay, type MediaSource } from '../../node-agent/media/media-relay.js';
+import { MediaRelay } from '../../node-agent/media/media-relay.js';
 import { TypedEmitter } from '../../node-agent/typed-emitter.js';
 import { PAYLOAD_TYPES, RTCP, ReceptionStats, buildReceiverReport, parseRtcp, parseRtp, rewriteSenderReport, senderReportNtpMiddle, type MediaKind } from '../../protocol/media.js';
+import { FakeSource } from '../helpers/fake-source.js';
 
 function rtp(o: { seq: number; ts: number; ssrc: number; pt: number; payload?: number[] }): Buffer {
   const payload = Buffer.from(o.payload ?? [0x10, 0x00, 0x9d, 0x01, 0x2a]);
@@ -102,14 +103,6 @@ test('a Downstream keeps the SR consistent with its RTP: after a new source its 
   assert.is(d.counters.senderReports, 2);
 });
 
-class FakeSource implements MediaSource {
-  deliver: ((kind: MediaKind, packet: Buffer) => void) | null = null;
-  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
-    this.deliver = deliver;
-  }
-  requestKeyframe(): void {}
-  close(): void {}
-}
 
 test('the relay passes each valid SR of the forwarded stream to every receiver and drops the rest, counted', async () => {
   const relay = new MediaRelay();

@@ -1,0 +1,79 @@
+/**
+ * How fast the source may send a video kind, as the tree's receivers say (docs/media.md, "What the
+ * tree can carry"). Each hop estimates, per receiver, what that receiver's link takes, from the
+ * receiver's own reports: the fraction lost in its receiver reports (a loss-based controller, as
+ * in draft-ietf-rmcat-gcc §6) and, from a child agent, the REMB that carries the child's own
+ * estimate for its subtree. A relay's estimate is the lowest of its receivers'; a child agent
+ * reports it up once a second (with a receiver report of what it got), so the host learns what its
+ * whole tree carries and the instructor's page is told (BrowserSource's REMB).
+ *
+ * The estimate is never below TREE_MIN_BPS: without simulcast every student gets the one encoding,
+ * and a student's reports (honest or not) can lower the class's picture only that far.
+ */
+/** The lowest estimate: what Chromium starts a connection at, 360p that is still readable. */
+export const TREE_MIN_BPS = 300_000;
+/** The highest: above every slot's own cap (the camera's 2.5 Mbit/s), so "no limit from the tree". */
+export const TREE_MAX_BPS = 5_000_000;
+/** A receiver whose last report is older than this no longer counts (it left, froze or never reports). */
+export const REPORT_STALE_MS = 5000;
+/** Reports closer together than this are ignored (a receiver cannot speed the controller up). */
+const MIN_REPORT_GAP_MS = 250;
+/** Loss below this lets the estimate grow (8 % a second); above LOSS_HIGH it falls with the loss. */
+const LOSS_LOW = 0.02;
+const LOSS_HIGH = 0.1;
+const GROWTH_PER_S = 1.08;
+/** Growth never takes the estimate past this multiple of what actually flowed to the receiver. */
+const GROWTH_HEADROOM = 1.5;
+
+const clamp = (bps: number): number => Math.round(Math.min(TREE_MAX_BPS, Math.max(TREE_MIN_BPS, bps)));
+
+/** One receiver's estimate for one video kind. Times are any monotonic ms clock. */
+export class ReceiverEstimate {
+  #lossBps = TREE_MAX_BPS;
+  #remb: number | null = null;
+  #bytes = 0;
+  #lastReportAt: number | null = null;
+  #lastAt: number | null = null;
+
+  /** Bytes of this kind just sent to the receiver. */
+  sent(bytes: number): void {
+    this.#bytes += bytes;
+  }
+
+  /** A report block about this kind: `fractionLost` 0–255 (of 256), as RFC 3550 has it. */
+  report(fractionLost: number, now: number): void {
+    if (this.#lastReportAt !== null && now - this.#lastReportAt < MIN_REPORT_GAP_MS) return;
+    const since = this.#lastReportAt ?? now;
+    this.#lastReportAt = this.#lastAt = now;
+    const seconds = (now - since) / 1000;
+    const bytes = this.#bytes;
+    this.#bytes = 0;
+    if (seconds <= 0) return;
+    const rate = (bytes * 8) / seconds;
+    const loss = Math.min(255, Math.max(0, fractionLost)) / 256;
+    if (loss > LOSS_HIGH) this.#lossBps = clamp(Math.min(this.#lossBps, rate * (1 - 0.5 * loss)));
+    else if (loss < LOSS_LOW) this.#lossBps = clamp(Math.min(this.#lossBps * GROWTH_PER_S ** seconds, Math.max(this.#lossBps, rate * GROWTH_HEADROOM)));
+  }
+
+  /** The receiver's own estimate (a child agent's for its subtree). */
+  remb(bps: number, now: number): void {
+    this.#remb = clamp(bps);
+    this.#lastAt = now;
+  }
+
+  /** What this receiver takes, or undefined when it has said nothing lately. */
+  value(now: number): number | undefined {
+    if (this.#lastAt === null || now - this.#lastAt > REPORT_STALE_MS) return undefined;
+    return Math.min(this.#lossBps, this.#remb ?? TREE_MAX_BPS);
+  }
+}
+
+/** The lowest of the receivers' estimates and whose it is; TREE_MAX_BPS (no limit) when none counts. */
+export function lowestEstimate(receivers: Iterable<[id: string, estimate: ReceiverEstimate | undefined]>, now: number): { bps: number; limitedBy: string | null } {
+  let best = { bps: TREE_MAX_BPS, limitedBy: null as string | null };
+  for (const [id, e] of receivers) {
+    const v = e?.value(now);
+    if (v !== undefined && v < best.bps) best = { bps: v, limitedBy: id };
+  }
+  return best;
+}
