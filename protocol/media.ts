@@ -375,7 +375,11 @@ export interface MediaStats {
   children: number;
   dropped: { malformed: number; oversized: number; unexpected: number; queue: number; waitingForKeyframe: number };
   nack: { asked: number; resent: number; forwarded: number };
-  keyframeRequests: { fromChildren: number; upstream: number };
+  /**
+   * key frame requests from receivers (children and pages), those of them not passed on because
+   * the same receiver had asked less than RECEIVER_KEYFRAME_MS before, and requests sent upstream
+   */
+  keyframeRequests: { fromChildren: number; throttled: number; upstream: number };
   /** RTCP sender reports accepted from upstream per kind, and passed on to receivers (children and pages) */
   senderReports: { in: Record<MediaKind, number>; out: number };
   /** wall clock (ms) of the last video packet and the last key frame start, if any */

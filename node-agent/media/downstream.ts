@@ -49,6 +49,8 @@ export interface DownstreamCounters {
   nackAsked: number;
   nackResent: number;
   keyframeRequests: number;
+  /** key frame requests from this receiver inside its RECEIVER_KEYFRAME_MS window: not passed on */
+  keyframeThrottled: number;
   malformedRtcp: number;
   /** sender reports passed on to this receiver */
   senderReports: number;
@@ -67,6 +69,13 @@ const RETRY_MS = 5;
  * key frames only when asked, so one lost request would otherwise leave a newcomer without a picture.
  */
 export const KEYFRAME_RETRY_MS = 1000;
+/**
+ * One receiver's key frame requests are passed on at most once per this interval (per video
+ * kind): a key frame goes to the whole class, so one receiver asking often (a bad link's decoder,
+ * or a student's agent sending PLIs on purpose) would otherwise make the source send one every
+ * KEYFRAME_INTERVAL_MS for everyone. A receiver still waiting re-asks every KEYFRAME_RETRY_MS anyway.
+ */
+export const RECEIVER_KEYFRAME_MS = 1000;
 
 interface StreamState {
   seqOffset: number;
@@ -82,7 +91,7 @@ interface StreamState {
 
 export class Downstream {
   readonly counters: DownstreamCounters = {
-    packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, malformedRtcp: 0, senderReports: 0,
+    packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, keyframeThrottled: 0, malformedRtcp: 0, senderReports: 0,
   };
   readonly #streams = new Map<MediaKind, StreamState>();
   /** what was sent of each video kind, by sequence number, to answer NACKs (made at its first packet) */
@@ -95,6 +104,8 @@ export class Downstream {
   readonly estimates = new Map<VideoKind, ReceiverEstimate>(VIDEO_KINDS.map((k) => [k, new ReceiverEstimate()]));
   /** when this receiver last asked for a key frame of each video kind (the relay asks once when it is added) */
   readonly #keyframeAskedAt = new Map<VideoKind, number>(VIDEO_KINDS.map((k) => [k, performance.now()]));
+  /** when a key frame request of the receiver's own was last passed on, per video kind */
+  readonly #requestPassedAt = new Map<VideoKind, number>();
   #closed = false;
 
   constructor(
@@ -206,16 +217,21 @@ export class Downstream {
       this.counters.malformedRtcp++;
       return;
     }
+    const now = performance.now();
     for (const kind of VIDEO_KINDS) {
       const ssrc = this.sink.ssrc(kind);
       if (ssrc === undefined) continue;
       if (rtcp.keyframeFor.some((s) => s === ssrc)) {
         this.counters.keyframeRequests++;
-        this.#askKeyframe(kind);
+        if (now - (this.#requestPassedAt.get(kind) ?? -Infinity) >= RECEIVER_KEYFRAME_MS) {
+          this.#requestPassedAt.set(kind, now);
+          this.#askKeyframe(kind);
+        } else {
+          this.counters.keyframeThrottled++;
+        }
       }
       for (const nack of rtcp.nacks) if (nack.ssrc === ssrc) this.#answerNack(kind, nack.seqs);
       const estimate = this.estimates.get(kind)!;
-      const now = performance.now();
       for (const r of rtcp.reports) if (r.ssrc === ssrc) estimate.report(r.fractionLost, now);
       for (const r of rtcp.rembs) if (r.ssrcs.includes(ssrc)) estimate.remb(r.bps, now);
     }

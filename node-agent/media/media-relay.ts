@@ -96,7 +96,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #in = Object.fromEntries(MEDIA_KINDS.map((k) => [k, zero()])) as Record<MediaKind, MediaCounters>;
   readonly #dropped = { malformed: 0, oversized: 0, unexpected: 0 };
   /** counters of downstreams that are gone, so totals never go backwards */
-  readonly #gone = { packets: 0, bytes: 0, queue: 0, gate: 0, asked: 0, resent: 0, fromChildren: 0, senderReports: 0 };
+  readonly #gone = { packets: 0, bytes: 0, queue: 0, gate: 0, asked: 0, resent: 0, fromChildren: 0, throttled: 0, senderReports: 0 };
   /** the SSRC of the RTP accepted from upstream, per kind: a sender report must be about that stream */
   readonly #upstreamSsrc: Partial<Record<MediaKind, number>> = {};
   readonly #senderReportsIn = Object.fromEntries(MEDIA_KINDS.map((k) => [k, 0])) as Record<MediaKind, number>;
@@ -227,7 +227,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
         waitingForKeyframe: this.#gone.gate + sum((c) => c.droppedWaitingForKeyframe),
       },
       nack: { asked: this.#gone.asked + sum((c) => c.nackAsked), resent: this.#gone.resent + sum((c) => c.nackResent), forwarded: this.#nackForwarded },
-      keyframeRequests: { fromChildren: this.#gone.fromChildren + sum((c) => c.keyframeRequests), upstream: this.#keyframeUpstream },
+      keyframeRequests: { fromChildren: this.#gone.fromChildren + sum((c) => c.keyframeRequests), throttled: this.#gone.throttled + sum((c) => c.keyframeThrottled), upstream: this.#keyframeUpstream },
       senderReports: { in: { ...this.#senderReportsIn }, out: this.#gone.senderReports + sum((c) => c.senderReports) },
       lastVideoAt: this.#lastVideoAt,
       lastKeyframeAt: this.#lastKeyframeAt,
@@ -361,6 +361,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#gone.asked += c.nackAsked;
     this.#gone.resent += c.nackResent;
     this.#gone.fromChildren += c.keyframeRequests;
+    this.#gone.throttled += c.keyframeThrottled;
     this.#gone.senderReports += c.senderReports;
     this.#dropped.malformed += c.malformedRtcp;
   }

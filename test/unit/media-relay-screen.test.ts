@@ -5,8 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MediaRelay } from '../../node-agent/media/media-relay.js';
-import { KEYFRAME_INTERVAL_MS } from '../../node-agent/media/media-relay.js';
+import { RECEIVER_KEYFRAME_MS } from '../../node-agent/media/downstream.js';
+import { KEYFRAME_INTERVAL_MS, MediaRelay } from '../../node-agent/media/media-relay.js';
 import { PAYLOAD_TYPES, buildNack, buildPli, type MediaKind } from '../../protocol/media.js';
 import { vp8Packet } from '../helpers/rtp-samples.js';
 import { FakeSource } from '../helpers/fake-source.js';
@@ -98,22 +98,29 @@ test('key frame requests are coalesced per kind: a burst of screen PLIs does not
   await relay.close();
 });
 
-test('a student flooding screen PLIs costs the source at most one screen key frame per KEYFRAME_INTERVAL_MS', async () => {
+test('a student flooding screen PLIs is heard once per RECEIVER_KEYFRAME_MS; another receiver’s request still goes', async () => {
   const relay = new MediaRelay();
   const screen = new FakeSource();
   await relay.setSource(screen, 'screen');
   const ds = relay.addSink(sink('rogue'));
+  const other = relay.addSink(sink('classmate'));
   await sleep(KEYFRAME_INTERVAL_MS + 20);
   screen.asked = [];
   const started = performance.now();
-  while (performance.now() - started < 1000) {
+  while (performance.now() - started < 1500) {
     ds.handleRtcp(buildPli(7, SSRC.screen));
     await sleep(2);
   }
   await sleep(KEYFRAME_INTERVAL_MS + 20);
-  const bound = Math.ceil(1000 / KEYFRAME_INTERVAL_MS) + 1;
+  const bound = Math.ceil(1500 / RECEIVER_KEYFRAME_MS);
   assert.ok(screen.asked.length <= bound, `${screen.asked.length} key frames asked (at most ${bound})`);
   assert.ok(ds.counters.keyframeRequests > 100, 'every PLI was counted');
+  assert.is(ds.counters.keyframeThrottled, ds.counters.keyframeRequests - screen.asked.length, 'the rest throttled');
+  assert.is(relay.stats().keyframeRequests.throttled, ds.counters.keyframeThrottled, 'media-stats says so');
+  screen.asked = [];
+  other.handleRtcp(buildPli(7, SSRC.screen));
+  await sleep(KEYFRAME_INTERVAL_MS + 20);
+  assert.equal(screen.asked, ['screen'], 'the classmate’s own request is not held back by the rogue’s');
   await relay.close();
 });
 
