@@ -9,7 +9,8 @@
  * page (UI socket) that opened it and closes with it.
  */
 import { MAX_SDP_LENGTH } from './sdp.js';
-import { bool, int, num, optional, str } from './validate.js';
+import { peerId } from './common.js';
+import { bool, int, nullable, num, optional, str } from './validate.js';
 
 const sdp = str({ min: 1, max: MAX_SDP_LENGTH });
 /** Link ids are the agent's own (`p1`, `w2`, …); a page echoes them. */
@@ -68,6 +69,17 @@ export interface LiveStatus {
   screen: boolean;
   /** this agent's own page shares the room's screen (host) */
   screenPublishing: boolean;
+  /**
+   * Host: what the tree holds each picture to, when that is below what the page would send, and
+   * the student whose link does it (docs/media.md, "What the tree can carry"); null otherwise
+   */
+  limits: { video: PictureLimit | null; screen: PictureLimit | null };
+}
+
+/** The tree holds a picture to `bps` because of the link to the member named `name`. */
+export interface PictureLimit {
+  bps: number;
+  name: string;
 }
 
 export type LiveUiEvent =
@@ -83,4 +95,9 @@ export type LiveUiEvent =
  */
 export const liveCtlShapes = {
   'live-status': { live: bool, screen: optional(bool), delayMs: num(0, 60_000), depth: int(0, 1000) },
+  /**
+   * From a tree child to its parent once a second, beside its REMB: per video kind, the member whose
+   * link limits the child's subtree (itself or one below it), null when nothing limits it.
+   */
+  'rate-limit': { video: nullable(peerId), screen: nullable(peerId) },
 };

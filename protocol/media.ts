@@ -390,10 +390,11 @@ export interface MediaStats {
   /** wall clock (ms) of the last screen packet, if any */
   lastScreenAt: number | null;
   /**
-   * What the tree below takes of each video kind (node-agent/media/rate-control.ts), bits/s, and
-   * the receiver (edge or page sink id) whose estimate it is; null: no receiver limits it
+   * What the tree below takes of each video kind (node-agent/media/rate-control.ts), bits/s; the
+   * receiver (edge or page sink id) whose estimate it is, the member at its other end, and the
+   * member whose link it is (as named from below, not checked); null: no receiver limits it
    */
-  estimate: Record<VideoKind, { bps: number; limitedBy: string | null }>;
+  estimate: Record<VideoKind, { bps: number; limitedBy: string | null; peer: string | null; member: string | null }>;
   /** receiver report + REMB packets sent up the parent edge */
   feedbackSent: number;
 }

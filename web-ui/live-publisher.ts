@@ -9,6 +9,8 @@ import { css, html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { AgentElement } from './agent-context.js';
 import { LiveBroadcast } from './live-broadcast.js';
+import { formatLimit } from './live-stats.js';
+import { LiveWatch } from './live-watch.js';
 import { ModelController } from './model-controller.js';
 import { ScreenShare } from './screen-share.js';
 import './present-controls.js';
@@ -49,6 +51,8 @@ export class LivePublisher extends AgentElement {
 
   readonly #broadcast = new ModelController(this, () => this.client?.model(LiveBroadcast));
   readonly #share = new ModelController(this, () => this.client?.model(ScreenShare));
+  /** the agent's media-status: what the tree holds each picture to */
+  readonly #watch = new ModelController(this, () => this.client?.model(LiveWatch));
 
   override render() {
     const b = this.#broadcast.model;
@@ -86,6 +90,9 @@ export class LivePublisher extends AgentElement {
             </button>`}
       </div>
       <p class="stats" data-testid="publish-stats">${on ? b.statsLine : ''}</p>
+      ${on && this.#watch.model?.status?.limits.video
+        ? html`<p class="hint" data-testid="publish-limit">${formatLimit('the camera', this.#watch.model.status.limits.video)}</p>`
+        : nothing}
       ${b.error ? html`<p class="error" role="alert" data-testid="live-error">${b.error}</p>` : nothing}
       ${this.#renderShare()}
       <present-controls></present-controls>
@@ -110,6 +117,9 @@ export class LivePublisher extends AgentElement {
             </button>`}
       </div>
       <p class="stats" data-testid="share-stats">${s.phase === 'sharing' ? s.statsLine : ''}</p>
+      ${s.phase === 'sharing' && this.#watch.model?.status?.limits.screen
+        ? html`<p class="hint" data-testid="share-limit">${formatLimit('the screen', this.#watch.model.status.limits.screen)}</p>`
+        : nothing}
       ${s.error ? html`<p class="error" role="alert" data-testid="share-error">${s.error}</p>` : nothing}
     `;
   }

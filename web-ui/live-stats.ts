@@ -7,6 +7,7 @@
  * the host = the tree's network delay (the agent measures it hop by hop) + this page's jitter
  * buffer, the part of the delay a person notices.
  */
+import type { PictureLimit } from '../protocol/live.js';
 
 export interface RtpSample {
   at: number;
@@ -87,6 +88,11 @@ export function formatFigures(f: StreamFigures, delayToHostMs?: number | null): 
     if (delayToHostMs !== null || f.bufferMs !== null) parts.push(`delay to host ≈ ${total} ms`);
   }
   return parts.join(' · ');
+}
+
+/** The instructor's note when the tree holds a picture below what the page would send. */
+export function formatLimit(what: string, limit: PictureLimit): string {
+  return `The tree holds ${what} to ${rate(Math.round(limit.bps / 1000))}: the link to ${limit.name} takes no more.`;
 }
 
 /**

@@ -23,6 +23,7 @@ import { BrowserSource, CAMERA_KINDS, PUBLISH_BITRATE_BPS, SCREEN_BITRATE_BPS, S
 import { BrowserViewer } from './browser-viewer.js';
 import type { MediaRelay } from './media-relay.js';
 import { assertHost, PagePublisher } from './page-publisher.js';
+import { pictureLimit } from './picture-limit.js';
 import { PresenterSource } from './presenter-source.js';
 import { TreeLiveStatus } from './tree-live-status.js';
 
@@ -60,7 +61,12 @@ export class LiveClass implements Feature {
     );
     this.#disposables.push(this.#tree.on('change', () => this.#update()));
     // What the tree takes changed: the pages are told at once (their REMB).
-    this.#disposables.push(relay.on('estimate', () => this.#fitRates()));
+    this.#disposables.push(
+      relay.on('estimate', () => {
+        this.#fitRates();
+        this.#update();
+      }),
+    );
     // A slot's source set or cleared from elsewhere (a presenting student's, taken back): said at once.
     this.#disposables.push(relay.on('source', () => this.#tree.refresh()));
     const push = (ev: LiveUiEvent) => this.#push(ev);
@@ -89,6 +95,7 @@ export class LiveClass implements Feature {
       depth: this.#tree.depth,
       screen: this.#tree.screen,
       screenPublishing: this.#screen.connected,
+      limits: this.#limits(),
     };
   }
 
@@ -163,13 +170,26 @@ export class LiveClass implements Feature {
     return v;
   }
 
+  /** The host's: what the tree holds each picture to, and whose link (picture-limit.ts). */
+  #limits(): LiveStatus['limits'] {
+    if (this.agent.room?.role !== 'host') return { video: null, screen: null };
+    const roster = this.agent.roster();
+    return {
+      video: pictureLimit(this.relay.estimate('video'), this.#cameraCap(), roster),
+      screen: pictureLimit(this.relay.estimate('screen'), SCREEN_BITRATE_BPS, roster),
+    };
+  }
+
+  #cameraCap(): number {
+    return this.#screen.connected ? THUMBNAIL_BITRATE_BPS : PUBLISH_BITRATE_BPS;
+  }
+
   /**
    * What each page may send: its slot's cap (while a screen is shared the camera sends a thumbnail,
    * so the root's uplink stays bounded), or less when the tree takes less (rate-control.ts).
    */
   #fitRates(): void {
-    const camera = this.#screen.connected ? THUMBNAIL_BITRATE_BPS : PUBLISH_BITRATE_BPS;
-    this.#camera.source?.setBitrate(Math.min(camera, this.relay.estimate('video').bps));
+    this.#camera.source?.setBitrate(Math.min(this.#cameraCap(), this.relay.estimate('video').bps));
     this.#screen.source?.setBitrate(Math.min(SCREEN_BITRATE_BPS, this.relay.estimate('screen').bps));
   }
 

@@ -128,6 +128,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       {
         receivers: (kind) => [...this.#downstreams].map(([id, ds]) => [id, ds.estimates.get(kind)]),
         sendUp: (kind, packet) => !!this.#parent?.isOpen && this.#parent.sendMedia(kind, packet),
+        sendCtlUp: (message) => !!this.#parent?.isOpen && this.#parent.sendCtl(message),
       },
       FEEDBACK_SSRC,
     );
@@ -284,9 +285,13 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     if (this.#closed) return;
     onAbort(signal, () => this.#leave());
     const edges: EdgeTable = ctx.edges;
+    this.#feedback.setMe(ctx.me.id);
     this.#roomDisposables.push(
       edges.on('open', (link) => this.#onOpen(link, edges.wasPromoted(link))),
       edges.on('closed', (link) => this.#onClosed(link)),
+      edges.on('ctl', (link, msg) => {
+        if (msg.type === 'rate-limit' && link.opts.end === 'parent') this.#feedback.childNamed(link.edge, { video: msg.video, screen: msg.screen });
+      }),
     );
     for (const link of [edges.parent, ...edges.children()]) if (link?.isOpen) this.#onOpen(link);
   }
@@ -310,6 +315,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     }
     const off = link.on('media', (_kind, packet) => this.#downstreams.get(link.edge)?.handleRtcp(packet));
     const ds = this.#addDownstream({ id: link.edge, ssrc: (k) => link.localSsrc(k), send: (k, p) => link.sendMedia(k, p) }, off);
+    this.#feedback.setChild(link.edge, link.peerId);
     if (promoted) ds.continueStream();
     log.debug(`forwarding to ${link.peerId} (${link.edge})`);
   }
@@ -352,6 +358,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#sinkDisposers.delete(id);
     if (!ds) return;
     this.#downstreams.delete(id);
+    this.#feedback.setChild(id, null);
     ds.close();
     const c = ds.counters;
     this.#gone.packets += c.packets;

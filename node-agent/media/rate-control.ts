@@ -61,6 +61,11 @@ export class ReceiverEstimate {
     this.#lastAt = now;
   }
 
+  /** Whether the receiver's own REMB (its subtree's estimate), not its link's loss, sets the value. */
+  get rembBinds(): boolean {
+    return this.#remb !== null && this.#remb <= this.#lossBps;
+  }
+
   /** What this receiver takes, or undefined when it has said nothing lately. */
   value(now: number): number | undefined {
     if (this.#lastAt === null || now - this.#lastAt > REPORT_STALE_MS) return undefined;

@@ -3,9 +3,12 @@
  * second it takes the lowest of its receivers' estimates for each video kind (its children's edges,
  * its own page) and, with a parent, sends it up in one compound RTCP packet per kind: a receiver
  * report of what arrived from the parent (fraction lost on that edge) and a REMB of the estimate.
- * The parent's Downstream for this edge reads both. On the host the estimate is what the tree
- * takes; `change` tells the live class, which tells the instructor's page.
+ * The parent's Downstream for this edge reads both. Beside them goes `rate-limit` on `ctl`: the
+ * member whose link it is (the child itself when its own link's loss sets it, or whom the child
+ * named when its REMB does), so the host can tell the instructor who holds the picture down. On the
+ * host the estimate is what the tree takes; `change` tells the live class, which tells the page.
  */
+import type { CtlMessage } from '../../protocol/ctl.js';
 import { VIDEO_KINDS, ReceptionStats, buildReceiverReport, buildRemb, type MediaKind, type VideoKind } from '../../protocol/media.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { lowestEstimate, TREE_MAX_BPS, type ReceiverEstimate } from './rate-control.js';
@@ -17,7 +20,12 @@ export interface TreeEstimate {
   bps: number;
   /** the receiver (edge or sink id) whose estimate it is; null when no receiver limits it */
   limitedBy: string | null;
+  /** the member at the other end of that receiver (this agent for its own page) */
+  peer: string | null;
+  /** the member whose link it is: `peer`, or the one `peer` named below itself (not checked here) */
+  member: string | null;
 }
+
 
 /** Where the feedback goes and what it is about. The relay implements it. */
 export interface FeedbackPorts {
@@ -25,12 +33,20 @@ export interface FeedbackPorts {
   receivers(kind: VideoKind): Iterable<[string, ReceiverEstimate | undefined]>;
   /** sends RTCP up the parent edge; false when there is no parent (the host) */
   sendUp(kind: MediaKind, packet: Buffer): boolean;
+  /** sends a `ctl` message up the parent edge; false when there is none */
+  sendCtlUp(message: CtlMessage): boolean;
 }
 
 export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estimate: TreeEstimate] }> {
   readonly #reception = new Map<VideoKind, ReceptionStats>(VIDEO_KINDS.map((k) => [k, new ReceptionStats()]));
-  readonly #estimates = new Map<VideoKind, TreeEstimate>(VIDEO_KINDS.map((k) => [k, { bps: TREE_MAX_BPS, limitedBy: null }]));
+  readonly #estimates = new Map<VideoKind, TreeEstimate>(VIDEO_KINDS.map((k) => [k, { bps: TREE_MAX_BPS, limitedBy: null, peer: null, member: null }]));
   readonly #timer: NodeJS.Timeout;
+  /** this agent's member id (for its own pages' receivers, `local:…`) */
+  #me: string | null = null;
+  /** child edge → the member at its other end */
+  readonly #peers = new Map<string, string>();
+  /** child edge → whom that child last named (`rate-limit`) */
+  readonly #named = new Map<string, Record<VideoKind, string | null>>();
   /** compound reports sent up */
   sent = 0;
 
@@ -53,6 +69,23 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
     for (const kind of VIDEO_KINDS) this.#reception.set(kind, new ReceptionStats());
   }
 
+  /** This agent's id in its room (null: no room). */
+  setMe(id: string | null): void {
+    this.#me = id;
+  }
+
+  /** A child edge opened to `peer`, or (peer null) closed. */
+  setChild(edge: string, peer: string | null): void {
+    if (peer) this.#peers.set(edge, peer);
+    else this.#peers.delete(edge);
+    this.#named.delete(edge);
+  }
+
+  /** A child said whom its subtree's estimate is about (`rate-limit` on ctl); other edges are ignored. */
+  childNamed(edge: string, named: Record<VideoKind, string | null>): void {
+    if (this.#peers.has(edge)) this.#named.set(edge, named);
+  }
+
   estimate(kind: VideoKind): TreeEstimate {
     return this.#estimates.get(kind)!;
   }
@@ -60,9 +93,11 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
   /** Takes the estimates and sends them up (the timer calls this; tests may too). */
   tick(now = performance.now()): void {
     for (const kind of VIDEO_KINDS) {
-      const next = lowestEstimate(this.ports.receivers(kind), now);
+      const receivers = [...this.ports.receivers(kind)];
+      const lowest = lowestEstimate(receivers, now);
+      const next: TreeEstimate = { ...lowest, ...this.#membersOf(lowest.limitedBy, kind, receivers) };
       const prev = this.#estimates.get(kind)!;
-      if (next.bps !== prev.bps || next.limitedBy !== prev.limitedBy) {
+      if (next.bps !== prev.bps || next.limitedBy !== prev.limitedBy || next.member !== prev.member) {
         this.#estimates.set(kind, next);
         this.emit('change', kind, next);
       }
@@ -71,6 +106,15 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
       const packet = Buffer.concat([buildReceiverReport(this.senderSsrc, block), buildRemb(this.senderSsrc, next.bps, [block.ssrc])]);
       if (this.ports.sendUp(kind, packet)) this.sent++;
     }
+    this.ports.sendCtlUp({ type: 'rate-limit', video: this.estimate('video').member, screen: this.estimate('screen').member });
+  }
+
+  /** The member at the other end of receiver `id`, and whose link sets its estimate: that member's own (loss), or whom it named (its REMB). */
+  #membersOf(id: string | null, kind: VideoKind, receivers: [string, ReceiverEstimate | undefined][]): { peer: string | null; member: string | null } {
+    if (id === null) return { peer: null, member: null };
+    const peer = id.startsWith('local:') ? this.#me : (this.#peers.get(id) ?? null);
+    const rembBinds = receivers.find(([r]) => r === id)?.[1]?.rembBinds ?? false;
+    return { peer, member: rembBinds ? (this.#named.get(id)?.[kind] ?? peer) : peer };
   }
 
   close(): void {

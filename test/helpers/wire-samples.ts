@@ -119,6 +119,7 @@ export const CTL_SAMPLES = [
   { type: 'podcast-want', on: false },
   { type: 'live-status', live: true, delayMs: 120, depth: 2 },
   { type: 'live-status', live: true, screen: true, delayMs: 120, depth: 2 },
+  { type: 'rate-limit', video: 'a'.repeat(16), screen: null },
 ];
 
 /** UI → agent requests (loopback and token only, yet still validated like peer input). */

@@ -37,7 +37,7 @@ test('a lossy relay link lowers the host’s estimate and names the edge; clean 
 
   await sleep(3000);
   for (const a of [host, s0]) {
-    assert.equal(videoEstimate(a), { bps: TREE_MAX_BPS, limitedBy: null }, `${a.name}: clean links limit nothing`);
+    assert.equal(videoEstimate(a), { bps: TREE_MAX_BPS, limitedBy: null, peer: null, member: null }, `${a.name}: clean links limit nothing`);
     assert.ok(latestStats(a)!.feedbackSent > 0 || a === host, `${a.name} sends its feedback up`);
   }
 
@@ -53,6 +53,10 @@ test('a lossy relay link lowers the host’s estimate and names the edge; clean 
   }, 15_000, 'the host limited by the edge to s0');
   console.log(`    33 % loss on s0's link: s0's estimate ${s0Low.bps} (${s0Low.limitedBy}), the host's ${hostLow.bps} (${hostLow.limitedBy}) within ${Date.now() - at} ms`);
   assert.ok(hostLow.bps <= 250_000 * 1.5, 'below what the source sends, give or take the floor');
+  const id = (name: string) => host.roster.find((m) => m.name === name)!.id;
+  assert.is(s0Low.member, id('s1'), 's0: the link to s1 loses');
+  assert.is(hostLow.peer, id('s0'));
+  await host.waitFor(() => (videoEstimate(host)?.member === id('s1') ? true : undefined), 5000, 'the host names s1, as s0 said');
 
   await lab.impair(1, {});
   let lowest = hostLow.bps;

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { figures, formatFigures, readRtp } from '../../web-ui/live-stats.js';
+import { figures, formatFigures, formatLimit, readRtp } from '../../web-ui/live-stats.js';
 
 const report = (entries: Record<string, unknown>[]) => new Map(entries.map((e, i) => [String(i), e])) as unknown as RTCStatsReport;
 const inbound = (o: Record<string, number>) =>
@@ -23,6 +23,11 @@ test('rates come from two samples: bitrate, loss over the interval, jitter buffe
   assert.is(formatFigures(f, 12), '1280×720 · 30 fps · 2.0 Mbit/s · loss 1.0% · delay to host ≈ 52 ms');
   assert.is(formatFigures(figures(null, b)), '1280×720 · 30 fps · 0 kbit/s', 'nothing to compare yet: no rates, no loss');
   assert.is(formatFigures({ ...f, lossPct: null, bufferMs: null }, null), '1280×720 · 30 fps · 2.0 Mbit/s');
+});
+
+test('the instructor’s note names the rate and the student whose link holds the picture', () => {
+  assert.is(formatLimit('the camera', { bps: 300_000, name: 'Ada' }), 'The tree holds the camera to 300 kbit/s: the link to Ada takes no more.');
+  assert.is(formatLimit('the screen', { bps: 1_240_000, name: 'Bob' }), 'The tree holds the screen to 1.2 Mbit/s: the link to Bob takes no more.');
 });
 
 test.run();

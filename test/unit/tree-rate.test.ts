@@ -9,6 +9,9 @@ import * as assert from 'uvu/assert';
 import { MediaRelay } from '../../node-agent/media/media-relay.js';
 import { ReceiverEstimate, REPORT_STALE_MS, TREE_MAX_BPS, TREE_MIN_BPS } from '../../node-agent/media/rate-control.js';
 import { TreeFeedback } from '../../node-agent/media/tree-feedback.js';
+import { pictureLimit } from '../../node-agent/media/picture-limit.js';
+import type { RosterEntry } from '../../protocol/common.js';
+import type { CtlMessage } from '../../protocol/ctl.js';
 import type { MediaSink } from '../../node-agent/media/downstream.js';
 import { buildReceiverReport, buildRemb, parseRtcp, type MediaKind } from '../../protocol/media.js';
 import { FakeSource } from '../helpers/fake-source.js';
@@ -76,32 +79,70 @@ function sink(id: string, ssrc: number): MediaSink & { bytes: number } {
   return s;
 }
 
-test('TreeFeedback takes the lowest receiver and, with a parent, sends an RR of what arrived with a REMB of it', () => {
+const A = 'a'.repeat(16);
+const B = 'b'.repeat(16);
+const C = 'c'.repeat(16);
+
+test('TreeFeedback takes the lowest receiver and, with a parent, sends an RR of what arrived, a REMB of it, and whose link it is', () => {
   const low = new ReceiverEstimate();
   const high = new ReceiverEstimate();
   low.remb(400_000, 0);
   high.remb(2_000_000, 0);
   const up: { kind: MediaKind; packet: Buffer }[] = [];
+  const ctl: CtlMessage[] = [];
   let parent = true;
-  const fb = new TreeFeedback({ receivers: (kind) => (kind === 'video' ? [['edge-a', high], ['edge-b', low], ['local:w1', undefined]] : []), sendUp: (kind, packet) => parent && (up.push({ kind, packet }), true) }, 1);
+  const fb = new TreeFeedback(
+    {
+      receivers: (kind) => (kind === 'video' ? [['edge-a', high], ['edge-b', low], ['local:w1', undefined]] : []),
+      sendUp: (kind, packet) => parent && (up.push({ kind, packet }), true),
+      sendCtlUp: (message) => parent && (ctl.push(message), true),
+    },
+    1,
+  );
+  fb.setChild('edge-a', A);
+  fb.setChild('edge-b', B);
+  fb.childNamed('edge-b', { video: C, screen: null });
+  fb.childNamed('edge-x', { video: A, screen: A }); // not a child edge: ignored
   const changes: string[] = [];
   fb.on('change', (kind, e) => changes.push(`${kind} ${e.bps} ${e.limitedBy}`));
   for (const seq of [10, 11, 13, 14]) fb.received('video', 0xfeed, seq); // 12 lost
   fb.tick(100);
-  assert.equal(fb.estimate('video'), { bps: 400_000, limitedBy: 'edge-b' });
+  assert.equal(fb.estimate('video'), { bps: 400_000, limitedBy: 'edge-b', peer: B, member: C }, 'its REMB sets it: whom the child named');
   assert.equal(changes, ['video 400000 edge-b'], 'said once, for the kind that changed');
   assert.is(up.length, 1, 'one compound packet, for the kind that arrived');
   const sent = parseRtcp(up[0]!.packet)!;
   assert.equal(sent.reports, [{ ssrc: 0xfeed, fractionLost: 51 }], '1 of 5 lost');
   assert.equal(sent.rembs, [{ bps: 400_000, ssrcs: [0xfeed] }]);
+  assert.equal(ctl, [{ type: 'rate-limit', video: C, screen: null }]);
   fb.tick(200);
   assert.is(changes.length, 1, 'nothing new, nothing said');
+  // The child's own link loses: then it is the child's link, whatever it names.
+  for (let t = 0; t <= 3000; t += 1000) {
+    low.sent(50_000);
+    low.report(t === 0 ? 0 : 128, t);
+  }
+  fb.tick(3000);
+  assert.equal(fb.estimate('video').member, B, 'loss on the edge itself: the child at its end');
   parent = false;
-  fb.tick(300);
-  assert.is(fb.sent, 2, 'without a parent nothing counts as sent');
+  fb.tick(3100);
+  assert.is(fb.sent, 3, 'without a parent nothing counts as sent');
   fb.close();
 });
 
+const entry = (id: string, name: string, parentId: string | null): RosterEntry => ({ id, name, role: parentId ? 'student' : 'host', parentId, state: 'connected' }) as RosterEntry;
+
+test('the instructor is told whose link holds the picture down, believed only within the reporting child’s subtree', () => {
+  const H = 'f'.repeat(16);
+  const D = 'd'.repeat(16);
+  const roster = [entry(H, 'Prof', null), entry(A, 'Ada', H), entry(B, 'Bob', A), entry(C, 'Cy', H), entry(D, 'Dee', B)];
+  const est = (member: string | null) => ({ bps: 300_000, limitedBy: 'edge-a', peer: A, member });
+  assert.equal(pictureLimit(est(D), 2_500_000, roster), { bps: 300_000, name: 'Dee' }, 'two hops below the child: believed');
+  assert.equal(pictureLimit(est(A), 2_500_000, roster), { bps: 300_000, name: 'Ada' });
+  assert.equal(pictureLimit(est(C), 2_500_000, roster), { bps: 300_000, name: 'Ada' }, 'a classmate under another child: the reporting child is named');
+  assert.equal(pictureLimit(est('9'.repeat(16)), 2_500_000, roster), { bps: 300_000, name: 'Ada' }, 'nobody by that id');
+  assert.is(pictureLimit(est(D), 300_000, roster), null, 'at or above the cap: the tree holds nothing down');
+  assert.is(pictureLimit({ bps: 5_000_000, limitedBy: null, peer: null, member: null }, 2_500_000, roster), null);
+});
 
 test('the relay’s estimate follows a lossy receiver’s reports and names it; the host is told by an estimate event', async () => {
   const relay = new MediaRelay();
