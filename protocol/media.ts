@@ -361,6 +361,17 @@ export interface MediaCounters {
   keyframes: number;
 }
 
+/** What the tree below one agent takes of a video kind, and whose it is (node-agent/media/tree-feedback.ts). */
+export interface RateEstimate {
+  bps: number;
+  /** the receiver (edge or sink id) whose estimate it is; null when no receiver limits it */
+  limitedBy: string | null;
+  /** the member at the other end of that receiver (this agent for its own page) */
+  peer: string | null;
+  /** the member whose link it is: `peer`, or the one `peer` named below itself (not checked here) */
+  member: string | null;
+}
+
 /**
  * One agent's media figures, printed as `event {"type":"media-stats","data":…}` by `--events`
  * and pushed to the UI. `in` counts RTP accepted from upstream (the local source on the host, the
@@ -394,7 +405,7 @@ export interface MediaStats {
    * receiver (edge or page sink id) whose estimate it is, the member at its other end, and the
    * member whose link it is (as named from below, not checked); null: no receiver limits it
    */
-  estimate: Record<VideoKind, { bps: number; limitedBy: string | null; peer: string | null; member: string | null }>;
+  estimate: Record<VideoKind, RateEstimate>;
   /** receiver report + REMB packets sent up the parent edge */
   feedbackSent: number;
 }

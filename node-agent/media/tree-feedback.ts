@@ -9,23 +9,14 @@
  * host the estimate is what the tree takes; `change` tells the live class, which tells the page.
  */
 import type { CtlMessage } from '../../protocol/ctl.js';
-import { VIDEO_KINDS, ReceptionStats, buildReceiverReport, buildRemb, type MediaKind, type VideoKind } from '../../protocol/media.js';
+import { VIDEO_KINDS, ReceptionStats, buildReceiverReport, buildRemb, type MediaKind, type RateEstimate, type VideoKind } from '../../protocol/media.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { lowestEstimate, TREE_MAX_BPS, type ReceiverEstimate } from './rate-control.js';
 
 /** How often the estimate is taken and, with a parent, sent up. */
 export const FEEDBACK_INTERVAL_MS = 1000;
 
-export interface TreeEstimate {
-  bps: number;
-  /** the receiver (edge or sink id) whose estimate it is; null when no receiver limits it */
-  limitedBy: string | null;
-  /** the member at the other end of that receiver (this agent for its own page) */
-  peer: string | null;
-  /** the member whose link it is: `peer`, or the one `peer` named below itself (not checked here) */
-  member: string | null;
-}
-
+export type TreeEstimate = RateEstimate;
 
 /** Where the feedback goes and what it is about. The relay implements it. */
 export interface FeedbackPorts {
