@@ -18,7 +18,8 @@ import { Download } from './download.js';
 import { ShareHost } from './share-host.js';
 import { ShareRecordFile } from './share-record.js';
 import { UiUploads } from './ui-uploads.js';
-import { DEFAULT_UPLOAD_CAP, UploadReceiver, uploadFile } from './uploads.js';
+import { DEFAULT_UPLOAD_CAP, UploadReceiver } from './uploads.js';
+import { uploadFile } from './upload-sender.js';
 
 const log = createLogger('agent:files');
 const REQUEST_TIMEOUT_MS = 30_000;

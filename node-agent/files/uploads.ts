@@ -5,13 +5,13 @@
  * and answers `upload-result` with where it stored the file. Names are sanitised, cut to 255
  * bytes of UTF-8, and never overwrite: "report.pdf" becomes "report (1).pdf". Every begin and end
  * is answered at once, also when the host's disk fails (BAD_UPLOAD, the temp file removed), so a
- * student never waits out RESULT_TIMEOUT_MS for a host that is still there.
+ * student never waits out its timeout for a host that is still there. The student's side is
+ * upload-sender.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { CamvidError, errorFromWire } from '../../protocol/errors.js';
-import { CHUNK_SIZE, decodeChunk, encodeChunk } from '../../protocol/files.js';
+import { CHUNK_SIZE, decodeChunk } from '../../protocol/files.js';
 import type { CtlMessage } from '../../protocol/ctl.js';
 import { background } from '../background.js';
 import { createLogger } from '../log.js';
@@ -19,13 +19,17 @@ import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { studentFolder } from './student-folder.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { BulkSender } from './bulk-sender.js';
 import { sha256File } from './hash.js';
 import { fitFileName, sanitizeFileName } from './share-path.js';
 
 const log = createLogger('agent:files');
 export const DEFAULT_UPLOAD_CAP = 100 * 1024 * 1024;
-const RESULT_TIMEOUT_MS = 60_000;
+/**
+ * How long an ended upload waits for chunks still on their way: `upload-end` rides ctl and the
+ * chunks bulk, separate SCTP streams delivered independently, so the last chunk may arrive after
+ * the end. Each chunk that comes restarts the wait.
+ */
+export const TAIL_WAIT_MS = 5_000;
 /**
  * Uploads one member may have open at once (each holds a file open on the host), and all members
  * together; past either, `upload-begin` is refused THROTTLED at once. A member's open uploads end
@@ -46,6 +50,10 @@ interface Incoming {
   received: number;
   fh: FileHandle;
   temp: string;
+  /** its upload-end came: a second one is ignored */
+  ending?: boolean;
+  /** called on each chunk and when the upload is discarded, while its end waits for the tail */
+  wake?: () => void;
 }
 
 /** `student`: the display name; `peer`: the peer id its folder is filed by (student-folder.ts) */
@@ -140,7 +148,10 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   /** Checks and stores a finished upload; whatever fails, the student hears at once and the temp file goes. */
   async #end(link: PeerLink, key: string, id: string): Promise<void> {
     const u = this.#incoming.get(key);
-    if (!u) return;
+    if (!u || u.ending) return;
+    u.ending = true;
+    await tail(u, () => this.#incoming.get(key) !== u);
+    if (this.#incoming.get(key) !== u) return; // discarded meanwhile: the edge or the receiver closed
     this.#incoming.delete(key);
     const fail = (message: string) => {
       background(rm(u.temp, { force: true }), log, 'removing a refused upload');
@@ -173,6 +184,7 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
     const at = chunk.index * CHUNK_SIZE;
     if (at + chunk.data.length > u.size) return; // more than announced: dropped, then refused at the end
     u.received += chunk.data.length;
+    u.wake?.();
     await u.fh.write(Buffer.from(chunk.data), 0, chunk.data.length, at);
   }
 
@@ -196,61 +208,30 @@ export class UploadReceiver extends TypedEmitter<UploadReceiverEvents> {
   }
 }
 
-/** The student's side: sends one local file to the host. */
-export async function uploadFile(link: PeerLink, file: string, onProgress?: (sent: number, size: number) => void): Promise<string> {
-  const { size } = await stat(file);
-  const id = await sha256File(file);
-  const name = path.basename(file);
-  const result = new Promise<Extract<CtlMessage, { type: 'upload-result' }>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CamvidError('TIMEOUT', 'The host did not confirm the upload.')), RESULT_TIMEOUT_MS);
-    const off = link.on('ctl', (msg) => {
-      if (msg.type === 'upload-result' && msg.id === id) {
-        clearTimeout(timer);
-        off();
-        resolve(msg);
-      }
-    });
-    link.once('closed', () => reject(new CamvidError('CLOSED', 'The connection to the host closed during the upload.')));
+/** Resolves once `u` has all its bytes, or it is `gone`, or no chunk came for TAIL_WAIT_MS. */
+function tail(u: Incoming, gone: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(timer);
+      u.wake = undefined;
+      resolve();
+    };
+    const check = () => {
+      clearTimeout(timer);
+      if (u.received >= u.size || gone()) finish();
+      else timer = setTimeout(finish, TAIL_WAIT_MS);
+    };
+    u.wake = check;
+    check();
   });
-  const accepted = new Promise<void>((resolve) => {
-    const off = link.on('ctl', (msg) => {
-      if (msg.type === 'upload-accept' && msg.id === id) {
-        off();
-        resolve();
-      }
-    });
-  });
-  link.sendCtl({ type: 'upload-begin', id, name, size });
-  const first = await Promise.race([accepted.then(() => null), result]);
-  if (first) throw errorFromWire({ code: first.code ?? 'BAD_UPLOAD', message: first.message });
-  const dc = link.channel('bulk');
-  if (!dc) throw new CamvidError('CLOSED');
-  const sender = new BulkSender(dc);
-  const fh = await open(file, 'r');
-  try {
-    for (let index = 0, sent = 0; sent < size; index++) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK_SIZE, size - sent));
-      await fh.read(buf, 0, buf.length, sent);
-      while (!sender.send(encodeChunk(id, index, buf))) {
-        if (sender.closed) throw new CamvidError('CLOSED', 'The link to the host closed during the upload.');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      sent += buf.length;
-      onProgress?.(sent, size);
-    }
-  } finally {
-    await fh.close();
-  }
-  link.sendCtl({ type: 'upload-end', id });
-  const r = await result;
-  if (!r.ok) throw errorFromWire({ code: r.code ?? 'BAD_UPLOAD', message: r.message });
-  return r.path ?? name;
 }
 
 const formatMb = (bytes: number) => `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
 
 /** Gives up an upload: closes its temp file, then removes it. */
 function discard(u: Incoming): void {
+  u.wake?.();
   background(u.fh.close().finally(() => rm(u.temp, { force: true })), log, 'removing a partial upload');
 }
 

@@ -77,6 +77,11 @@ export class AgentProcess {
     return this.lines.join('\n');
   }
 
+  /** the output without the once-a-second stats events, which would bury what went wrong */
+  telling(): string {
+    return this.lines.filter((l) => !/^event \{"type":"(media|files)-stats"/.test(l)).join('\n');
+  }
+
   /** Resolves when `predicate` holds (checked on every line), or rejects after `timeoutMs`. */
   waitFor<T>(predicate: () => T | undefined | false, timeoutMs = 15_000, what = 'condition'): Promise<T> {
     return new Promise((resolve, reject) => {
@@ -92,7 +97,7 @@ export class AgentProcess {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${this.name}: timed out waiting for ${what}:\n${this.output.slice(-3000)}`));
+        reject(new Error(`${this.name}: timed out waiting for ${what}:\n${this.telling().slice(-3000)}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

@@ -13,7 +13,7 @@ import type { CtlMessage } from '../../protocol/ctl.js';
 import { encodeChunk } from '../../protocol/files.js';
 import type { EdgeTable, EdgeTableEvents } from '../../node-agent/overlay/edge-table.js';
 import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
-import { MAX_OPEN_UPLOADS_PER_MEMBER, UploadReceiver } from '../../node-agent/files/uploads.js';
+import { MAX_OPEN_UPLOADS_PER_MEMBER, TAIL_WAIT_MS, UploadReceiver } from '../../node-agent/files/uploads.js';
 import { TypedEmitter } from '../../node-agent/typed-emitter.js';
 
 type Result = Extract<CtlMessage, { type: 'upload-result' }>;
@@ -170,6 +170,65 @@ test('past the open uploads of one member, upload-begin is refused THROTTLED at 
   for (let i = 0; i < 300 && (fds() > before || partial(dir).length); i++) await sleep(10);
   assert.is(fds(), before, 'no file left open');
   assert.equal(partial(dir), []);
+  r.receiver.close();
+});
+
+test('upload-end overtaking the last chunk (ctl and bulk are separate streams): the file is stored whole, not refused as incomplete', async () => {
+  const dir = path.join(base, 'uploads');
+  const r = rig(dir);
+  const bytes = Buffer.from('essay number 1\n');
+  const id = sha256(bytes);
+  r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: bytes.length });
+  await r.reply('upload-accept', id);
+  r.ctl({ type: 'upload-end', id });
+  r.ctl({ type: 'upload-end', id }); // said twice: answered once
+  await sleep(50);
+  assert.not.ok(r.sent.some((m) => m.type === 'upload-result'), 'no verdict before the bytes came');
+  r.bulk(encodeChunk(id, 0, bytes));
+  const res: Result = await r.reply('upload-result', id, 1000);
+  assert.ok(res.ok, JSON.stringify(res));
+  assert.is(readFileSync(path.join(dir, ANN, 'essay.txt'), 'utf8'), 'essay number 1\n');
+  await sleep(50);
+  assert.is(r.sent.filter((m) => m.type === 'upload-result').length, 1);
+  r.receiver.close();
+});
+
+test('an ended upload whose rest never comes is refused as incomplete once no chunk came for TAIL_WAIT_MS; each chunk restarts that wait', async () => {
+  const dir = path.join(base, 'uploads');
+  const r = rig(dir);
+  const bytes = Buffer.alloc(3 * 16 * 1024, 7);
+  const id = sha256(bytes);
+  r.ctl({ type: 'upload-begin', id, name: 'big.bin', size: bytes.length });
+  await r.reply('upload-accept', id);
+  r.ctl({ type: 'upload-end', id });
+  const started = Date.now();
+  await sleep(TAIL_WAIT_MS - 1000);
+  r.bulk(encodeChunk(id, 0, bytes.subarray(0, 16 * 1024))); // a chunk late, but within the wait
+  const res: Result = await r.reply('upload-result', id, TAIL_WAIT_MS + 2000);
+  const waited = Date.now() - started;
+  assert.is(res.ok, false);
+  assert.is(res.code, 'BAD_UPLOAD');
+  assert.match(res.message ?? '', /incomplete/);
+  assert.ok(waited >= 2 * TAIL_WAIT_MS - 1100, `the late chunk restarted the wait (${waited} ms)`);
+  for (let i = 0; i < 300 && partial(dir).length; i++) await sleep(10);
+  assert.equal(partial(dir), []);
+  r.receiver.close();
+});
+
+test('the edge closing while an end waits for its tail: no verdict, no open file, no temp file', async () => {
+  const dir = path.join(base, 'uploads');
+  const r = rig(dir);
+  const before = fds();
+  const id = sha256(Buffer.from('never sent'));
+  r.ctl({ type: 'upload-begin', id, name: 'essay.txt', size: 10 });
+  await r.reply('upload-accept', id);
+  r.ctl({ type: 'upload-end', id });
+  await sleep(20);
+  r.closeEdge();
+  for (let i = 0; i < 300 && (fds() > before || partial(dir).length); i++) await sleep(10);
+  assert.is(fds(), before, 'no file left open');
+  assert.equal(partial(dir), []);
+  assert.not.ok(r.sent.some((m) => m.type === 'upload-result'));
   r.receiver.close();
 });
 
