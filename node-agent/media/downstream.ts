@@ -306,7 +306,12 @@ export class Downstream {
   /** The receiver fell a queue behind: drop its video (camera and screen) to the next key frame, then its oldest audio. */
   #overflow(): void {
     const before = this.#queue.length;
-    const dropped = new Set(this.#queue.filter((q) => isVideoKind(q.kind)).map((q) => q.kind as VideoKind));
+    const dropped = new Set<VideoKind>();
+    for (const q of this.#queue) {
+      if (!isVideoKind(q.kind)) continue;
+      dropped.add(q.kind);
+      if (!isRtcpPacket(q.packet)) this.estimates.get(q.kind)!.undelivered(q.packet.length);
+    }
     this.#queue = this.#queue.filter((q) => !isVideoKind(q.kind));
     for (const kind of dropped) {
       const video = this.#streams.get(kind)!;

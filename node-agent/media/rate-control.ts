@@ -32,12 +32,23 @@ export class ReceiverEstimate {
   #lossBps = TREE_MAX_BPS;
   #remb: number | null = null;
   #bytes = 0;
+  /** bytes this hop had for the receiver but dropped from its queue (its link took no more) */
+  #undelivered = 0;
   #lastReportAt: number | null = null;
   #lastAt: number | null = null;
 
   /** Bytes of this kind just sent to the receiver. */
   sent(bytes: number): void {
     this.#bytes += bytes;
+  }
+
+  /**
+   * Bytes of this kind dropped from the receiver's queue at this hop. The receiver never sees that
+   * as loss (its numbering resumes after what it got, so it has nothing to NACK), yet it is the
+   * plainest sign its link takes less than is sent: counted as lost in the next report.
+   */
+  undelivered(bytes: number): void {
+    this.#undelivered += bytes;
   }
 
   /** A report block about this kind: `fractionLost` 0–255 (of 256), as RFC 3550 has it. */
@@ -47,10 +58,12 @@ export class ReceiverEstimate {
     this.#lastReportAt = this.#lastAt = now;
     const seconds = (now - since) / 1000;
     const bytes = this.#bytes;
-    this.#bytes = 0;
+    const undelivered = this.#undelivered;
+    this.#bytes = this.#undelivered = 0;
     if (seconds <= 0) return;
     const rate = (bytes * 8) / seconds;
-    const loss = Math.min(255, Math.max(0, fractionLost)) / 256;
+    const hopLoss = undelivered > 0 ? undelivered / (bytes + undelivered) : 0;
+    const loss = Math.max(Math.min(255, Math.max(0, fractionLost)) / 256, hopLoss);
     if (loss > LOSS_HIGH) this.#lossBps = clamp(Math.min(this.#lossBps, rate * (1 - 0.5 * loss)));
     else if (loss < LOSS_LOW) this.#lossBps = clamp(Math.min(this.#lossBps * GROWTH_PER_S ** seconds, Math.max(this.#lossBps, rate * GROWTH_HEADROOM)));
   }

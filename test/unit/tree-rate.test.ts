@@ -63,6 +63,44 @@ test('a receiver’s estimate: unknown until it reports, falls with heavy loss f
   assert.is(e.value(25_000 + REPORT_STALE_MS + 1), undefined, 'silent for 5 s: it no longer counts');
 });
 
+test('bytes dropped from a receiver’s queue at this hop count as lost, though its own reports say none', () => {
+  const e = new ReceiverEstimate();
+  e.sent(125_000);
+  e.report(0, 0);
+  e.sent(125_000); // 1 Mbit/s went out…
+  e.undelivered(125_000); // …and as much again was dropped: its link took half
+  e.report(0, 1000);
+  assert.is(e.value(1000), 750_000, '1 Mbit/s flowed, 50 % lost at the hop: 1 − 0.5·0.5 of it');
+  e.sent(125_000);
+  e.report(0, 2000);
+  assert.is(e.value(2000), 810_000, 'nothing dropped since: it grows again');
+});
+
+test('a receiver whose link takes nothing (its sends fail, its queue overflows) limits the relay’s estimate while it reports no loss', async () => {
+  const relay = new MediaRelay();
+  const src = new FakeSource();
+  await relay.setSource(src);
+  const stuck = { id: 'edge-stuck', ssrc: (k: MediaKind) => (k === 'video' ? 0x3333 : undefined), send: () => false };
+  const ds = relay.addSink(stuck);
+  let seq = 0;
+  const pump = setInterval(() => {
+    for (let i = 0; i < 20; i++) src.deliver!('video', vp8Packet({ ssrc: 0xaa, seq: seq++, key: true, bytes: 1000 }));
+  }, 20);
+  try {
+    ds.handleRtcp(rr(0x3333, 0));
+    await new Promise((r) => setTimeout(r, 1300));
+    ds.handleRtcp(rr(0x3333, 0));
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.ok(ds.counters.droppedQueue > 0, 'its queue overflowed');
+    const e = relay.estimate('video');
+    assert.is(e.limitedBy, 'edge-stuck');
+    assert.is(e.bps, TREE_MIN_BPS, `nothing went out and all of it was dropped: the floor (${e.bps})`);
+  } finally {
+    clearInterval(pump);
+    await relay.close();
+  }
+});
+
 test('a child’s REMB (its subtree’s estimate) caps its own, clamped to the tree’s bounds', () => {
   const e = new ReceiverEstimate();
   e.remb(700_000, 0);
