@@ -32,6 +32,10 @@ export interface Impairment {
   jitterMs?: number;
   /** probability of dropping a packet, percent */
   lossPct?: number;
+  /** the other way, towards the host (its downlink): the rate it takes, kbit/s (a tbf queue) */
+  downKbps?: number;
+  /** … and the probability of dropping a packet on it, percent */
+  downLossPct?: number;
 }
 
 export type ImpairMethod = 'netem' | 'shaper';
@@ -139,10 +143,33 @@ export class LinkImpairment {
     const delay = Math.max(0, imp.delayMs ?? 0);
     const jitter = Math.max(0, imp.jitterMs ?? 0);
     const loss = Math.min(100, Math.max(0, imp.lossPct ?? 0));
-    if (this.method === 'netem') return this.#netem(delay, jitter, loss);
+    const downLoss = Math.min(100, Math.max(0, imp.downLossPct ?? 0));
+    if (this.method === 'netem') {
+      await this.#netem(delay, jitter, loss);
+      return this.#down(imp.downKbps, downLoss);
+    }
     this.#shaper ??= await this.#startShaper();
-    const ok = await this.#ask(`set ${Math.round(delay * 1000)} ${Math.round(jitter * 1000)} ${Math.round(loss * 10_000)}`);
-    if (ok !== 'ok') throw new Error(`shaper for ${this.target.hostNs}: ${ok}`);
+    for (const line of [`set ${Math.round(delay * 1000)} ${Math.round(jitter * 1000)} ${Math.round(loss * 10_000)}`, `down ${Math.round(downLoss * 10_000)}`]) {
+      const ok = await this.#ask(line);
+      if (ok !== 'ok') throw new Error(`shaper for ${this.target.hostNs}: ${ok}`);
+    }
+    await this.#down(imp.downKbps, 0);
+  }
+
+  /**
+   * The host's downlink: a rate (tbf, a queue of ~250 ms, past which frames drop, as on a full
+   * Wi-Fi link) and, with netem, its loss, on the host's port in the bridge namespace.
+   */
+  async #down(kbps: number | undefined, loss: number): Promise<void> {
+    const { bridgeNs, port } = this.target;
+    const qdisc = ['-n', bridgeNs, 'qdisc'];
+    if (!kbps && !loss) return void (await run('tc', [...qdisc, 'del', 'dev', port, 'root']).catch(() => undefined));
+    if (this.method === 'netem') {
+      await run('tc', [...qdisc, 'replace', 'dev', port, 'root', 'netem', ...(loss ? ['loss', `${loss}%`] : []), ...(kbps ? ['rate', `${kbps}kbit`] : [])]);
+      return;
+    }
+    const burst = Math.max(3000, Math.round((kbps! * 1000) / 8 / 50)); // 20 ms of the rate, at least two frames
+    await run('tc', [...qdisc, 'replace', 'dev', port, 'root', 'tbf', 'rate', `${kbps}kbit`, 'burst', String(burst), 'latency', '250ms']);
   }
 
   /** The shaper's counters (`stats in N forwarded N lost N …`); null with netem. */

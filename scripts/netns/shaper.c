@@ -7,9 +7,10 @@
  *
  * HOST_PORT is the bridge-namespace end of a host's veth, BRIDGE_PORT a veth enslaved (through its
  * peer) to the lab bridge. Frames the host sends (HOST_PORT → BRIDGE_PORT) are delayed, jittered
- * and dropped like netem on the host's egress; frames towards the host pass at once. Parameters
- * arrive on stdin, one line each: `set DELAY_US JITTER_US LOSS_PPM`; `stats` prints counters;
- * end of stdin (the lab's process died or closed it) ends the shaper.
+ * and dropped like netem on the host's egress; frames towards the host pass at once, or are
+ * dropped at `down LOSS_PPM` (a lossy downlink; its rate is a tbf qdisc on HOST_PORT). Parameters
+ * arrive on stdin, one line each: `set DELAY_US JITTER_US LOSS_PPM`, `down LOSS_PPM`; `stats`
+ * prints counters; end of stdin (the lab's process died or closed it) ends the shaper.
  *
  * PACKET_VNET_HDR on both sockets carries GSO and checksum-offload metadata across, so a TCP
  * super-frame or a UDP datagram with a partial checksum leaves exactly as it came in. Like netem,
@@ -45,9 +46,9 @@ static struct pkt heap[MAX_QUEUE];
 static int nheap;
 static uint64_t next_order;
 static uint64_t delay_ns, jitter_ns;
-static uint32_t loss_ppm;
+static uint32_t loss_ppm, down_loss_ppm;
 static uint64_t rng_state;
-static unsigned long long n_in, n_fwd, n_lost, n_qdrop, n_err, n_back;
+static unsigned long long n_in, n_fwd, n_lost, n_qdrop, n_err, n_back, n_down_lost;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -163,6 +164,10 @@ static void on_bridge_frames(int out_fd, int in_fd) {
     ssize_t n = recv(out_fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) return;
     n_back++;
+    if (down_loss_ppm && rng() % 1000000 < down_loss_ppm) {
+      n_down_lost++;
+      continue;
+    }
     transmit(in_fd, buf, (uint32_t)n);
   }
 }
@@ -184,9 +189,12 @@ static int on_stdin(void) {
       jitter_ns = j * 1000ull;
       loss_ppm = (uint32_t)(l > 1000000 ? 1000000 : l);
       printf("ok\n");
+    } else if (sscanf(line, "down %llu", &l) == 1) {
+      down_loss_ppm = (uint32_t)(l > 1000000 ? 1000000 : l);
+      printf("ok\n");
     } else if (strcmp(line, "stats") == 0) {
-      printf("stats in %llu forwarded %llu lost %llu queue-dropped %llu send-errors %llu to-host %llu queued %d\n", n_in, n_fwd,
-             n_lost, n_qdrop, n_err, n_back, nheap);
+      printf("stats in %llu forwarded %llu lost %llu queue-dropped %llu send-errors %llu to-host %llu to-host-lost %llu queued %d\n", n_in,
+             n_fwd, n_lost, n_qdrop, n_err, n_back, n_down_lost, nheap);
     } else if (line[0]) {
       printf("error unknown command\n");
     }
