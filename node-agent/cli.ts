@@ -36,7 +36,7 @@ const USAGE = `Usage:
               [--max-members N]             students admitted at once (default 250); the next gets ROOM_FULL
               [--attach-timeout S]          a student whose computer has not connected to the class S s after
                                             being placed is asked to join again (default 30)
-              [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N]
+              [--source testsrc|ffmpeg:<input>] [--video-size WxH] [--video-kbps N] [--fps N] [--simulcast]
               [--screen testsrc|ffmpeg:<input>] [--screen-size WxH] [--screen-kbps N] [--screen-fps N]
                                         a shared screen beside the camera (docs/media.md)
   camvid host ... --share DIR               share a folder with the class

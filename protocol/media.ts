@@ -408,6 +408,16 @@ export interface MediaStats {
   estimate: Record<VideoKind, RateEstimate>;
   /** receiver report + REMB packets sent up the parent edge */
   feedbackSent: number;
+  /**
+   * The camera's simulcast layers, where a source sends them (the host with the instructor's
+   * page), 0 the lowest: RTP packets and bytes taken in, and how many receivers get each now;
+   * empty otherwise.
+   */
+  layers: { layer: number; packets: number; bytes: number; receivers: number }[];
+  /** layer steps down and up for receivers of this agent (layer-choice.ts) */
+  layerSwitches: number;
+  /** the fraction (0–1) of the parent's camera packets lost in the last second, before any repair; null without a parent */
+  upstreamLoss: number | null;
 }
 
 /** No video for this long counts as a stall (30 fps video sends a packet every ~10–33 ms). */

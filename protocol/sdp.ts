@@ -23,7 +23,15 @@ export interface SdpMedia {
   kind: SdpMediaKind;
   mid: string;
   payloadType: number;
+  /**
+   * Simulcast (video, when the caller allows it): the layers' SSRCs, lowest first, as the page's
+   * `a=ssrc-group:SIM` lists them.
+   */
+  simulcast?: { ssrcs: number[] };
 }
+
+/** At most this many simulcast layers are taken from a page. */
+export const MAX_SIMULCAST_LAYERS = 3;
 
 export interface RestrictedOffer {
   sdp: string;
@@ -55,9 +63,16 @@ export function checkSdp(sdp: unknown): string {
  * Keeps, in each audio/video section of a browser's offer, only the codec named in `codecs`
  * (`VP8`, `opus`; case-insensitive), drops `transport-cc`, header extensions and RTX/FEC SSRCs,
  * and reports each section's mid and payload type. At most one section per kind; a kind not
- * named in `codecs` is refused, and so is an offer with none of the named kinds.
+ * named in `codecs` is refused, and so is an offer with none of the named kinds. With
+ * `simulcast`, a video section's `a=ssrc-group:SIM` layers (2 to MAX_SIMULCAST_LAYERS) keep their
+ * SSRCs and are reported lowest first; without, only the group's first SSRC is kept.
+ *
+ * Why SSRC simulcast (SIM, which the page puts into its offer) and not RID simulcast (the
+ * standard `a=simulcast`/`a=rid`): libdatachannel (0.24) routes incoming RTP to a track by an SSRC
+ * a description announced, or to the only track there is; RID layers announce no SSRC, so with
+ * the microphone beside the camera every video packet was dropped before the agent saw it.
  */
-export function restrictOffer(sdp: unknown, codecs: Partial<Record<SdpMediaKind, string>>): RestrictedOffer {
+export function restrictOffer(sdp: unknown, codecs: Partial<Record<SdpMediaKind, string>>, opts: { simulcast?: boolean } = {}): RestrictedOffer {
   const lines = sdpLines(sdp);
   const sections: string[][] = [[]];
   for (const l of lines) {
@@ -79,22 +94,44 @@ export function restrictOffer(sdp: unknown, codecs: Partial<Record<SdpMediaKind,
       .map((l) => /^a=rtpmap:(\d{1,3}) ([^/\s]+)\//.exec(l))
       .find((r) => r && r[2]!.toLowerCase() === codec.toLowerCase())?.[1];
     if (pt === undefined || Number(pt) > 127) return bad(`no ${codec} in the ${kind} section`);
-    // SSRCs named second in a group are retransmission or FEC streams, which are not kept.
+    // SSRCs named second in a group are retransmission or FEC streams, which are not kept; in a
+    // SIM group they are the simulcast layers above the first.
+    const simulcast = kind === 'video' && opts.simulcast ? simulcastOf(section) : undefined;
     const secondary = new Set<string>();
-    for (const l of section) for (const s of /^a=ssrc-group:\S+ \d+((?: \d+)+)$/.exec(l)?.[1]?.trim().split(' ') ?? []) secondary.add(s);
+    for (const l of section) {
+      const group = /^a=ssrc-group:(\S+) \d+((?: \d+)+)$/.exec(l);
+      if (group && !(group[1] === 'SIM' && simulcast)) for (const s of group[2]!.trim().split(' ')) secondary.add(s);
+    }
     out.push(`m=${kind} ${m[2]} ${m[3]} ${pt}`);
     for (const l of section.slice(1)) {
       const fmt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)/.exec(l)?.[1];
       if (fmt !== undefined && fmt !== pt) continue;
       if (/^a=rtcp-fb:\d+ transport-cc/.test(l) || l.startsWith('a=extmap:') || l.startsWith('a=ssrc-group:')) continue;
+      if (l.startsWith('a=rid:') || l.startsWith('a=simulcast:')) continue; // RID layers: see above
       const ssrc = /^a=ssrc:(\d+)/.exec(l)?.[1];
       if (ssrc !== undefined && secondary.has(ssrc)) continue;
       out.push(l);
     }
-    media.push({ kind, mid, payloadType: Number(pt) });
+    media.push({ kind, mid, payloadType: Number(pt), ...(simulcast && { simulcast }) });
   }
   if (media.length === 0) bad('no audio or video section');
   return { sdp: `${out.join('\r\n')}\r\n`, media };
+}
+
+/**
+ * The layers a video section sends, lowest first (its `a=ssrc-group:SIM`), or undefined when it
+ * has none. A group of one, of more than MAX_SIMULCAST_LAYERS, with a repeated SSRC or with an
+ * SSRC the section does not describe is refused.
+ */
+function simulcastOf(section: string[]): SdpMedia['simulcast'] {
+  const groups = section.map((l) => /^a=ssrc-group:SIM ((?:\d+ ?)+)$/.exec(l)?.[1]).filter((x) => x !== undefined);
+  if (groups.length === 0) return undefined;
+  if (groups.length > 1) return bad('more than one simulcast group');
+  const ssrcs = groups[0]!.trim().split(' ').map(Number);
+  if (ssrcs.length < 2 || ssrcs.length > MAX_SIMULCAST_LAYERS) return bad(`a simulcast group of ${ssrcs.length}`);
+  if (new Set(ssrcs).size !== ssrcs.length || ssrcs.some((x) => !Number.isInteger(x) || x < 0 || x > 0xffffffff)) return bad('its simulcast SSRCs');
+  for (const x of ssrcs) if (!section.some((l) => l.startsWith(`a=ssrc:${x} `))) return bad(`simulcast SSRC ${x} without its a=ssrc line`);
+  return { ssrcs };
 }
 
 /** An ICE candidate taken out of a description: its `a=` value and the mid of its media section. */

@@ -23,6 +23,7 @@ import { benchFlood } from './bench/flood.js';
 import { benchDtlsRace } from './bench/dtls-race.js';
 import { benchWatchLink } from './bench/watch-link.js';
 import { benchBitrate } from './bench/bitrate.js';
+import { benchSimulcast } from './bench/simulcast.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -93,6 +94,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'watch-link': benchWatchLink,
   /** how fast the instructor's page sends its camera and what limits it (Chromium pages) */
   bitrate: benchBitrate,
+  /** the camera in simulcast layers: switch times over a shaped link (namespaces), host and relay CPU for 8 and 32 students */
+  simulcast: benchSimulcast,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

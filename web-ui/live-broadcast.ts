@@ -12,6 +12,7 @@ import { CamvidError } from '../protocol/errors.js';
 import type { AgentClient } from './agent-client.js';
 import { formatFigures, sampleEvery } from './live-stats.js';
 import { Listeners, onConnectionLost, publishToAgent } from './loopback-peer.js';
+import { applyCameraLayers, withSimulcast } from './simulcast.js';
 
 const STATS_MS = 1000;
 const RETRY_MS = 1000;
@@ -139,7 +140,8 @@ export class LiveBroadcast {
     const pc = new RTCPeerConnection({ iceServers: [] });
     this.#pc = pc;
     for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-    if (!(await publishToAgent(this.client, pc, 'media', () => this.#pc === pc, (link) => (this.#link = link)))) return;
+    const layers = { offer: (sdp: string) => withSimulcast(sdp), answered: applyCameraLayers };
+    if (!(await publishToAgent(this.client, pc, 'media', () => this.#pc === pc, (link) => (this.#link = link), layers))) return;
     this.phase = 'live';
     this.error = null;
     onConnectionLost(pc, () => {

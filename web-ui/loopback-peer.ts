@@ -78,12 +78,17 @@ export async function publishToAgent(
   what: 'media' | 'screen' | 'present',
   owns: () => boolean,
   onLink: (link: string) => void,
+  layers?: { offer: (sdp: string) => string; answered: (pc: RTCPeerConnection) => Promise<void> },
 ): Promise<boolean> {
-  await pc.setLocalDescription();
+  if (layers) {
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription({ type: 'offer', sdp: layers.offer(offer.sdp ?? '') });
+  } else await pc.setLocalDescription();
   const { link, sdp } = await client.request({ type: `${what}-publish` as const, sdp: await gatheredSdp(pc) });
   if (!owns()) return void client.request({ type: `${what}-unpublish` as const, link }).catch(() => {}), false;
   onLink(link);
   await pc.setRemoteDescription({ type: 'answer', sdp });
+  await layers?.answered(pc);
   await whenConnected(pc);
   return owns();
 }

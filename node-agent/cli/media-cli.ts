@@ -1,6 +1,7 @@
 /**
  * The media part of the `camvid` command line, kept here so cli.ts only wires it in:
- * `camvid host --source testsrc|ffmpeg:<input> [--video-size WxH] [--video-kbps N] [--fps N]`,
+ * `camvid host --source testsrc|ffmpeg:<input> [--video-size WxH] [--video-kbps N] [--fps N] [--simulcast]`
+ * (`--simulcast`: three layers, ¼, ½ and whole size, as the instructor's page sends them),
  * `--screen testsrc|ffmpeg:<input> [--screen-size WxH] [--screen-kbps N] [--screen-fps N]`, and
  * for host and join with `--events`, a `media-stats` event line every `--media-stats-ms` (default
  * 1000) and, with `--trace-every N`, the arrival of each video packet whose sequence number is a
@@ -20,6 +21,7 @@ export const MEDIA_HOST_OPTIONS: ParseArgsConfig['options'] = {
   'video-size': { type: 'string' },
   'video-kbps': { type: 'string' },
   fps: { type: 'string' },
+  simulcast: { type: 'boolean' },
   screen: { type: 'string' },
   'screen-size': { type: 'string' },
   'screen-kbps': { type: 'string' },
@@ -44,6 +46,7 @@ const whole = (v: unknown, flag: string, min: number, max: number): number | und
 /** Checks the media flags; throws TypeError (bad usage) before anything starts. */
 export function checkMediaArgs(v: Values): void {
   if (v.source !== undefined) parseSourceSpec(String(v.source));
+  if (v.simulcast && v.source === undefined) throw new TypeError('--simulcast needs --source');
   for (const flag of ['video-size', 'screen-size']) {
     if (v[flag] !== undefined && !/^\d{2,4}x\d{2,4}$/.test(String(v[flag]))) throw new TypeError(`--${flag} must look like 1280x720`);
   }
@@ -66,6 +69,7 @@ export async function startHostSource(agent: Agent, v: Values): Promise<void> {
     size: v['video-size'] as string | undefined,
     videoKbps: whole(v['video-kbps'], '--video-kbps', 50, 20_000),
     fps: whole(v.fps, '--fps', 1, 60),
+    simulcast: v.simulcast === true,
   });
   await agent.features.media.setSource(source);
 }

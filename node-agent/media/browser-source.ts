@@ -35,6 +35,8 @@ interface Received {
   /** the tree's kind this section's packets go out as */
   kind: MediaKind;
   stats: ReceptionStats;
+  /** simulcast: SSRC → its layer (the offer's SIM group, lowest first) and reception */
+  layers?: Map<number, { layer: number; stats: ReceptionStats }>;
 }
 
 /** What the page's sections are in the tree: the camera's by default, the screen's for a share. */
@@ -54,7 +56,12 @@ export class BrowserSource implements MediaSource {
     private bitrateBps = PUBLISH_BITRATE_BPS,
     kinds: Readonly<Record<SdpMediaKind, MediaKind>> = CAMERA_KINDS,
   ) {
-    for (const m of media) this.#byMid.set(m.mid, { media: m, kind: kinds[m.kind], stats: new ReceptionStats() });
+    for (const m of media) {
+      const kind = kinds[m.kind];
+      // Layers only for the camera: the tree forwards one stream of the screen.
+      const layers = m.simulcast && kind === 'video' ? new Map(m.simulcast.ssrcs.map((ssrc, layer) => [ssrc, { layer, stats: new ReceptionStats() }])) : undefined;
+      this.#byMid.set(m.mid, { media: m, kind, stats: new ReceptionStats(), ...(layers && { layers }) });
+    }
     this.#videoMid = media.find((m) => m.kind === 'video')?.mid;
     if (this.#videoMid !== undefined) {
       const remb = () => this.#sendRemb();
@@ -76,27 +83,38 @@ export class BrowserSource implements MediaSource {
     this.#sendRemb();
   }
 
-  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
+  attach(deliver: (kind: MediaKind, packet: Buffer, layer?: number) => void): void {
     this.link.on('media', (mid, packet) => {
       const r = this.#byMid.get(mid);
       if (!r || this.#closed) return;
       const m = r.media;
       if (isRtcpPacket(packet)) {
-        this.#answerSenderReports(mid, r, packet);
-        deliver(r.kind, packet); // the relay validates it and passes the sender reports down
+        const layer = this.#answerSenderReports(mid, r, packet);
+        deliver(r.kind, packet, layer); // the relay validates it and passes the sender reports down
         return;
       }
-      if (packet.length >= 12) r.stats.packet(packet.readUInt32BE(8), packet.readUInt16BE(2));
-      if (packet.length >= 2 && (packet[1]! & 0x7f) === m.payloadType) packet[1] = (packet[1]! & 0x80) | PAYLOAD_TYPES[r.kind];
-      deliver(r.kind, packet);
+      if (packet.length < 12) return deliver(r.kind, packet); // the relay counts it
+      const ssrc = packet.readUInt32BE(8);
+      const layer = r.layers?.get(ssrc)?.layer;
+      if (r.layers && layer === undefined) return; // not one of the announced layers
+      (layer === undefined ? r.stats : r.layers!.get(ssrc)!.stats).packet(ssrc, packet.readUInt16BE(2));
+      if ((packet[1]! & 0x7f) === m.payloadType) packet[1] = (packet[1]! & 0x80) | PAYLOAD_TYPES[r.kind];
+      deliver(r.kind, packet, layer);
     });
   }
 
-  /** This source has one video section, whichever kind the relay asks for. */
+  /** This source has one video section, whichever kind the relay asks for; with layers, each gets a PLI. */
   requestKeyframe(): void {
-    const ssrc = this.#videoMid === undefined ? undefined : this.#byMid.get(this.#videoMid)?.stats.ssrc;
+    if (this.#videoMid === undefined) return;
     // Before the first video packet there is nothing to address; the page starts with a key frame.
-    if (ssrc !== undefined) this.link.send(this.#videoMid!, buildPli(RECEIVER_SSRC, ssrc));
+    for (const ssrc of this.#videoSsrcs()) this.link.send(this.#videoMid, buildPli(RECEIVER_SSRC, ssrc));
+  }
+
+  #videoSsrcs(): number[] {
+    const r = this.#videoMid === undefined ? undefined : this.#byMid.get(this.#videoMid);
+    if (!r) return [];
+    if (r.layers) return [...r.layers].filter(([, l]) => l.stats.ssrc !== undefined).map(([ssrc]) => ssrc);
+    return r.stats.ssrc === undefined ? [] : [r.stats.ssrc];
   }
 
   close(): void {
@@ -106,25 +124,31 @@ export class BrowserSource implements MediaSource {
     this.link.close();
   }
 
-  /** A receiver report for each sender report about the stream on `mid` (and a REMB with video's). */
-  #answerSenderReports(mid: string, r: Received, packet: Buffer): void {
+  /**
+   * A receiver report for each sender report about a stream on `mid` (and a REMB with video's).
+   * Returns the simulcast layer the (last) sender report is about, if the section has layers.
+   */
+  #answerSenderReports(mid: string, r: Received, packet: Buffer): number | undefined {
     const rtcp = parseRtcp(packet);
-    if (!rtcp) return; // the relay counts it
+    if (!rtcp) return undefined; // the relay counts it
+    let layer: number | undefined;
     for (const sr of rtcp.senderReports) {
-      if (sr.ssrc !== r.stats.ssrc) continue;
+      const l = r.layers?.get(sr.ssrc);
+      const stats = r.layers ? l?.stats : sr.ssrc === r.stats.ssrc ? r.stats : undefined;
+      if (!stats) continue;
+      layer = l?.layer;
       const now = performance.now();
-      r.stats.senderReport(senderReportNtpMiddle(packet, sr.offset), now);
-      const block = r.stats.block(now);
+      stats.senderReport(senderReportNtpMiddle(packet, sr.offset), now);
+      const block = stats.block(now);
       if (block) this.link.send(mid, buildReceiverReport(RECEIVER_SSRC, block));
       if (mid === this.#videoMid) this.#sendRemb();
     }
+    return layer;
   }
 
   #sendRemb(): void {
-    const mid = this.#videoMid;
-    if (mid === undefined) return;
-    const ssrc = this.#byMid.get(mid)?.stats.ssrc;
-    this.link.send(mid, buildRemb(RECEIVER_SSRC, this.bitrateBps, ssrc === undefined ? [] : [ssrc]));
+    if (this.#videoMid === undefined) return;
+    this.link.send(this.#videoMid, buildRemb(RECEIVER_SSRC, this.bitrateBps, this.#videoSsrcs()));
   }
 
   #stopRemb(): void {

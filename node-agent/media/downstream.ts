@@ -9,6 +9,7 @@
  * except where the stream jumps (a new source, or packets skipped while waiting for a key frame):
  * there an offset keeps the receiver's numbering continuous, as a receiver's jitter buffer expects.
  */
+import { LayerChoice } from './layer-choice.js';
 import { ReceiverEstimate } from './rate-control.js';
 import {
   CLOCK_RATES,
@@ -39,6 +40,8 @@ export interface DownstreamHooks {
   keyframeNeeded(kind: VideoKind): void;
   /** NACKed packets this hop no longer has, in upstream numbering */
   nackUpstream(kind: MediaKind, seqs: number[]): void;
+  /** the highest simulcast layer of the camera that flows now; undefined for a source of one layer */
+  topLayer?(): number | undefined;
 }
 
 export interface DownstreamCounters {
@@ -54,6 +57,8 @@ export interface DownstreamCounters {
   malformedRtcp: number;
   /** sender reports passed on to this receiver */
   senderReports: number;
+  /** simulcast layer steps, down and up (layer-choice.ts) */
+  layerSwitches: number;
 }
 
 /** ~1 s of 720p video at 2.5 Mbit/s: beyond this a receiver is too slow to catch up smoothly. */
@@ -91,7 +96,7 @@ interface StreamState {
 
 export class Downstream {
   readonly counters: DownstreamCounters = {
-    packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, keyframeThrottled: 0, malformedRtcp: 0, senderReports: 0,
+    packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, keyframeThrottled: 0, malformedRtcp: 0, senderReports: 0, layerSwitches: 0,
   };
   readonly #streams = new Map<MediaKind, StreamState>();
   /** what was sent of each video kind, by sequence number, to answer NACKs (made at its first packet) */
@@ -106,6 +111,12 @@ export class Downstream {
   readonly #keyframeAskedAt = new Map<VideoKind, number>(VIDEO_KINDS.map((k) => [k, performance.now()]));
   /** when a key frame request of the receiver's own was last passed on, per video kind */
   readonly #requestPassedAt = new Map<VideoKind, number>();
+  /** which simulcast layer of the camera this receiver should get (layer-choice.ts) */
+  readonly layers = new LayerChoice();
+  /** the layer it gets now (null: none yet, or a source of one layer) */
+  #layer: number | null = null;
+  /** when a key frame of the layer it should switch to was last asked for */
+  #layerAskedAt = -Infinity;
   #closed = false;
 
   constructor(
@@ -152,14 +163,24 @@ export class Downstream {
    */
   resync(kind: MediaKind): void {
     this.#streams.get(kind)!.resync = true;
+    if (kind === 'video') this.#layer = null; // a new camera: its layers start at a key frame
   }
 
-  /** Forwards one upstream RTP packet (the caller validated it); `packet` is not modified. */
-  push(kind: MediaKind, packet: Buffer, rtp: RtpInfo, keyframe: boolean): void {
+  /** The simulcast layer of the camera this receiver gets; null before its first, or with one layer. */
+  get layer(): number | null {
+    return this.#layer;
+  }
+
+  /**
+   * Forwards one upstream RTP packet (the caller validated it); `packet` is not modified. `layer`:
+   * which simulcast layer of the camera it is (undefined: the source sends one).
+   */
+  push(kind: MediaKind, packet: Buffer, rtp: RtpInfo, keyframe: boolean, layer?: number): void {
     const ssrc = this.sink.ssrc(kind);
     if (this.#closed || ssrc === undefined) return;
     const st = this.#streams.get(kind)!;
     if (!st.enabled) return;
+    if (layer !== undefined && !this.#takeLayer(st, layer, keyframe)) return;
     if (st.waitingForKeyframe) {
       if (!keyframe) {
         this.counters.droppedWaitingForKeyframe++;
@@ -198,10 +219,11 @@ export class Downstream {
    * the source's NTP time exactly. Nothing goes before the first RTP packet (no offset yet) or
    * while the kind is off. `offset`: from `parseRtcp`'s senderReports (the caller validated).
    */
-  forwardSenderReport(kind: MediaKind, packet: Buffer, offset: number): void {
+  forwardSenderReport(kind: MediaKind, packet: Buffer, offset: number, layer?: number): void {
     const ssrc = this.sink.ssrc(kind);
     const st = this.#streams.get(kind)!;
     if (this.#closed || ssrc === undefined || !st.lastOut || !st.enabled) return;
+    if (layer !== undefined && layer !== this.#layer) return; // another layer's clock
     this.counters.senderReports++;
     this.#send(kind, rewriteSenderReport(packet, offset, ssrc, st.tsOffset));
   }
@@ -232,7 +254,15 @@ export class Downstream {
       }
       for (const nack of rtcp.nacks) if (nack.ssrc === ssrc) this.#answerNack(kind, nack.seqs);
       const estimate = this.estimates.get(kind)!;
-      for (const r of rtcp.reports) if (r.ssrc === ssrc) estimate.report(r.fractionLost, now);
+      for (const r of rtcp.reports) {
+        if (r.ssrc !== ssrc) continue;
+        const loss = estimate.report(r.fractionLost, now);
+        const top = kind === 'video' ? this.hooks.topLayer?.() : undefined;
+        if (loss !== undefined && top !== undefined && this.#layer !== null) {
+          this.layers.report(loss, this.#layer, top, now);
+          this.counters.layerSwitches = this.layers.switches;
+        }
+      }
       for (const r of rtcp.rembs) if (r.ssrcs.includes(ssrc)) estimate.remb(r.bps, now);
     }
   }
@@ -253,6 +283,31 @@ export class Downstream {
       }
     }
     if (missing.length) this.hooks.nackUpstream(kind, missing);
+  }
+
+  /**
+   * Whether a packet of simulcast `layer` goes to this receiver: the layer it gets, or the one it
+   * should get once that one's key frame starts (then the stream jumps: numbering continues, as
+   * for a new source). Until then it keeps what it has, and the new layer's key frame is asked
+   * for once per KEYFRAME_RETRY_MS.
+   */
+  #takeLayer(st: StreamState, layer: number, keyframe: boolean): boolean {
+    const top = this.hooks.topLayer?.();
+    const want = top === undefined ? layer : this.layers.want(top);
+    if (layer === this.#layer && want === layer) return true;
+    if (layer === want && keyframe) {
+      this.#layer = layer;
+      st.waitingForKeyframe = false;
+      st.resync = true;
+      st.lastInSeq = null;
+      return true;
+    }
+    const now = performance.now();
+    if (layer === want && now - this.#layerAskedAt >= KEYFRAME_RETRY_MS) {
+      this.#layerAskedAt = now;
+      this.#askKeyframe('video');
+    }
+    return layer === this.#layer; // the old layer goes on until the new one can start
   }
 
   #cacheOf(kind: VideoKind): (Buffer | undefined)[] {

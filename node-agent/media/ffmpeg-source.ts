@@ -37,7 +37,20 @@ export interface FfmpegSourceOptions {
   videoKbps?: number;
   audioKbps?: number;
   ffmpegPath?: string;
+  /**
+   * The camera in SIMULCAST_LAYERS simulcast layers (`--simulcast`): the size at ¼, ½ and whole,
+   * at 150 kbit/s, 500 kbit/s and `videoKbps`, each its own encoder and RTP stream; headless
+   * tests and benchmarks get what the instructor's page sends (web-ui/simulcast.ts).
+   */
+  simulcast?: boolean;
 }
+
+/** The layers of a simulcast testsrc camera, lowest first: scale divisor and bitrate (the top one's is `videoKbps`). */
+export const SIMULCAST_LAYERS = [
+  { divisor: 4, kbps: 150 },
+  { divisor: 2, kbps: 500 },
+  { divisor: 1, kbps: 0 },
+] as const;
 
 /** `testsrc` or `ffmpeg:<input>` (the `--source` and `--screen` of `camvid host`); throws TypeError otherwise. */
 export function parseSourceSpec(spec: string, flag = '--source'): { input: string } {
@@ -46,7 +59,8 @@ export function parseSourceSpec(spec: string, flag = '--source'): { input: strin
   throw new TypeError(`${flag} must be "testsrc" or "ffmpeg:<input>", got "${spec}"`);
 }
 
-export function ffmpegArgs(opts: FfmpegSourceOptions, ports: Record<'video' | 'audio', number>): string[] {
+/** `ports.video`: one port, or with `simulcast` one per layer, lowest first. */
+export function ffmpegArgs(opts: FfmpegSourceOptions, ports: { video: number | readonly number[]; audio: number }): string[] {
   const fps = opts.fps ?? 30;
   const gop = Math.max(1, Math.round(fps * KEYFRAME_SECONDS));
   const input: string[] =
@@ -55,12 +69,23 @@ export function ffmpegArgs(opts: FfmpegSourceOptions, ports: Record<'video' | 'a
       : [...(existsSync(opts.input) && statSync(opts.input).isFile() ? ['-re', '-stream_loop', '-1'] : []), '-i', opts.input];
   const audioMap = opts.input === 'testsrc' ? '1:a:0' : '0:a:0?';
   const url = (port: number) => `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=${RTP_PACKET_BYTES}`;
-  return [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', ...input,
-    '-map', '0:v:0', ...(opts.size && opts.input !== 'testsrc' ? ['-vf', `scale=${opts.size.replace('x', ':')}`] : []), '-r', String(fps),
-    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', `${opts.videoKbps ?? 800}k`,
+  const vp8 = (kbps: number, port: number) => [
+    '-r', String(fps), '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', `${kbps}k`,
     '-g', String(gop), '-force_key_frames', `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`, '-auto-alt-ref', '0', '-error-resilient', '1',
-    '-payload_type', String(PAYLOAD_TYPES.video), '-f', 'rtp', url(ports.video),
+    '-payload_type', String(PAYLOAD_TYPES.video), '-f', 'rtp', url(port),
+  ];
+  const scale = opts.size && opts.input !== 'testsrc' ? `scale=${opts.size.replace('x', ':')},` : '';
+  const videoPorts = typeof ports.video === 'number' ? [ports.video] : ports.video;
+  const video = opts.simulcast
+    ? [
+        '-filter_complex',
+        `[0:v:0]${scale}split=${SIMULCAST_LAYERS.length}${SIMULCAST_LAYERS.map((_, i) => `[s${i}]`).join('')};` +
+          SIMULCAST_LAYERS.map((l, i) => `[s${i}]scale=trunc(iw/${l.divisor * 2})*2:trunc(ih/${l.divisor * 2})*2[l${i}]`).join(';'),
+        ...SIMULCAST_LAYERS.flatMap((l, i) => ['-map', `[l${i}]`, ...vp8(l.kbps || (opts.videoKbps ?? 1800), videoPorts[i]!)]),
+      ]
+    : ['-map', '0:v:0', ...(scale ? ['-vf', scale.slice(0, -1)] : []), ...vp8(opts.videoKbps ?? 800, videoPorts[0]!)];
+  return [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', ...input, ...video,
     '-map', audioMap, '-c:a', 'libopus', '-b:a', `${opts.audioKbps ?? 64}k`, '-ar', String(CLOCK_RATES.audio), '-application', 'lowdelay',
     '-frame_duration', '20', '-payload_type', String(PAYLOAD_TYPES.audio), '-f', 'rtp', url(ports.audio),
   ];
@@ -69,7 +94,10 @@ export function ffmpegArgs(opts: FfmpegSourceOptions, ports: Record<'video' | 'a
 /** Any ffmpeg command line that sends RTP of `kinds` to the ports it is given. */
 export interface FfmpegLaunch {
   kinds: readonly MediaKind[];
-  args(ports: Partial<Record<MediaKind, number>>): string[];
+  /** `kinds[0]` in this many simulcast layers, a socket (and port) each, lowest first */
+  layers?: number;
+  /** `layerPorts`: with `layers`, the port of each layer (`ports[kinds[0]]` is the first) */
+  args(ports: Partial<Record<MediaKind, number>>, layerPorts: number[]): string[];
   ffmpegPath?: string;
   /** what ffmpeg writes to stdout (otherwise ignored) */
   onStdout?(chunk: Buffer): void;
@@ -77,8 +105,15 @@ export interface FfmpegLaunch {
   failCode?: ErrorCode;
 }
 
+/** One of the source's sockets: what arrives on it is `kind` (of simulcast `layer`). */
+interface Stream {
+  kind: MediaKind;
+  layer?: number;
+  socket: dgram.Socket;
+}
+
 export class FfmpegSource implements MediaSource {
-  #deliver: ((kind: MediaKind, packet: Buffer) => void) | null = null;
+  #deliver: ((kind: MediaKind, packet: Buffer, layer?: number) => void) | null = null;
   #closing: Promise<void> | null = null;
   #stderr = '';
   /** resolves when ffmpeg exits by itself (a file played to its end) or is stopped */
@@ -86,7 +121,7 @@ export class FfmpegSource implements MediaSource {
 
   private constructor(
     readonly proc: ChildProcess,
-    private readonly sockets: Partial<Record<MediaKind, dgram.Socket>>,
+    private readonly streams: readonly Stream[],
   ) {
     proc.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString()).slice(-2000);
@@ -97,10 +132,10 @@ export class FfmpegSource implements MediaSource {
         resolve();
       }),
     );
-    for (const [kind, socket] of Object.entries(sockets) as [MediaKind, dgram.Socket][]) {
+    for (const { kind, layer, socket } of streams) {
       // Bound to 127.0.0.1, so only local processes reach it. ffmpeg sends RTP and RTCP from two
       // different ports, so there is no single sender to lock onto; the relay validates every packet.
-      socket.on('message', (msg) => this.#deliver?.(kind, msg));
+      socket.on('message', (msg) => this.#deliver?.(kind, msg, layer));
       socket.on('error', (err) => log.warn(`${kind} socket: ${err.message}`)); // an 'error' without a listener would throw
     }
   }
@@ -109,20 +144,23 @@ export class FfmpegSource implements MediaSource {
   static start(opts: FfmpegSourceOptions): Promise<FfmpegSource> {
     return FfmpegSource.launch({
       kinds: ['video', 'audio'],
-      args: (ports) => ffmpegArgs(opts, { video: ports.video!, audio: ports.audio! }),
+      ...(opts.simulcast && { layers: SIMULCAST_LAYERS.length }),
+      args: (ports, layerPorts) => ffmpegArgs(opts, { video: opts.simulcast ? layerPorts : ports.video!, audio: ports.audio! }),
       ffmpegPath: opts.ffmpegPath,
     });
   }
 
   /** Starts ffmpeg with a socket per kind and resolves once the first packet of `kinds[0]` arrived. */
   static async launch(launch: FfmpegLaunch): Promise<FfmpegSource> {
-    const sockets: Partial<Record<MediaKind, dgram.Socket>> = {};
+    const streams: Stream[] = [];
     let source: FfmpegSource;
     try {
       const ports: Partial<Record<MediaKind, number>> = {};
-      for (const kind of launch.kinds) {
+      const layerPorts: number[] = [];
+      const wanted = launch.kinds.flatMap((kind, i) => (i === 0 && launch.layers ? Array.from({ length: launch.layers }, (_, layer) => ({ kind, layer })) : [{ kind }]));
+      for (const w of wanted) {
         const s = dgram.createSocket('udp4');
-        sockets[kind] = s;
+        streams.push({ ...w, socket: s });
         await new Promise<void>((resolve, reject) => {
           s.once('error', reject);
           s.bind(0, '127.0.0.1', () => {
@@ -131,22 +169,24 @@ export class FfmpegSource implements MediaSource {
           });
         });
         s.setRecvBufferSize?.(1 << 20);
-        ports[kind] = s.address().port;
+        const port = s.address().port;
+        ports[w.kind] ??= port;
+        if ('layer' in w) layerPorts.push(port);
       }
-      const args = launch.args(ports);
+      const args = launch.args(ports, layerPorts);
       const ffmpeg = launch.ffmpegPath ?? 'ffmpeg';
       const [cmd, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ffmpeg, ...args]] : [ffmpeg, args];
       // spawn throws at once on an argument it cannot pass (a NUL byte in a path)
       const proc = spawn(cmd, argv, { stdio: ['ignore', launch.onStdout ? 'pipe' : 'ignore', 'pipe'] });
       if (launch.onStdout) proc.stdout?.on('data', launch.onStdout);
-      source = new FfmpegSource(proc, sockets);
+      source = new FfmpegSource(proc, streams);
     } catch (err) {
       // No source owns the sockets yet: close every one opened (one that failed to bind too).
-      for (const s of Object.values(sockets)) s.close();
+      for (const s of streams) s.socket.close();
       throw err;
     }
     const { proc } = source;
-    const first = sockets[launch.kinds[0]!]!;
+    const first = streams[0]!.socket;
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new CamvidError('TIMEOUT', `ffmpeg produced no ${launch.kinds[0]} within 10 s.`)), START_TIMEOUT_MS);
@@ -171,7 +211,7 @@ export class FfmpegSource implements MediaSource {
     return source;
   }
 
-  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
+  attach(deliver: (kind: MediaKind, packet: Buffer, layer?: number) => void): void {
     this.#deliver = deliver;
   }
 
@@ -189,7 +229,7 @@ export class FfmpegSource implements MediaSource {
         await exited;
         clearTimeout(timer);
       }
-      for (const s of Object.values(this.sockets)) s?.close();
+      for (const s of this.streams) s.socket.close();
     })();
     return this.#closing;
   }

@@ -14,7 +14,6 @@ import {
   MEDIA_KINDS,
   PAYLOAD_TYPES,
   VIDEO_KINDS,
-  VIDEO_STALL_MS,
   buildNack,
   buildPli,
   isRtcpPacket,
@@ -22,18 +21,20 @@ import {
   isVp8KeyframeStart,
   parseRtcp,
   parseRtp,
-  type MediaCounters,
   type MediaKind,
   type MediaStats,
   type RtpInfo,
   type VideoKind,
 } from '../../protocol/media.js';
+import { MAX_SIMULCAST_LAYERS } from '../../protocol/sdp.js';
 import { onAbort, type Feature, type RoomContext } from '../feature-host.js';
 import { createLogger } from '../log.js';
 import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { Downstream, type MediaSink } from './downstream.js';
+import { CameraLayers } from './camera-layers.js';
+import { RelayCounters } from './relay-counters.js';
 import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
 
 const log = createLogger('agent:media');
@@ -56,6 +57,8 @@ export type SourceSlot = keyof typeof SOURCE_SLOTS;
 /** The slot whose source delivers `kind`. */
 export const slotOf = (kind: MediaKind): SourceSlot =>
   (Object.keys(SOURCE_SLOTS) as SourceSlot[]).find((slot) => (SOURCE_SLOTS[slot] as readonly MediaKind[]).includes(kind))!;
+/** The camera's simulcast layers a source may send (protocol/sdp.ts takes at most this many). */
+const MAX_LAYERS = MAX_SIMULCAST_LAYERS;
 /** A screen with no packet for this long is not being shared: joins stop asking it for key frames. */
 const SCREEN_FRESH_MS = 2000;
 
@@ -64,8 +67,12 @@ export type PacketTap = (packet: Buffer, rtp: RtpInfo) => void;
 
 /** A local producer of RTP (ffmpeg, the instructor's browser). The relay owns it once set. */
 export interface MediaSource {
-  /** starts delivering RTP and RTCP (sender reports) by kind, with our payload types */
-  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void;
+  /**
+   * Starts delivering RTP and RTCP (sender reports) by kind, with our payload types. A source
+   * that sends the camera in simulcast layers says which layer each video packet (and sender
+   * report) is, 0 the lowest; the others leave `layer` out.
+   */
+  attach(deliver: (kind: MediaKind, packet: Buffer, layer?: number) => void): void;
   /** a key frame of `kind` (one of the slot's video kinds) is wanted */
   requestKeyframe(kind: VideoKind): void;
   close(): void | Promise<void>;
@@ -90,22 +97,12 @@ export type MediaRelayEvents = {
   estimate: [kind: VideoKind, estimate: TreeEstimate];
 };
 
-const zero = (): MediaCounters => ({ packets: 0, bytes: 0, keyframes: 0 });
-
 export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Feature {
-  readonly #in = Object.fromEntries(MEDIA_KINDS.map((k) => [k, zero()])) as Record<MediaKind, MediaCounters>;
-  readonly #dropped = { malformed: 0, oversized: 0, unexpected: 0 };
-  /** counters of downstreams that are gone, so totals never go backwards */
-  readonly #gone = { packets: 0, bytes: 0, queue: 0, gate: 0, asked: 0, resent: 0, fromChildren: 0, throttled: 0, senderReports: 0 };
+  readonly #counters = new RelayCounters();
   /** the SSRC of the RTP accepted from upstream, per kind: a sender report must be about that stream */
   readonly #upstreamSsrc: Partial<Record<MediaKind, number>> = {};
-  readonly #senderReportsIn = Object.fromEntries(MEDIA_KINDS.map((k) => [k, 0])) as Record<MediaKind, number>;
-  #nackForwarded = 0;
-  #keyframeUpstream = 0;
-  #lastVideoAt: number | null = null;
-  #lastKeyframeAt: number | null = null;
-  #videoResumedAt: number | null = null;
-  #lastScreenAt: number | null = null;
+  /** the camera's simulcast layers, where a source sends them */
+  readonly #layers = new CameraLayers();
   readonly #downstreams = new Map<string, Downstream>();
   /** unsubscribers of each downstream's RTCP feed, by sink id */
   readonly #sinkDisposers = new Map<string, () => void>();
@@ -126,7 +123,9 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.setStatsInterval(opts.statsIntervalMs ?? 0);
     this.#feedback = new TreeFeedback(
       {
-        receivers: (kind) => [...this.#downstreams].map(([id, ds]) => [id, ds.estimates.get(kind)]),
+        // With simulcast the page's camera rate is what the top layer's receivers take: one on
+        // a lower layer is served by that layer, and must not hold the others down.
+        receivers: (kind) => [...this.#downstreams].filter(([, ds]) => kind !== 'video' || this.#onTopLayer(ds)).map(([id, ds]) => [id, ds.estimates.get(kind)]),
         sendUp: (kind, packet) => !!this.#parent?.isOpen && this.#parent.sendMedia(kind, packet),
         sendCtlUp: (message) => !!this.#parent?.isOpen && this.#parent.sendCtl(message),
       },
@@ -213,30 +212,18 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   }
 
   stats(): MediaStats {
-    const ds = [...this.#downstreams.values()].map((d) => d.counters);
-    const sum = (f: (c: Downstream['counters']) => number) => ds.reduce((a, c) => a + f(c), 0);
-    return {
-      t: Date.now(),
-      upstream: this.#sources.size ? 'source' : this.#parent ? 'parent' : 'none',
-      in: structuredClone(this.#in),
-      out: { packets: this.#gone.packets + sum((c) => c.packets), bytes: this.#gone.bytes + sum((c) => c.bytes) },
-      children: [...this.#downstreams.keys()].filter((id) => !id.startsWith('local:')).length,
-      dropped: {
-        ...this.#dropped,
-        malformed: this.#dropped.malformed + sum((c) => c.malformedRtcp),
-        queue: this.#gone.queue + sum((c) => c.droppedQueue),
-        waitingForKeyframe: this.#gone.gate + sum((c) => c.droppedWaitingForKeyframe),
+    const downstreams = [...this.#downstreams.values()];
+    return this.#counters.stats(
+      downstreams.map((d) => d.counters),
+      {
+        upstream: this.#sources.size ? 'source' : this.#parent ? 'parent' : 'none',
+        children: [...this.#downstreams.keys()].filter((id) => !id.startsWith('local:')).length,
+        estimate: { video: this.estimate('video'), screen: this.estimate('screen') },
+        feedbackSent: this.#feedback.sent,
+        layers: this.#layers.stats((layer) => downstreams.filter((d) => d.layer === layer).length),
+        upstreamLoss: this.#parent ? this.#feedback.lastLoss : null,
       },
-      nack: { asked: this.#gone.asked + sum((c) => c.nackAsked), resent: this.#gone.resent + sum((c) => c.nackResent), forwarded: this.#nackForwarded },
-      keyframeRequests: { fromChildren: this.#gone.fromChildren + sum((c) => c.keyframeRequests), throttled: this.#gone.throttled + sum((c) => c.keyframeThrottled), upstream: this.#keyframeUpstream },
-      senderReports: { in: { ...this.#senderReportsIn }, out: this.#gone.senderReports + sum((c) => c.senderReports) },
-      lastVideoAt: this.#lastVideoAt,
-      lastKeyframeAt: this.#lastKeyframeAt,
-      videoResumedAt: this.#videoResumedAt,
-      lastScreenAt: this.#lastScreenAt,
-      estimate: { video: this.estimate('video'), screen: this.estimate('screen') },
-      feedbackSent: this.#feedback.sent,
-    };
+    );
   }
 
   /** Idempotent: every call gets the same promise, settled once every source is closed. */
@@ -258,15 +245,27 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     return this.#closing;
   }
 
+  /** The highest simulcast layer of the camera that flows now; undefined when the camera is one layer. */
+  topLayer(): number | undefined {
+    return this.#layers.top();
+  }
+
+  /** Whether `ds` gets (or is going to) the camera's top layer; true when the camera is one layer. */
+  #onTopLayer(ds: Downstream): boolean {
+    const top = this.topLayer();
+    return top === undefined || ds.layers.want(top) === top;
+  }
+
   #attach(source: MediaSource, slot: SourceSlot): void {
     const kinds: readonly MediaKind[] = SOURCE_SLOTS[slot];
     for (const kind of kinds) this.#upstreamSsrc[kind] = undefined;
+    if (slot === 'camera') this.#layers.clear();
     // A new source numbers its packets its own way: every receiver continues from where it was.
     for (const ds of this.#downstreams.values()) for (const kind of kinds) ds.resync(kind);
-    source.attach((kind, packet) => {
+    source.attach((kind, packet, layer) => {
       if (this.#sources.get(slot) !== source) return;
-      if (kinds.includes(kind)) this.#ingest(kind, packet);
-      else this.#dropped.unexpected++;
+      if (kinds.includes(kind) && (layer === undefined || (kind === 'video' && Number.isInteger(layer) && layer >= 0 && layer < MAX_LAYERS))) this.#ingest(kind, packet, layer);
+      else this.#counters.dropped.unexpected++;
     });
     for (const kind of kinds) if (isVideoKind(kind)) this.requestKeyframe(kind);
   }
@@ -342,13 +341,15 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     const ds = new Downstream(sink, {
       keyframeNeeded: (kind) => this.requestKeyframe(kind),
       nackUpstream: (kind, seqs) => this.#nackUpstream(kind, seqs),
+      topLayer: () => this.topLayer(),
     });
     this.#downstreams.set(sink.id, ds);
     if (dispose) this.#sinkDisposers.set(sink.id, dispose);
     // Keyframe on join: the newcomer waits for one before it gets any video. A screen key frame
     // (a big one) only while a screen is being shared.
     this.requestKeyframe('video');
-    if (this.#lastScreenAt !== null && Date.now() - this.#lastScreenAt < SCREEN_FRESH_MS) this.requestKeyframe('screen');
+    const lastScreenAt = this.#counters.lastScreenAt;
+    if (lastScreenAt !== null && Date.now() - lastScreenAt < SCREEN_FRESH_MS) this.requestKeyframe('screen');
     return ds;
   }
 
@@ -360,63 +361,42 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#downstreams.delete(id);
     this.#feedback.setChild(id, null);
     ds.close();
-    const c = ds.counters;
-    this.#gone.packets += c.packets;
-    this.#gone.bytes += c.bytes;
-    this.#gone.queue += c.droppedQueue;
-    this.#gone.gate += c.droppedWaitingForKeyframe;
-    this.#gone.asked += c.nackAsked;
-    this.#gone.resent += c.nackResent;
-    this.#gone.fromChildren += c.keyframeRequests;
-    this.#gone.throttled += c.keyframeThrottled;
-    this.#gone.senderReports += c.senderReports;
-    this.#dropped.malformed += c.malformedRtcp;
+    this.#counters.retire(ds.counters);
   }
 
   /** One packet from upstream: validated here, where it arrives, then fanned out. */
-  #ingest(kind: MediaKind, packet: Buffer): void {
+  #ingest(kind: MediaKind, packet: Buffer, layer?: number): void {
     if (this.#closed) return;
     if (isRtcpPacket(packet)) {
-      this.#ingestRtcp(kind, packet);
+      this.#ingestRtcp(kind, packet, layer);
       return;
     }
     if (packet.length > MAX_RTP_BYTES) {
-      this.#dropped.oversized++;
+      this.#counters.dropped.oversized++;
       return;
     }
     const rtp = parseRtp(packet);
     if (!rtp) {
-      this.#dropped.malformed++;
+      this.#counters.dropped.malformed++;
       return;
     }
     // Only our codec: RTX, FEC or padding-only probes would confuse every receiver below.
     if (rtp.payloadType !== PAYLOAD_TYPES[kind] || rtp.payloadLength === 0) {
-      this.#dropped.unexpected++;
+      this.#counters.dropped.unexpected++;
       return;
     }
-    this.#upstreamSsrc[kind] = rtp.ssrc;
+    if (layer === undefined) this.#upstreamSsrc[kind] = rtp.ssrc;
+    else this.#layers.packet(layer, rtp.ssrc, packet.length);
     const keyframe = isVideoKind(kind) && isVp8KeyframeStart(packet, rtp);
-    const c = this.#in[kind];
-    c.packets++;
-    c.bytes += packet.length;
+    this.#counters.taken(kind, packet.length, keyframe);
     if (isVideoKind(kind) && this.#parent) this.#feedback.received(kind, rtp.ssrc, rtp.seq);
-    if (kind === 'video') {
-      const now = Date.now();
-      if (this.#lastVideoAt !== null && now - this.#lastVideoAt >= VIDEO_STALL_MS) this.#videoResumedAt = now;
-      this.#lastVideoAt = now;
-      if (keyframe) {
-        c.keyframes++;
-        this.#lastKeyframeAt = this.#lastVideoAt;
-      }
-    } else if (kind === 'screen') {
-      this.#lastScreenAt = Date.now();
-      if (keyframe) c.keyframes++;
-    }
     const every = this.opts.traceEvery ?? 0;
     if (every > 0 && kind === (this.opts.traceKind ?? 'video') && rtp.seq % every === 0) {
       this.emit('trace', { kind, seq: rtp.seq, us: Number(process.hrtime.bigint() / 1000n) });
     }
-    for (const ds of this.#downstreams.values()) ds.push(kind, packet, rtp, keyframe);
+    for (const ds of this.#downstreams.values()) ds.push(kind, packet, rtp, keyframe, layer);
+    // A recorder or player (the taps) takes one stream: with layers, the top one.
+    if (layer !== undefined && layer !== this.topLayer()) return;
     const taps = this.#taps.get(kind);
     if (taps) {
       for (const tap of [...taps]) {
@@ -435,26 +415,26 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
    * its SSRC and clock (Downstream.forwardSenderReport). An SR of another SSRC (a stream not
    * forwarded, a stale source) is dropped: it would map this kind's RTP time wrongly.
    */
-  #ingestRtcp(kind: MediaKind, packet: Buffer): void {
+  #ingestRtcp(kind: MediaKind, packet: Buffer, layer?: number): void {
     if (packet.length > MAX_RTCP_BYTES) {
-      this.#dropped.oversized++;
+      this.#counters.dropped.oversized++;
       return;
     }
     const rtcp = parseRtcp(packet);
     if (!rtcp) {
-      this.#dropped.malformed++;
+      this.#counters.dropped.malformed++;
       return;
     }
-    const expected = this.#upstreamSsrc[kind];
+    const expected = layer === undefined ? this.#upstreamSsrc[kind] : this.#layers.ssrc(layer);
     // Before its first RTP packet a stream's SR maps nothing any receiver has (ffmpeg sends one first).
     if (expected === undefined) return;
     for (const sr of rtcp.senderReports) {
       if (sr.ssrc !== expected) {
-        this.#dropped.unexpected++;
+        this.#counters.dropped.unexpected++;
         continue;
       }
-      this.#senderReportsIn[kind]++;
-      for (const ds of this.#downstreams.values()) ds.forwardSenderReport(kind, packet, sr.offset);
+      this.#counters.senderReportsIn[kind]++;
+      for (const ds of this.#downstreams.values()) ds.forwardSenderReport(kind, packet, sr.offset, layer);
     }
   }
 
@@ -462,7 +442,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#keyframeTimers.delete(kind);
     if (this.#closed) return;
     this.#lastKeyframeRequest.set(kind, performance.now());
-    this.#keyframeUpstream++;
+    this.#counters.keyframeUpstream++;
     const source = this.#sources.get(slotOf(kind));
     if (source) {
       source.requestKeyframe(kind);
@@ -475,7 +455,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #nackUpstream(kind: MediaKind, seqs: number[]): void {
     const ssrc = this.#parent?.remoteSsrc(kind);
     if (!this.#parent || ssrc === undefined) return;
-    this.#nackForwarded += seqs.length;
+    this.#counters.nackForwarded += seqs.length;
     this.#parent.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs));
   }
 }

@@ -63,7 +63,8 @@ export class PagePublisher {
 
   /** Accepts the page's offer; resolves with the answer. The caller checked who may publish. */
   async publish(offer: string, session: UiSession): Promise<{ link: string; sdp: string }> {
-    const restricted = restrictOffer(offer, { video: 'VP8', audio: 'opus' });
+    // The camera may come in simulcast layers (each student gets the one its link takes); the screen in one.
+    const restricted = restrictOffer(offer, { video: 'VP8', audio: 'opus' }, { simulcast: this.opts.slot === 'camera' });
     const id = `${this.opts.prefix}${this.#next++}`;
     const { link, answer } = await BrowserLink.accept(id, restricted.sdp);
     const source = new BrowserSource(link, restricted.media, this.opts.bitrateBps, this.opts.kinds);

@@ -51,21 +51,25 @@ export class ReceiverEstimate {
     this.#undelivered += bytes;
   }
 
-  /** A report block about this kind: `fractionLost` 0–255 (of 256), as RFC 3550 has it. */
-  report(fractionLost: number, now: number): void {
-    if (this.#lastReportAt !== null && now - this.#lastReportAt < MIN_REPORT_GAP_MS) return;
+  /**
+   * A report block about this kind: `fractionLost` 0–255 (of 256), as RFC 3550 has it. Returns
+   * the loss fraction it counted (with what this hop dropped), or undefined for a report ignored.
+   */
+  report(fractionLost: number, now: number): number | undefined {
+    if (this.#lastReportAt !== null && now - this.#lastReportAt < MIN_REPORT_GAP_MS) return undefined;
     const since = this.#lastReportAt ?? now;
     this.#lastReportAt = this.#lastAt = now;
     const seconds = (now - since) / 1000;
     const bytes = this.#bytes;
     const undelivered = this.#undelivered;
     this.#bytes = this.#undelivered = 0;
-    if (seconds <= 0) return;
+    if (seconds <= 0) return undefined;
     const rate = (bytes * 8) / seconds;
     const hopLoss = undelivered > 0 ? undelivered / (bytes + undelivered) : 0;
     const loss = Math.max(Math.min(255, Math.max(0, fractionLost)) / 256, hopLoss);
     if (loss > LOSS_HIGH) this.#lossBps = clamp(Math.min(this.#lossBps, rate * (1 - 0.5 * loss)));
     else if (loss < LOSS_LOW) this.#lossBps = clamp(Math.min(this.#lossBps * GROWTH_PER_S ** seconds, Math.max(this.#lossBps, rate * GROWTH_HEADROOM)));
+    return loss;
   }
 
   /** The receiver's own estimate (a child agent's for its subtree). */

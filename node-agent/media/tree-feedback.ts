@@ -40,6 +40,8 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
   readonly #named = new Map<string, Record<VideoKind, string | null>>();
   /** compound reports sent up */
   sent = 0;
+  /** the fraction of the parent's video lost in the last second (0–1), as the last report up said; null before one */
+  lastLoss: number | null = null;
 
   constructor(
     private readonly ports: FeedbackPorts,
@@ -57,6 +59,7 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
 
   /** A new parent (or none): what is counted starts again. */
   reset(): void {
+    this.lastLoss = null;
     for (const kind of VIDEO_KINDS) this.#reception.set(kind, new ReceptionStats());
   }
 
@@ -94,6 +97,7 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
       }
       const block = this.#reception.get(kind)!.block(now);
       if (!block) continue;
+      if (kind === 'video') this.lastLoss = block.fractionLost / 256;
       const packet = Buffer.concat([buildReceiverReport(this.senderSsrc, block), buildRemb(this.senderSsrc, next.bps, [block.ssrc])]);
       if (this.ports.sendUp(kind, packet)) this.sent++;
     }

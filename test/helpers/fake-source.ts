@@ -1,15 +1,15 @@
 /**
  * A MediaSource for tests that feed the relay by hand: `deliver` is what the relay gave it on
- * attach; key frame requests and closing are recorded.
+ * attach (with a simulcast layer for a layered camera); key frame requests and closing are recorded.
  */
 import type { MediaSource } from '../../node-agent/media/media-relay.js';
 import type { MediaKind, VideoKind } from '../../protocol/media.js';
 
 export class FakeSource implements MediaSource {
-  deliver: ((kind: MediaKind, packet: Buffer) => void) | null = null;
+  deliver: ((kind: MediaKind, packet: Buffer, layer?: number) => void) | null = null;
   asked: VideoKind[] = [];
   closed = false;
-  attach(deliver: (kind: MediaKind, packet: Buffer) => void): void {
+  attach(deliver: (kind: MediaKind, packet: Buffer, layer?: number) => void): void {
     this.deliver = deliver;
   }
   requestKeyframe(kind: VideoKind): void {

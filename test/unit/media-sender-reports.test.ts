@@ -6,43 +6,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { BrowserLink, BrowserLinkEvents } from '../../node-agent/media/browser-link.js';
+import type { BrowserLink } from '../../node-agent/media/browser-link.js';
 import { BrowserSource } from '../../node-agent/media/browser-source.js';
 import { Downstream, type MediaSink } from '../../node-agent/media/downstream.js';
 import { MediaRelay } from '../../node-agent/media/media-relay.js';
-import { TypedEmitter } from '../../node-agent/typed-emitter.js';
 import { PAYLOAD_TYPES, RTCP, ReceptionStats, buildReceiverReport, parseRtcp, parseRtp, rewriteSenderReport, senderReportNtpMiddle, type MediaKind } from '../../protocol/media.js';
 import { FakeSource } from '../helpers/fake-source.js';
-
-function rtp(o: { seq: number; ts: number; ssrc: number; pt: number; payload?: number[] }): Buffer {
-  const payload = Buffer.from(o.payload ?? [0x10, 0x00, 0x9d, 0x01, 0x2a]);
-  const b = Buffer.alloc(12 + payload.length);
-  b[0] = 0x80;
-  b[1] = o.pt;
-  b.writeUInt16BE(o.seq & 0xffff, 2);
-  b.writeUInt32BE(o.ts >>> 0, 4);
-  b.writeUInt32BE(o.ssrc >>> 0, 8);
-  payload.copy(b, 12);
-  return b;
-}
-
-/** An SR as a browser sends it: sender info, one report block, then an SDES chunk (compound). */
-function senderReport(o: { ssrc: number; ntpHi: number; ntpLo: number; rtpTs: number; packets?: number; octets?: number; blocks?: number }): Buffer {
-  const blocks = o.blocks ?? 1;
-  const sr = Buffer.alloc(28 + 24 * blocks, 0x77);
-  sr[0] = 0x80 | blocks;
-  sr[1] = RTCP.SR;
-  sr.writeUInt16BE(sr.length / 4 - 1, 2);
-  sr.writeUInt32BE(o.ssrc >>> 0, 4);
-  sr.writeUInt32BE(o.ntpHi >>> 0, 8);
-  sr.writeUInt32BE(o.ntpLo >>> 0, 12);
-  sr.writeUInt32BE(o.rtpTs >>> 0, 16);
-  sr.writeUInt32BE(o.packets ?? 1000, 20);
-  sr.writeUInt32BE(o.octets ?? 900_000, 24);
-  const sdes = Buffer.from([0x81, RTCP.SDES, 0, 2, 0, 0, 0, 0, 1, 2, 0x61, 0x62]);
-  sdes.writeUInt32BE(o.ssrc >>> 0, 4);
-  return Buffer.concat([sr, sdes]);
-}
+import { FakeBrowserLink as FakeLink, rtp, senderReport } from '../helpers/rtp-samples.js';
 
 interface SrFields {
   ssrc: number;
@@ -141,17 +111,6 @@ test('the relay passes each valid SR of the forwarded stream to every receiver a
   assert.equal(after.senderReports, { in: { video: 1, audio: 1, podcast: 0, screen: 0, 'screen-audio': 0 }, out: 4 });
   await relay.close();
 });
-
-/** A BrowserLink stand-in: the page's packets are emitted as `media`; what the agent sends is kept. */
-class FakeLink extends TypedEmitter<BrowserLinkEvents> {
-  readonly id = 'page';
-  sent: { mid: string; packet: Buffer }[] = [];
-  send(mid: string, packet: Buffer): boolean {
-    this.sent.push({ mid, packet });
-    return true;
-  }
-  close(): void {}
-}
 
 test('the browser source passes the page’s SRs to the relay and answers each with a receiver report (LSR), a REMB, and PLIs addressed to the page’s SSRC', () => {
   const link = new FakeLink();

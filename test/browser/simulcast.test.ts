@@ -1,0 +1,60 @@
+/**
+ * The camera in simulcast layers with real Chromium: the instructor's page sends three layers
+ * (320x180, 640x360, 1280x720: its own getStats shows each stream, each growing), the host's agent
+ * takes all three, and a student page two hops down (through a headless relay) is sent the top
+ * one, 1280 wide. The choice of a lower layer for a weak link is tested without a browser
+ * (test/unit/simulcast.test.ts) and over shaped links (test/integration/simulcast-netns.test.ts).
+ */
+import * as assert from 'uvu/assert';
+import type { Page } from 'playwright-core';
+import { browserSuite } from '../helpers/browser-suite.js';
+import { canUseChromium, CHROMIUM_PATH, eventually, launchBrowser } from '../helpers/browser.js';
+import { startDepth2Class } from '../helpers/depth2-class.js';
+import { requireCapability } from '../helpers/require.js';
+
+const { test, ctx } = browserSuite('simulcast in the browser');
+
+interface VideoRtp {
+  ssrc: number;
+  width: number;
+  bytes: number;
+}
+
+/** The page's video RTP streams (outbound or inbound), from every PeerConnection it made. */
+function videoRtp(page: Page, type: 'outbound-rtp' | 'inbound-rtp'): Promise<VideoRtp[]> {
+  return page.evaluate(async (t) => {
+    const out: { ssrc: number; width: number; bytes: number }[] = [];
+    for (const pc of (window as unknown as { __camvidPcs: RTCPeerConnection[] }).__camvidPcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === t && s.kind === 'video') out.push({ ssrc: s.ssrc, width: s.frameWidth ?? 0, bytes: s.bytesSent ?? s.bytesReceived ?? 0 });
+      });
+    }
+    return out;
+  }, type);
+}
+
+test('the instructor’s page sends three layers; a student two hops down is sent the 1280-wide one', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  ctx.browser = await launchBrowser();
+  const { teacher, student } = await startDepth2Class(ctx.cluster, ctx.browser);
+
+  // Each layer grows while the class watches (Chromium starts the upper ones as its estimate rises).
+  const layers = (await eventually(async () => {
+    const a = await videoRtp(teacher, 'outbound-rtp');
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = await videoRtp(teacher, 'outbound-rtp');
+    const grown = b.filter((s) => s.width > 0 && s.bytes > (a.find((x) => x.ssrc === s.ssrc)?.bytes ?? 0));
+    return grown.length === 3 ? b : undefined;
+  }, 20_000).catch(async () => videoRtp(teacher, 'outbound-rtp'))) ?? [];
+  console.log(`    the instructor's page sends: ${layers.map((l) => `${l.width} wide, ${Math.round(l.bytes / 1000)} kB`).join('; ')}`);
+  assert.equal(layers.map((l) => l.width).sort((a, b) => a - b), [320, 640, 1280], 'three layers, each a size of its own, each sending');
+
+  const seen = await eventually(async () => {
+    const inbound = await videoRtp(student, 'inbound-rtp');
+    return inbound.find((s) => s.width === 1280);
+  }, 20_000).catch(async () => (await videoRtp(student, 'inbound-rtp'))[0]);
+  assert.is(seen?.width, 1280, `the student page two hops down decodes the top layer (${JSON.stringify(seen)})`);
+});
+
+test.run();
