@@ -15,7 +15,7 @@
  * reports alone and starts low; a REMB every REMB_INTERVAL_MS (and with every receiver report)
  * tells it how much it may use (Chromium forgets a REMB it has not heard again for a while).
  */
-import { PAYLOAD_TYPES, ReceptionStats, buildPli, buildReceiverReport, buildRemb, isRtcpPacket, parseRtcp, senderReportNtpMiddle, type MediaKind } from '../../protocol/media.js';
+import { PAYLOAD_TYPES, ReceptionStats, buildPli, buildReceiverReport, buildRemb, isRtcpPacket, parseRtcp, senderReportNtpMiddle, type MediaKind, type VideoKind } from '../../protocol/media.js';
 import type { SdpMedia, SdpMediaKind } from '../../protocol/sdp.js';
 import type { BrowserLink } from './browser-link.js';
 import type { MediaSource } from './media-relay.js';
@@ -103,11 +103,17 @@ export class BrowserSource implements MediaSource {
     });
   }
 
-  /** This source has one video section, whichever kind the relay asks for; with layers, each gets a PLI. */
-  requestKeyframe(): void {
+  /**
+   * This source has one video section, whichever kind the relay asks for. With layers, a PLI for
+   * `layer` only when given (a receiver switching to it: the other layers' receivers need none),
+   * else for each.
+   */
+  requestKeyframe(_kind?: VideoKind, layer?: number): void {
     if (this.#videoMid === undefined) return;
+    const r = this.#byMid.get(this.#videoMid)!;
+    const only = layer === undefined || !r.layers ? undefined : [...r.layers].find(([, l]) => l.layer === layer)?.[0];
     // Before the first video packet there is nothing to address; the page starts with a key frame.
-    for (const ssrc of this.#videoSsrcs()) this.link.send(this.#videoMid, buildPli(RECEIVER_SSRC, ssrc));
+    for (const ssrc of only === undefined ? this.#videoSsrcs() : [only]) this.link.send(this.#videoMid, buildPli(RECEIVER_SSRC, ssrc));
   }
 
   #videoSsrcs(): number[] {

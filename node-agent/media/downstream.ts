@@ -36,8 +36,11 @@ export interface MediaSink {
 }
 
 export interface DownstreamHooks {
-  /** the receiver asked for a key frame of `kind`, or its queue overflowed (the relay rate-limits) */
-  keyframeNeeded(kind: VideoKind): void;
+  /**
+   * the receiver asked for a key frame of `kind`, or its queue overflowed (the relay rate-limits);
+   * `layer`: of that simulcast layer of the camera only (the one it gets, or is to switch to)
+   */
+  keyframeNeeded(kind: VideoKind, layer?: number): void;
   /** NACKed packets this hop no longer has, in upstream numbering */
   nackUpstream(kind: MediaKind, seqs: number[]): void;
   /** the highest simulcast layer of the camera that flows now; undefined for a source of one layer */
@@ -305,7 +308,7 @@ export class Downstream {
     const now = performance.now();
     if (layer === want && now - this.#layerAskedAt >= KEYFRAME_RETRY_MS) {
       this.#layerAskedAt = now;
-      this.#askKeyframe('video');
+      this.#askKeyframe('video', layer);
     }
     return layer === this.#layer; // the old layer goes on until the new one can start
   }
@@ -353,9 +356,9 @@ export class Downstream {
     if (this.#queue.length) this.#retry = setTimeout(() => this.#flush(), RETRY_MS);
   }
 
-  #askKeyframe(kind: VideoKind): void {
+  #askKeyframe(kind: VideoKind, layer = kind === 'video' ? (this.#layer ?? undefined) : undefined): void {
     this.#keyframeAskedAt.set(kind, performance.now());
-    this.hooks.keyframeNeeded(kind);
+    this.hooks.keyframeNeeded(kind, layer);
   }
 
   /** The receiver fell a queue behind: drop its video (camera and screen) to the next key frame, then its oldest audio. */

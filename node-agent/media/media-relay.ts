@@ -73,8 +73,8 @@ export interface MediaSource {
    * report) is, 0 the lowest; the others leave `layer` out.
    */
   attach(deliver: (kind: MediaKind, packet: Buffer, layer?: number) => void): void;
-  /** a key frame of `kind` (one of the slot's video kinds) is wanted */
-  requestKeyframe(kind: VideoKind): void;
+  /** a key frame of `kind` (one of the slot's video kinds) is wanted; of simulcast `layer` only, if given */
+  requestKeyframe(kind: VideoKind, layer?: number): void;
   close(): void | Promise<void>;
 }
 
@@ -111,8 +111,9 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #parentOff: (() => void) | null = null;
   readonly #sources = new Map<SourceSlot, MediaSource>();
   readonly #taps = new Map<MediaKind, Set<PacketTap>>();
-  readonly #lastKeyframeRequest = new Map<VideoKind, number>();
-  readonly #keyframeTimers = new Map<VideoKind, NodeJS.Timeout>();
+  /** by `kind` or `kind/layer` (a request of one simulcast layer, coalesced apart from the others) */
+  readonly #lastKeyframeRequest = new Map<string, number>();
+  readonly #keyframeTimers = new Map<string, NodeJS.Timeout>();
   #statsTimer: NodeJS.Timeout | null = null;
   readonly #feedback: TreeFeedback;
   #closed = false;
@@ -204,11 +205,12 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   }
 
   /** Asks upstream for a key frame of `kind`, coalescing requests within KEYFRAME_INTERVAL_MS (per kind). */
-  requestKeyframe(kind: VideoKind = 'video'): void {
-    if (this.#closed || this.#keyframeTimers.has(kind)) return;
-    const wait = (this.#lastKeyframeRequest.get(kind) ?? -Infinity) + KEYFRAME_INTERVAL_MS - performance.now();
-    if (wait <= 0) this.#sendKeyframeRequest(kind);
-    else this.#keyframeTimers.set(kind, setTimeout(() => this.#sendKeyframeRequest(kind), wait));
+  requestKeyframe(kind: VideoKind = 'video', layer?: number): void {
+    const key = layer === undefined ? kind : `${kind}/${layer}`;
+    if (this.#closed || this.#keyframeTimers.has(key)) return;
+    const wait = (this.#lastKeyframeRequest.get(key) ?? -Infinity) + KEYFRAME_INTERVAL_MS - performance.now();
+    if (wait <= 0) this.#sendKeyframeRequest(kind, layer);
+    else this.#keyframeTimers.set(key, setTimeout(() => this.#sendKeyframeRequest(kind, layer), wait));
   }
 
   stats(): MediaStats {
@@ -339,7 +341,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #addDownstream(sink: MediaSink, dispose?: () => void): Downstream {
     this.#removeDownstream(sink.id);
     const ds = new Downstream(sink, {
-      keyframeNeeded: (kind) => this.requestKeyframe(kind),
+      // A layer is asked of a source that sends layers; a parent's edge carries one stream.
+      keyframeNeeded: (kind, layer) => this.requestKeyframe(kind, this.#layers.top() === undefined ? undefined : layer),
       nackUpstream: (kind, seqs) => this.#nackUpstream(kind, seqs),
       topLayer: () => this.topLayer(),
     });
@@ -438,14 +441,15 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     }
   }
 
-  #sendKeyframeRequest(kind: VideoKind): void {
-    this.#keyframeTimers.delete(kind);
+  #sendKeyframeRequest(kind: VideoKind, layer?: number): void {
+    const key = layer === undefined ? kind : `${kind}/${layer}`;
+    this.#keyframeTimers.delete(key);
     if (this.#closed) return;
-    this.#lastKeyframeRequest.set(kind, performance.now());
+    this.#lastKeyframeRequest.set(key, performance.now());
     this.#counters.keyframeUpstream++;
     const source = this.#sources.get(slotOf(kind));
     if (source) {
-      source.requestKeyframe(kind);
+      source.requestKeyframe(kind, layer);
     } else if (this.#parent) {
       const ssrc = this.#parent.remoteSsrc(kind);
       if (ssrc !== undefined) this.#parent.sendMedia(kind, buildPli(FEEDBACK_SSRC, ssrc));

@@ -8,12 +8,15 @@ import type { MediaKind, VideoKind } from '../../protocol/media.js';
 export class FakeSource implements MediaSource {
   deliver: ((kind: MediaKind, packet: Buffer, layer?: number) => void) | null = null;
   asked: VideoKind[] = [];
+  /** the simulcast layer of each request in `asked` (undefined: every layer) */
+  askedLayers: (number | undefined)[] = [];
   closed = false;
   attach(deliver: (kind: MediaKind, packet: Buffer, layer?: number) => void): void {
     this.deliver = deliver;
   }
-  requestKeyframe(kind: VideoKind): void {
+  requestKeyframe(kind: VideoKind, layer?: number): void {
     this.asked.push(kind);
+    this.askedLayers.push(layer);
   }
   close(): void {
     this.closed = true;

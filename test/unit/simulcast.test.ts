@@ -86,6 +86,9 @@ test('the browser source names each packet’s layer by its SSRC, drops an SSRC 
   source.requestKeyframe();
   const plis = link.sent.filter((s) => s.packet[1] === RTCP.PSFB && s.packet.readUInt8(0) === 0x81).map((s) => s.packet.readUInt32BE(8));
   assert.equal(plis.sort((a, b) => a - b), [10, 20, 30], 'a PLI to each layer');
+  link.sent.length = 0;
+  source.requestKeyframe('video', 1);
+  assert.equal(link.sent.filter((s) => s.packet[1] === RTCP.PSFB && s.packet.readUInt8(0) === 0x81).map((s) => s.packet.readUInt32BE(8)), [20], 'a key frame of one layer: a PLI to that layer only');
   const remb = link.sent.find((s) => s.packet.subarray(12, 16).toString() === 'REMB');
   assert.ok(!remb || parseRtcp(remb.packet)!.rembs[0]!.ssrcs.length === 3);
   source.close();
@@ -151,8 +154,11 @@ test('each receiver gets one layer: the weak one switches down at the next key f
     report(dsWeak, 0x2222, 0);
     await new Promise((r) => setTimeout(r, 300));
     report(dsWeak, 0x2222, 128); // half of it lost
+    src.askedLayers.length = 0;
     for (let i = 0; i < 3; i++) frame();
     assert.is(dsWeak.layer, 2, 'it keeps the top layer until the lower one’s key frame');
+    await new Promise((r) => setTimeout(r, 350)); // the relay coalesces requests within 300 ms
+    assert.ok(src.askedLayers.includes(1) && !src.askedLayers.includes(undefined) && !src.askedLayers.includes(2), `a key frame of layer 1 only is asked for (${src.askedLayers})`);
     const before = weak.rtp.length;
     frame([1]);
     frame();
