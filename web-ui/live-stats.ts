@@ -49,9 +49,12 @@ export function readRtp(report: RTCStatsReport, direction: 'inbound-rtp' | 'outb
     s.bytes += num(e.bytesReceived ?? e.bytesSent);
     s.packets += num(e.packetsReceived ?? e.packetsSent);
     s.lost += num(e.packetsLost);
-    s.width = num(e.frameWidth);
-    s.height = num(e.frameHeight);
-    s.fps = num(e.framesPerSecond);
+    // The camera's simulcast layers are three outbound streams: the bytes add up, the size shown is the largest.
+    if (num(e.frameWidth) >= s.width) {
+      s.width = num(e.frameWidth);
+      s.height = num(e.frameHeight);
+      s.fps = num(e.framesPerSecond);
+    }
     s.bufferDelay += num(e.jitterBufferDelay);
     s.bufferEmitted += num(e.jitterBufferEmittedCount);
   });

@@ -15,6 +15,12 @@ test('an inbound sample reads video and counts audio separately', () => {
   assert.equal(s, { at: 0, bytes: 1000, packets: 10, lost: 1, width: 1280, height: 720, fps: 29.6, bufferDelay: 0.5, bufferEmitted: 10, audioPackets: 500 });
 });
 
+test('the camera’s simulcast layers: their bytes add up, the size and frame rate shown are the largest layer’s', () => {
+  const layer = (frameWidth: number, frameHeight: number, bytesSent: number) => ({ type: 'outbound-rtp', kind: 'video', frameWidth, frameHeight, framesPerSecond: 30, bytesSent, packetsSent: 10 });
+  const s = readRtp(report([layer(1280, 720, 5000), layer(320, 180, 300), layer(640, 360, 1000)]), 'outbound-rtp', 0);
+  assert.equal([s.width, s.height, s.bytes, s.packets], [1280, 720, 6300, 30]);
+});
+
 test('rates come from two samples: bitrate, loss over the interval, jitter buffer per frame', () => {
   const a = readRtp(inbound({ bytesReceived: 0, packetsReceived: 0, packetsLost: 0, jitterBufferDelay: 0, jitterBufferEmittedCount: 0 }), 'inbound-rtp', 1000);
   const b = readRtp(inbound({ bytesReceived: 250_000, packetsReceived: 990, packetsLost: 10, jitterBufferDelay: 1.2, jitterBufferEmittedCount: 30 }), 'inbound-rtp', 2000);
