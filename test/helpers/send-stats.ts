@@ -27,11 +27,14 @@ export function readVideoRates(page: Page): Promise<VideoRateStats> {
         if (s.kind !== 'video') return;
         if (s.type === 'outbound-rtp') {
           out.sent.bytes += Number(s.bytesSent ?? 0);
-          out.sent.width = Number(s.frameWidth ?? 0);
-          out.sent.height = Number(s.frameHeight ?? 0);
-          out.sent.fps = Number(s.framesPerSecond ?? 0);
-          out.sent.targetBitrate = Number(s.targetBitrate ?? 0);
-          out.sent.limitation = String(s.qualityLimitationReason ?? '');
+          out.sent.targetBitrate += Number(s.targetBitrate ?? 0);
+          // Simulcast layers: the bytes and targets add up; size, rate and limit are the largest layer's.
+          if (Number(s.frameWidth ?? 0) >= out.sent.width) {
+            out.sent.width = Number(s.frameWidth ?? 0);
+            out.sent.height = Number(s.frameHeight ?? 0);
+            out.sent.fps = Number(s.framesPerSecond ?? 0);
+            out.sent.limitation = String(s.qualityLimitationReason ?? '');
+          }
         }
         if (s.type === 'inbound-rtp') {
           out.received.bytes += Number(s.bytesReceived ?? 0);
