@@ -59,11 +59,14 @@ test('background: a rejection is logged with what failed, never thrown; a fulfil
 
 test('HostChat: a history request the store cannot answer (its database closed) is logged, not an unhandled rejection', async () => {
   let onFeature: ((memberId: string, msg: FeatureMemberMessage) => void) | null = null;
-  const host = { on: (_event: 'feature', listener: typeof onFeature) => ((onFeature = listener), () => {}), sendTo: () => {} } as unknown as RoomHost;
+  // admit 0: the request is within its budget, so it reaches the store.
+  const host = { on: (_event: 'feature', listener: typeof onFeature) => ((onFeature = listener), () => {}), sendTo: () => {}, admit: () => 0 } as unknown as RoomHost;
   const chatLog = { flushed: async () => {}, lastSeq: 0, roomId: 'room' } as unknown as ChatLog;
-  const store = { range: () => Promise.reject(new Error('Database is not open')) } as unknown as ChatStore;
+  let asked = 0;
+  const store = { range: () => (asked++, Promise.reject(new Error('Database is not open'))) } as unknown as ChatStore;
   const chat = new HostChat(host, chatLog, store, 'host');
   const seen = await unhandledDuring(async () => onFeature!('member', { type: 'chat-history', after: 0 } as FeatureMemberMessage));
+  assert.is(asked, 1, 'the request reached the store, whose failure is the one handled');
   assert.equal(seen, []);
   chat.close();
 });
