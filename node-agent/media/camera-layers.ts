@@ -44,3 +44,58 @@ export class CameraLayers {
     return [...this.#layers].sort(([a], [b]) => a - b).map(([layer, l]) => ({ layer, packets: l.packets, bytes: l.bytes, receivers: receiversOn(layer) }));
   }
 }
+
+/**
+ * The camera's top layer as one stream, for the relay's taps (the recorder): one SSRC (the first
+ * layer's), numbering continuous across a change of top layer. A change waits for the new top
+ * layer's key frame, the old layer going on until then; nothing waits at the start (the recorder's
+ * ffmpeg aligns picture and sound by their first packets). Packets of the page's stopped 720p layer
+ * followed by its 180p one under another SSRC made ffmpeg's RTP input write nothing more.
+ */
+export class TopLayerStream {
+  #layer: number | null = null;
+  #ssrc = 0;
+  #seqOffset = 0;
+  #tsOffset = 0;
+  #last: { seq: number; ts: number; at: number } | null = null;
+  /** when a key frame of the new top layer was last asked for */
+  #askedAt = -Infinity;
+
+  constructor(private readonly askKeyframe: (layer: number) => void) {}
+
+  /** The copy of `packet` to hand the taps, rewritten, or null when it is not theirs. */
+  take(packet: Buffer, seq: number, ts: number, layer: number, keyframe: boolean, top: number | undefined): Buffer | null {
+    if (this.#layer === null) {
+      if (layer !== top) return null;
+      this.#layer = layer;
+      this.#ssrc = packet.readUInt32BE(8);
+    }
+    if (layer !== this.#layer) {
+      if (layer !== top) return null;
+      if (!keyframe) {
+        const now = performance.now();
+        if (now - this.#askedAt >= ASK_MS) {
+          this.#askedAt = now;
+          this.askKeyframe(layer);
+        }
+        return null;
+      }
+      this.#layer = layer;
+      if (this.#last) {
+        const ticks = Math.max(1, Math.round(((performance.now() - this.#last.at) / 1000) * 90_000));
+        this.#seqOffset = (this.#last.seq + 1 - seq) & 0xffff;
+        this.#tsOffset = (this.#last.ts + ticks - ts) >>> 0;
+      }
+    }
+    const out = Buffer.from(packet);
+    const s = (seq + this.#seqOffset) & 0xffff;
+    const t = (ts + this.#tsOffset) >>> 0;
+    out.writeUInt32BE(this.#ssrc, 8);
+    out.writeUInt16BE(s, 2);
+    out.writeUInt32BE(t, 4);
+    this.#last = { seq: s, ts: t, at: performance.now() };
+    return out;
+  }
+}
+
+const ASK_MS = 1000;

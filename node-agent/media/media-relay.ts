@@ -33,7 +33,7 @@ import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { Downstream, type MediaSink } from './downstream.js';
-import { CameraLayers } from './camera-layers.js';
+import { CameraLayers, TopLayerStream } from './camera-layers.js';
 import { RelayCounters } from './relay-counters.js';
 import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
 
@@ -103,6 +103,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #upstreamSsrc: Partial<Record<MediaKind, number>> = {};
   /** the camera's simulcast layers, where a source sends them */
   readonly #layers = new CameraLayers();
+  /** their top layer as one stream, for the taps; a new camera starts a new one */
+  #tapStream = new TopLayerStream((layer) => this.requestKeyframe('video', layer));
   readonly #downstreams = new Map<string, Downstream>();
   /** unsubscribers of each downstream's RTCP feed, by sink id */
   readonly #sinkDisposers = new Map<string, () => void>();
@@ -261,7 +263,10 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #attach(source: MediaSource, slot: SourceSlot): void {
     const kinds: readonly MediaKind[] = SOURCE_SLOTS[slot];
     for (const kind of kinds) this.#upstreamSsrc[kind] = undefined;
-    if (slot === 'camera') this.#layers.clear();
+    if (slot === 'camera') {
+      this.#layers.clear();
+      this.#tapStream = new TopLayerStream((layer) => this.requestKeyframe('video', layer));
+    }
     // A new source numbers its packets its own way: every receiver continues from where it was.
     for (const ds of this.#downstreams.values()) for (const kind of kinds) ds.resync(kind);
     source.attach((kind, packet, layer) => {
@@ -398,13 +403,14 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       this.emit('trace', { kind, seq: rtp.seq, us: Number(process.hrtime.bigint() / 1000n) });
     }
     for (const ds of this.#downstreams.values()) ds.push(kind, packet, rtp, keyframe, layer);
-    // A recorder or player (the taps) takes one stream: with layers, the top one.
-    if (layer !== undefined && layer !== this.topLayer()) return;
     const taps = this.#taps.get(kind);
-    if (taps) {
+    if (taps?.size) {
+      // A recorder (the taps) takes one stream: with layers, the top one as one stream.
+      const out = layer === undefined ? packet : this.#tapStream.take(packet, rtp.seq, rtp.timestamp, layer, keyframe, this.#layers.top());
+      if (!out) return;
       for (const tap of [...taps]) {
         try {
-          tap(packet, rtp);
+          tap(out, rtp);
         } catch (err) {
           log.warn(`a ${kind} packet tap failed`, err);
         }

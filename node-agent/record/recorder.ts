@@ -99,6 +99,8 @@ export class Recorder {
   readonly #offs: (() => void)[] = [];
   readonly #exited: Promise<void>;
   #stderr = '';
+  /** what ffmpeg says it has written (`-progress`), ahead of the file's size on disk */
+  #written = 0;
   #lastPacketAt = Date.now();
 
   private constructor(
@@ -111,6 +113,10 @@ export class Recorder {
   ) {
     this.#exited = new Promise((r) => proc.once('exit', () => r()));
     proc.stderr?.setEncoding('utf8').on('data', (d: string) => (this.#stderr = (this.#stderr + d).slice(-2000)));
+    // `-progress pipe:1`: key=value lines every second; total_size is what the muxer has written.
+    proc.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      for (const m of d.matchAll(/^total_size=(\d+)$/gm)) this.#written = Math.max(this.#written, Number(m[1]));
+    });
   }
 
   /** Starts ffmpeg on a new file and copies the relay's camera and microphone (or screen) RTP to it. */
@@ -126,7 +132,7 @@ export class Recorder {
     const kinds = KINDS[track];
     await writeFile(sdpPath, recordingSdp({ video: video!, audio: audio! }, track), { mode: 0o600 });
     const args = [
-      '-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,udp,rtp', '-i', sdpPath,
+      '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '1', '-protocol_whitelist', 'file,udp,rtp', '-i', sdpPath,
       '-map', '0', '-c', 'copy', '-f', 'webm', '-cluster_time_limit', '1000', file,
     ];
     const ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
@@ -134,7 +140,7 @@ export class Recorder {
     let proc: ChildProcess;
     try {
       // stdin: `q` ends the file cleanly (a signal would also abort ffmpeg's last writes)
-      proc = spawn(cmd, argv, { stdio: ['pipe', 'ignore', 'pipe'] });
+      proc = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     } catch (err) {
       await rm(sdpPath, { force: true });
       throw err;
@@ -174,8 +180,13 @@ export class Recorder {
     return this.proc.exitCode !== null && !this.#stopping ? `ffmpeg stopped: ${this.#stderr.trim().slice(-300) || `exit ${this.proc.exitCode}`}` : null;
   }
 
+  /**
+   * How much is recorded: ffmpeg's own count, or the file's size when that is more. The file alone
+   * grows in 256 KiB steps (ffmpeg's write buffer): a thumbnail camera at 150 kbit/s showed
+   * "0.0 MB" for its first 13 s, as if nothing were recorded.
+   */
   async bytes(): Promise<number> {
-    return (await stat(this.file).catch(() => null))?.size ?? 0;
+    return Math.max(this.#written, (await stat(this.file).catch(() => null))?.size ?? 0);
   }
 
   /**

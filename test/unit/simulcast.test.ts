@@ -140,6 +140,8 @@ test('each receiver gets one layer: the weak one switches down at the next key f
     for (const l of layers) src.deliver!('video', vp8Packet({ ssrc: LAYER_SSRC[l]!, seq: seqs[l]!++, key: key.includes(l), bytes: 300 }), l);
   };
   frame(); // the camera is on before these two watch
+  const tapped: Buffer[] = [];
+  relay.onPacket('video', (p) => tapped.push(p)); // a recorder
   const strong = sink('strong', 0x1111);
   const weak = sink('weak', 0x2222);
   const dsStrong = relay.addSink(strong);
@@ -181,6 +183,11 @@ test('each receiver gets one layer: the weak one switches down at the next key f
     await new Promise((r) => setTimeout(r, 1100));
     frame([1], [0, 1]);
     assert.is(dsStrong.layer, 1, 'the top layer gone, the next one down at its key frame');
+    // The recorder's tap: the top layer as one stream, one SSRC and numbering through the change.
+    const taps = tapped.map((p) => parseRtp(p)!);
+    assert.equal([...new Set(taps.map((r) => r.ssrc))], [0xa2], 'one SSRC, the first top layer’s');
+    for (let i = 1; i < taps.length; i++) assert.is((taps[i]!.seq - taps[i - 1]!.seq) & 0xffff, 1, `tap numbering continuous at ${i}`);
+    assert.ok(tapped.at(-1)!.subarray(12).equals(vp8Packet({ ssrc: 0xa1, seq: seqs[1]! - 1, key: true, bytes: 300 }).subarray(12)), 'the last one tapped is layer 1’s key frame');
   } finally {
     await relay.close();
   }
