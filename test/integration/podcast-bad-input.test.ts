@@ -64,8 +64,12 @@ test('a parent mixing malformed, empty, foreign and oversized packets into the p
     await victim.waitForLine(/^joined /, 30_000);
     const child = ctx.cluster.startStudent('child', `127.0.0.1:${port}`, [...STATS, '--podcast-listen']);
     await child.waitForLine(/^joined /, 30_000);
-    await sleep(500);
-    const down: PeerLink = rogue.edges.children()[0]!;
+    // The victim's edge open at the rogue (a fixed 500 ms wait was short on a loaded machine: the
+    // test then threw on a missing edge and hung in the rogue's close, 300 s with no output, in CI).
+    let down: PeerLink | undefined;
+    for (const until = Date.now() + 20_000; !(down = rogue.edges.children().find((l) => l.isOpen)) && Date.now() < until; ) await sleep(50);
+    assert.ok(down, 'the victim is the rogue host’s child');
+    await sleep(300);
     const ssrc = down.localSsrc('podcast')!;
     const expected = { malformed: 0, oversized: 0, unexpected: 0 };
     let good = 0;
