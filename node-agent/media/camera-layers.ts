@@ -4,7 +4,8 @@
  * layer silent for LAYER_FRESH_MS no longer flows (the page stopped it: too little bandwidth), so
  * its receivers move to the highest one that does.
  */
-import type { MediaStats } from '../../protocol/media.js';
+import { CLOCK_RATES, type MediaStats } from '../../protocol/media.js';
+import { continueAfter } from './downstream.js';
 
 export const LAYER_FRESH_MS = 1000;
 
@@ -82,9 +83,7 @@ export class TopLayerStream {
       }
       this.#layer = layer;
       if (this.#last) {
-        const ticks = Math.max(1, Math.round(((performance.now() - this.#last.at) / 1000) * 90_000));
-        this.#seqOffset = (this.#last.seq + 1 - seq) & 0xffff;
-        this.#tsOffset = (this.#last.ts + ticks - ts) >>> 0;
+        ({ seqOffset: this.#seqOffset, tsOffset: this.#tsOffset } = continueAfter(this.#last, seq, ts, CLOCK_RATES.video));
       }
     }
     const out = Buffer.from(packet);

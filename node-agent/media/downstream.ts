@@ -97,6 +97,15 @@ interface StreamState {
   enabled: boolean;
 }
 
+/**
+ * The offsets that make a stream's next packet (`seq`, `ts`) follow `last`, the last one a receiver
+ * got: its sequence number one on, its clock advanced by the wall time since (at least one tick).
+ */
+export function continueAfter(last: { seq: number; ts: number; at: number }, seq: number, ts: number, clockRate: number): { seqOffset: number; tsOffset: number } {
+  const ticks = Math.max(1, Math.round(((performance.now() - last.at) / 1000) * clockRate));
+  return { seqOffset: (last.seq + 1 - seq) & 0xffff, tsOffset: (last.ts + ticks - ts) >>> 0 };
+}
+
 export class Downstream {
   readonly counters: DownstreamCounters = {
     packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, keyframeThrottled: 0, malformedRtcp: 0, senderReports: 0, layerSwitches: 0,
@@ -201,9 +210,7 @@ export class Downstream {
       st.resync = false;
       if (st.lastOut) {
         // Continue the receiver's numbering; advance its clock by the wall time that passed.
-        const ticks = Math.max(1, Math.round(((performance.now() - st.lastOut.at) / 1000) * CLOCK_RATES[kind]));
-        st.seqOffset = (st.lastOut.seq + 1 - rtp.seq) & 0xffff;
-        st.tsOffset = (st.lastOut.ts + ticks - rtp.timestamp) >>> 0;
+        ({ seqOffset: st.seqOffset, tsOffset: st.tsOffset } = continueAfter(st.lastOut, rtp.seq, rtp.timestamp, CLOCK_RATES[kind]));
       }
     }
     if (st.lastInSeq === null || ((rtp.seq - st.lastInSeq) & 0xffff) < 0x8000) st.lastInSeq = rtp.seq;
