@@ -8,9 +8,9 @@
  * sendonly tracks (video, audio), then `media-watch-answer {link, sdp}`. Each link belongs to the
  * page (UI socket) that opened it and closes with it.
  */
-import { MAX_SDP_LENGTH } from './sdp.js';
+import { MAX_SDP_LENGTH, MAX_SIMULCAST_LAYERS } from './sdp.js';
 import { peerId } from './common.js';
-import { bool, int, nullable, num, optional, str } from './validate.js';
+import { array, bool, int, nullable, num, optional, str } from './validate.js';
 
 const sdp = str({ min: 1, max: MAX_SDP_LENGTH });
 /** Link ids are the agent's own (`p1`, `w2`, …); a page echoes them. */
@@ -100,4 +100,11 @@ export const liveCtlShapes = {
    * link limits the child's subtree (itself or one below it), null when nothing limits it.
    */
   'rate-limit': { video: nullable(peerId), screen: nullable(peerId) },
+  /**
+   * From a tree child to its parent when it changes: the camera's simulcast layers (0 the lowest)
+   * its subtree wants: the top one (for itself and its pages) and each lower one a receiver below
+   * it is on. The parent sends each of them, capped at what the edge itself takes (docs/media.md,
+   * "Simulcast through relays"); the top one alone until told.
+   */
+  'want-layers': { video: array(int(0, MAX_SIMULCAST_LAYERS - 1), MAX_SIMULCAST_LAYERS) },
 };

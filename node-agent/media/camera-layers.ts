@@ -35,6 +35,11 @@ export class CameraLayers {
     return top;
   }
 
+  /** The layers that flow now, lowest first. */
+  flowing(now = performance.now()): number[] {
+    return [...this.#layers].filter(([, l]) => now - l.at < LAYER_FRESH_MS).map(([layer]) => layer).sort((a, b) => a - b);
+  }
+
   /** A new camera: its layers start again. */
   clear(): void {
     this.#layers.clear();

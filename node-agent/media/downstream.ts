@@ -41,10 +41,22 @@ export interface DownstreamHooks {
    * `layer`: of that simulcast layer of the camera only (the one it gets, or is to switch to)
    */
   keyframeNeeded(kind: VideoKind, layer?: number): void;
-  /** NACKed packets this hop no longer has, in upstream numbering */
-  nackUpstream(kind: MediaKind, seqs: number[]): void;
+  /** NACKed packets this hop no longer has, in upstream numbering; `layer`: of that simulcast layer of the camera */
+  nackUpstream(kind: MediaKind, seqs: number[], layer?: number): void;
   /** the highest simulcast layer of the camera that flows now; undefined for a source of one layer */
   topLayer?(): number | undefined;
+  /** a receiver report about `kind` counted this loss fraction (0–1), its hop's own drops included */
+  reported?(kind: VideoKind, loss: number, now: number): void;
+}
+
+export interface DownstreamOptions {
+  /** packets that may wait for a slow receiver (default QUEUE_LIMIT) */
+  queueLimit?: number;
+  /**
+   * The receiver gets this simulcast layer of the camera and no other, in its own SSRC: one lane
+   * of a relay child's edge (edge-downstream.ts). A camera of one layer counts as layer 0.
+   */
+  layer?: number;
 }
 
 export interface DownstreamCounters {
@@ -62,6 +74,29 @@ export interface DownstreamCounters {
   senderReports: number;
   /** simulcast layer steps, down and up (layer-choice.ts) */
   layerSwitches: number;
+}
+
+/**
+ * One receiver as the relay sees it: a Downstream (a page, or any receiver of one layer at a
+ * time), or a child's tree edge, which may carry several layers of the camera (edge-downstream.ts).
+ */
+export interface MediaReceiver {
+  readonly counters: DownstreamCounters;
+  /** what its link takes of each video kind */
+  readonly estimates: { get(kind: VideoKind): ReceiverEstimate | undefined };
+  /** which layer of the camera its link takes */
+  readonly layers: LayerChoice;
+  /** the (highest) layer of the camera it gets; null: none yet, or one layer */
+  readonly layer: number | null;
+  readonly queued: number;
+  push(kind: MediaKind, packet: Buffer, rtp: RtpInfo, keyframe: boolean, layer?: number): void;
+  forwardSenderReport(kind: MediaKind, packet: Buffer, offset: number, layer?: number): void;
+  handleRtcp(packet: Buffer): void;
+  setEnabled(kind: MediaKind, enabled: boolean): void;
+  isEnabled(kind: MediaKind): boolean;
+  continueStream(): void;
+  resync(kind: MediaKind): void;
+  close(): void;
 }
 
 /** ~1 s of 720p video at 2.5 Mbit/s: beyond this a receiver is too slow to catch up smoothly. */
@@ -106,7 +141,7 @@ export function continueAfter(last: { seq: number; ts: number; at: number }, seq
   return { seqOffset: (last.seq + 1 - seq) & 0xffff, tsOffset: (last.ts + ticks - ts) >>> 0 };
 }
 
-export class Downstream {
+export class Downstream implements MediaReceiver {
   readonly counters: DownstreamCounters = {
     packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, keyframeThrottled: 0, malformedRtcp: 0, senderReports: 0, layerSwitches: 0,
   };
@@ -131,11 +166,16 @@ export class Downstream {
   #layerAskedAt = -Infinity;
   #closed = false;
 
+  readonly #queueLimit: number;
+  readonly #fixedLayer: number | undefined;
+
   constructor(
     readonly sink: MediaSink,
     private readonly hooks: DownstreamHooks,
-    private readonly queueLimit = QUEUE_LIMIT,
+    opts: DownstreamOptions = {},
   ) {
+    this.#queueLimit = opts.queueLimit ?? QUEUE_LIMIT;
+    this.#fixedLayer = opts.layer;
     for (const kind of MEDIA_KINDS) {
       this.#streams.set(kind, { seqOffset: 0, tsOffset: 0, lastInSeq: null, lastOut: null, waitingForKeyframe: isVideoKind(kind), resync: false, enabled: true });
     }
@@ -153,7 +193,18 @@ export class Downstream {
    * packet, which the latency traces rely on.
    */
   setEnabled(kind: MediaKind, enabled: boolean): void {
-    this.#streams.get(kind)!.enabled = enabled;
+    const st = this.#streams.get(kind)!;
+    // Video switched back on starts at a key frame (asked for now), numbering where it stopped.
+    if (enabled && !st.enabled && isVideoKind(kind)) {
+      st.waitingForKeyframe = true;
+      this.#askKeyframe(kind);
+    }
+    st.enabled = enabled;
+  }
+
+  /** Whether this receiver's `kind` waits for a key frame before it gets anything. */
+  isWaiting(kind: VideoKind): boolean {
+    return this.#streams.get(kind)!.waitingForKeyframe;
   }
 
   isEnabled(kind: MediaKind): boolean {
@@ -175,12 +226,12 @@ export class Downstream {
    */
   resync(kind: MediaKind): void {
     this.#streams.get(kind)!.resync = true;
-    if (kind === 'video') this.#layer = null; // a new camera: its layers start at a key frame
+    if (kind === 'video' && this.#fixedLayer === undefined) this.#layer = null; // a new camera: its layers start at a key frame
   }
 
   /** The simulcast layer of the camera this receiver gets; null before its first, or with one layer. */
   get layer(): number | null {
-    return this.#layer;
+    return this.#fixedLayer ?? this.#layer;
   }
 
   /**
@@ -192,7 +243,11 @@ export class Downstream {
     if (this.#closed || ssrc === undefined) return;
     const st = this.#streams.get(kind)!;
     if (!st.enabled) return;
-    if (layer !== undefined && !this.#takeLayer(st, layer, keyframe)) return;
+    if (this.#fixedLayer !== undefined) {
+      if (kind === 'video' && (layer ?? 0) !== this.#fixedLayer) return;
+    } else if (layer !== undefined && !this.#takeLayer(st, layer, keyframe)) {
+      return;
+    }
     if (st.waitingForKeyframe) {
       if (!keyframe) {
         this.counters.droppedWaitingForKeyframe++;
@@ -233,7 +288,7 @@ export class Downstream {
     const ssrc = this.sink.ssrc(kind);
     const st = this.#streams.get(kind)!;
     if (this.#closed || ssrc === undefined || !st.lastOut || !st.enabled) return;
-    if (layer !== undefined && layer !== this.#layer) return; // another layer's clock
+    if (layer !== undefined && layer !== this.layer) return; // another layer's clock
     this.counters.senderReports++;
     this.#send(kind, rewriteSenderReport(packet, offset, ssrc, st.tsOffset));
   }
@@ -267,7 +322,8 @@ export class Downstream {
       for (const r of rtcp.reports) {
         if (r.ssrc !== ssrc) continue;
         const loss = estimate.report(r.fractionLost, now);
-        const top = kind === 'video' ? this.hooks.topLayer?.() : undefined;
+        if (loss !== undefined) this.hooks.reported?.(kind, loss, now);
+        const top = kind === 'video' && this.#fixedLayer === undefined ? this.hooks.topLayer?.() : undefined;
         if (loss !== undefined && top !== undefined && this.#layer !== null) {
           this.layers.report(loss, this.#layer, top, now);
           this.counters.layerSwitches = this.layers.switches;
@@ -292,7 +348,7 @@ export class Downstream {
         missing.push((seq - st.seqOffset) & 0xffff);
       }
     }
-    if (missing.length) this.hooks.nackUpstream(kind, missing);
+    if (missing.length) this.hooks.nackUpstream(kind, missing, kind === 'video' ? (this.layer ?? undefined) : undefined);
   }
 
   /**
@@ -337,7 +393,7 @@ export class Downstream {
   #send(kind: MediaKind, packet: Buffer): void {
     if (this.#queue.length === 0 && this.#trySend(kind, packet)) return;
     this.#queue.push({ kind, packet });
-    if (this.#queue.length > this.queueLimit) this.#overflow();
+    if (this.#queue.length > this.#queueLimit) this.#overflow();
     this.#retry ??= setTimeout(() => this.#flush(), RETRY_MS);
   }
 
@@ -363,7 +419,7 @@ export class Downstream {
     if (this.#queue.length) this.#retry = setTimeout(() => this.#flush(), RETRY_MS);
   }
 
-  #askKeyframe(kind: VideoKind, layer = kind === 'video' ? (this.#layer ?? undefined) : undefined): void {
+  #askKeyframe(kind: VideoKind, layer = kind === 'video' ? (this.layer ?? undefined) : undefined): void {
     this.#keyframeAskedAt.set(kind, performance.now());
     this.hooks.keyframeNeeded(kind, layer);
   }
@@ -386,7 +442,7 @@ export class Downstream {
       video.lastOut = this.#lastSent.get(kind) ?? null;
       this.#askKeyframe(kind);
     }
-    if (this.#queue.length > this.queueLimit / 2) this.#queue.splice(0, this.#queue.length - Math.floor(this.queueLimit / 2));
+    if (this.#queue.length > this.#queueLimit / 2) this.#queue.splice(0, this.#queue.length - Math.floor(this.#queueLimit / 2));
     this.counters.droppedQueue += before - this.#queue.length;
   }
 }

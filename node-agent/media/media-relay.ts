@@ -32,7 +32,8 @@ import { createLogger } from '../log.js';
 import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { Downstream, type MediaSink } from './downstream.js';
+import { Downstream, type DownstreamHooks, type MediaReceiver, type MediaSink } from './downstream.js';
+import { EdgeDownstream, parentLayer, TOP_LAYER, wantedLayers } from './edge-downstream.js';
 import { CameraLayers, TopLayerStream } from './camera-layers.js';
 import { RelayCounters } from './relay-counters.js';
 import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
@@ -61,6 +62,9 @@ export const slotOf = (kind: MediaKind): SourceSlot =>
 const MAX_LAYERS = MAX_SIMULCAST_LAYERS;
 /** A screen with no packet for this long is not being shared: joins stop asking it for key frames. */
 const SCREEN_FRESH_MS = 2000;
+/** How often a relay checks whether its subtree wants other layers of the camera than it last said. */
+const WANT_LAYERS_MS = 200;
+
 
 /** Accepted RTP of one kind, after validation (the podcast player records it). */
 export type PacketTap = (packet: Buffer, rtp: RtpInfo) => void;
@@ -105,7 +109,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #layers = new CameraLayers();
   /** their top layer as one stream, for the taps; a new camera starts a new one */
   #tapStream = new TopLayerStream((layer) => this.requestKeyframe('video', layer));
-  readonly #downstreams = new Map<string, Downstream>();
+  readonly #downstreams = new Map<string, MediaReceiver>();
   /** unsubscribers of each downstream's RTCP feed, by sink id */
   readonly #sinkDisposers = new Map<string, () => void>();
   #roomDisposables: (() => void)[] = [];
@@ -117,6 +121,9 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #lastKeyframeRequest = new Map<string, number>();
   readonly #keyframeTimers = new Map<string, NodeJS.Timeout>();
   #statsTimer: NodeJS.Timeout | null = null;
+  /** what this agent's subtree wants of the camera's layers (`want-layers`), as last told to its parent */
+  #wantedSent = String(TOP_LAYER);
+  readonly #wantTimer: NodeJS.Timeout;
   readonly #feedback: TreeFeedback;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -135,6 +142,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       FEEDBACK_SSRC,
     );
     this.#feedback.on('change', (kind, estimate) => this.emit('estimate', kind, estimate));
+    this.#wantTimer = setInterval(() => this.#tellWantedLayers(), WANT_LAYERS_MS);
+    this.#wantTimer.unref();
   }
 
   /** What the tree below takes of `kind` (its lowest receiver's estimate), as of the last second. */
@@ -199,7 +208,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
 
   /** Adds a receiver outside the tree (this agent's browser); returns its remover. */
   addSink(sink: MediaSink): Downstream {
-    return this.#addDownstream(sink);
+    return this.#addDownstream(sink.id, (hooks) => new Downstream(sink, hooks));
   }
 
   removeSink(id: string): void {
@@ -235,6 +244,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#closing ??= (async () => {
       this.#closed = true;
       this.setStatsInterval(0);
+      clearInterval(this.#wantTimer);
       this.#feedback.close();
       for (const t of this.#keyframeTimers.values()) clearTimeout(t);
       this.#keyframeTimers.clear();
@@ -255,7 +265,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   }
 
   /** Whether `ds` gets (or is going to) the camera's top layer; true when the camera is one layer. */
-  #onTopLayer(ds: Downstream): boolean {
+  #onTopLayer(ds: MediaReceiver): boolean {
     const top = this.topLayer();
     return top === undefined || ds.layers.want(top) === top;
   }
@@ -296,7 +306,10 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       edges.on('open', (link) => this.#onOpen(link, edges.wasPromoted(link))),
       edges.on('closed', (link) => this.#onClosed(link)),
       edges.on('ctl', (link, msg) => {
-        if (msg.type === 'rate-limit' && link.opts.end === 'parent') this.#feedback.childNamed(link.edge, { video: msg.video, screen: msg.screen });
+        if (link.opts.end !== 'parent') return;
+        if (msg.type === 'rate-limit') this.#feedback.childNamed(link.edge, { video: msg.video, screen: msg.screen });
+        const ds = this.#downstreams.get(link.edge);
+        if (msg.type === 'want-layers' && ds instanceof EdgeDownstream) ds.want(msg.video);
       }),
     );
     for (const link of [edges.parent, ...edges.children()]) if (link?.isOpen) this.#onOpen(link);
@@ -320,7 +333,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       return;
     }
     const off = link.on('media', (_kind, packet) => this.#downstreams.get(link.edge)?.handleRtcp(packet));
-    const ds = this.#addDownstream({ id: link.edge, ssrc: (k) => link.localSsrc(k), send: (k, p) => link.sendMedia(k, p) }, off);
+    const sink = { id: link.edge, ssrc: (k: MediaKind) => link.localSsrc(k), layerSsrc: (l: number) => link.localSsrcs('video')[l], send: (k: MediaKind, p: Buffer) => link.sendMedia(k, p) };
+    const ds = this.#addDownstream(link.edge, (hooks) => new EdgeDownstream(sink, hooks), off);
     this.#feedback.setChild(link.edge, link.peerId);
     if (promoted) ds.continueStream();
     log.debug(`forwarding to ${link.peerId} (${link.edge})`);
@@ -338,21 +352,22 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     for (const kind of MEDIA_KINDS) this.#upstreamSsrc[kind] = undefined;
     this.#feedback.reset();
     if (!link) return;
-    this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet));
+    this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet, parentLayer(link, kind, packet)));
+    this.#wantedSent = String(TOP_LAYER); // what a new parent assumes
     // A new parent: what we forward from now on starts mid-stream; ask for a picture at once.
     for (const kind of VIDEO_KINDS) this.requestKeyframe(kind);
   }
 
-  #addDownstream(sink: MediaSink, dispose?: () => void): Downstream {
-    this.#removeDownstream(sink.id);
-    const ds = new Downstream(sink, {
-      // A layer is asked of a source that sends layers; a parent's edge carries one stream.
+  #addDownstream<D extends MediaReceiver>(id: string, make: (hooks: DownstreamHooks) => D, dispose?: () => void): D {
+    this.#removeDownstream(id);
+    const ds = make({
+      // A layer is asked of a camera that comes in layers (from the source, or the parent's edge).
       keyframeNeeded: (kind, layer) => this.requestKeyframe(kind, this.#layers.top() === undefined ? undefined : layer),
-      nackUpstream: (kind, seqs) => this.#nackUpstream(kind, seqs),
+      nackUpstream: (kind, seqs, layer) => this.#nackUpstream(kind, seqs, layer),
       topLayer: () => this.topLayer(),
     });
-    this.#downstreams.set(sink.id, ds);
-    if (dispose) this.#sinkDisposers.set(sink.id, dispose);
+    this.#downstreams.set(id, ds);
+    if (dispose) this.#sinkDisposers.set(id, dispose);
     // Keyframe on join: the newcomer waits for one before it gets any video. A screen key frame
     // (a big one) only while a screen is being shared.
     this.requestKeyframe('video');
@@ -457,13 +472,27 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     if (source) {
       source.requestKeyframe(kind, layer);
     } else if (this.#parent) {
-      const ssrc = this.#parent.remoteSsrc(kind);
-      if (ssrc !== undefined) this.#parent.sendMedia(kind, buildPli(FEEDBACK_SSRC, ssrc));
+      // Of one layer: its SSRC on the edge. Of every layer: those that flow (all, before any does).
+      const all = this.#parent.remoteSsrcs(kind);
+      const flowing = kind === 'video' ? this.#layers.flowing() : [];
+      const layers = layer !== undefined ? [layer] : flowing.length ? flowing : all.map((_, l) => l);
+      for (const l of layers) {
+        const ssrc = all[l];
+        if (ssrc !== undefined) this.#parent.sendMedia(kind, buildPli(FEEDBACK_SSRC, ssrc));
+      }
     }
   }
 
-  #nackUpstream(kind: MediaKind, seqs: number[]): void {
-    const ssrc = this.#parent?.remoteSsrc(kind);
+  /** Tells the parent when what the subtree wants changed (every WANT_LAYERS_MS at most). */
+  #tellWantedLayers(): void {
+    if (!this.#parent?.isOpen) return;
+    const wanted = wantedLayers(this.#downstreams.values());
+    if (String(wanted) === this.#wantedSent) return;
+    if (this.#parent.sendCtl({ type: 'want-layers', video: wanted })) this.#wantedSent = String(wanted);
+  }
+
+  #nackUpstream(kind: MediaKind, seqs: number[], layer?: number): void {
+    const ssrc = layer === undefined ? this.#parent?.remoteSsrc(kind) : this.#parent?.remoteSsrcs(kind)[layer];
     if (!this.#parent || ssrc === undefined) return;
     this.#counters.nackForwarded += seqs.length;
     this.#parent.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs));

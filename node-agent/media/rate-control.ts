@@ -53,7 +53,8 @@ export class ReceiverEstimate {
 
   /**
    * A report block about this kind: `fractionLost` 0–255 (of 256), as RFC 3550 has it. Returns
-   * the loss fraction it counted (with what this hop dropped), or undefined for a report ignored.
+   * the loss fraction it counted (with what this hop dropped), or undefined for a report ignored
+   * (too soon after the last).
    */
   report(fractionLost: number, now: number): number | undefined {
     if (this.#lastReportAt !== null && now - this.#lastReportAt < MIN_REPORT_GAP_MS) return undefined;
@@ -63,10 +64,12 @@ export class ReceiverEstimate {
     const bytes = this.#bytes;
     const undelivered = this.#undelivered;
     this.#bytes = this.#undelivered = 0;
-    if (seconds <= 0) return undefined;
-    const rate = (bytes * 8) / seconds;
     const hopLoss = undelivered > 0 ? undelivered / (bytes + undelivered) : 0;
     const loss = Math.max(Math.min(255, Math.max(0, fractionLost)) / 256, hopLoss);
+    // A first report has no interval to rate, but its loss counts (a layer just switched to
+    // would otherwise wait a second report before its loss could move it again).
+    if (seconds <= 0) return loss;
+    const rate = (bytes * 8) / seconds;
     if (loss > LOSS_HIGH) this.#lossBps = clamp(Math.min(this.#lossBps, rate * (1 - 0.5 * loss)));
     else if (loss < LOSS_LOW) this.#lossBps = clamp(Math.min(this.#lossBps * GROWTH_PER_S ** seconds, Math.max(this.#lossBps, rate * GROWTH_HEADROOM)));
     return loss;

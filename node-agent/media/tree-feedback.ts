@@ -9,7 +9,7 @@
  * host the estimate is what the tree takes; `change` tells the live class, which tells the page.
  */
 import type { CtlMessage } from '../../protocol/ctl.js';
-import { VIDEO_KINDS, ReceptionStats, buildReceiverReport, buildRemb, type MediaKind, type RateEstimate, type VideoKind } from '../../protocol/media.js';
+import { VIDEO_KINDS, ReceptionStats, buildReceiverReport, buildRemb, type MediaKind, type RateEstimate, type ReportBlock, type VideoKind } from '../../protocol/media.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { lowestEstimate, TREE_MAX_BPS, type ReceiverEstimate } from './rate-control.js';
 
@@ -28,8 +28,14 @@ export interface FeedbackPorts {
   sendCtlUp(message: CtlMessage): boolean;
 }
 
+/** At most this many streams of one kind are reported (the camera's simulcast layers); a parent announcing more gets the newest. */
+const MAX_STREAMS = 4;
+/** A stream of the parent's with nothing for this long is no longer reported (a layer the parent stopped). */
+const STREAM_STALE_MS = 2000;
+
 export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estimate: TreeEstimate] }> {
-  readonly #reception = new Map<VideoKind, ReceptionStats>(VIDEO_KINDS.map((k) => [k, new ReceptionStats()]));
+  /** per kind, what arrived of each SSRC (the camera: one per simulcast layer) and when it last did */
+  readonly #reception = new Map<VideoKind, Map<number, { stats: ReceptionStats; at: number }>>(VIDEO_KINDS.map((k) => [k, new Map()]));
   readonly #estimates = new Map<VideoKind, TreeEstimate>(VIDEO_KINDS.map((k) => [k, { bps: TREE_MAX_BPS, limitedBy: null, peer: null, member: null }]));
   readonly #timer: NodeJS.Timeout;
   /** this agent's member id (for its own pages' receivers, `local:…`) */
@@ -53,14 +59,21 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
   }
 
   /** One RTP packet of `kind` from the parent. */
-  received(kind: VideoKind, ssrc: number, seq: number): void {
-    this.#reception.get(kind)!.packet(ssrc, seq);
+  received(kind: VideoKind, ssrc: number, seq: number, now = performance.now()): void {
+    const streams = this.#reception.get(kind)!;
+    let stream = streams.get(ssrc);
+    if (!stream) {
+      if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value!);
+      streams.set(ssrc, (stream = { stats: new ReceptionStats(), at: now }));
+    }
+    stream.stats.packet(ssrc, seq);
+    stream.at = now;
   }
 
   /** A new parent (or none): what is counted starts again. */
   reset(): void {
     this.lastLoss = null;
-    for (const kind of VIDEO_KINDS) this.#reception.set(kind, new ReceptionStats());
+    for (const kind of VIDEO_KINDS) this.#reception.set(kind, new Map());
   }
 
   /** This agent's id in its room (null: no room). */
@@ -95,13 +108,26 @@ export class TreeFeedback extends TypedEmitter<{ change: [kind: VideoKind, estim
         this.#estimates.set(kind, next);
         this.emit('change', kind, next);
       }
-      const block = this.#reception.get(kind)!.block(now);
-      if (!block) continue;
-      if (kind === 'video') this.lastLoss = block.fractionLost / 256;
-      const packet = Buffer.concat([buildReceiverReport(this.senderSsrc, block), buildRemb(this.senderSsrc, next.bps, [block.ssrc])]);
+      const blocks = this.#blocks(kind, now);
+      if (!blocks.length) continue;
+      if (kind === 'video') this.lastLoss = Math.max(...blocks.map((b) => b.fractionLost)) / 256;
+      // One receiver report per stream (each layer is its own), then the REMB about them all.
+      const reports = blocks.map((b) => buildReceiverReport(this.senderSsrc, b));
+      const packet = Buffer.concat([...reports, buildRemb(this.senderSsrc, next.bps, blocks.map((b) => b.ssrc))]);
       if (this.ports.sendUp(kind, packet)) this.sent++;
     }
     this.ports.sendCtlUp({ type: 'rate-limit', video: this.estimate('video').member, screen: this.estimate('screen').member });
+  }
+
+  /** A report block for each stream of `kind` that sent lately; the stale ones are forgotten. */
+  #blocks(kind: VideoKind, now: number): ReportBlock[] {
+    const streams = this.#reception.get(kind)!;
+    const blocks: ReportBlock[] = [];
+    for (const [ssrc, stream] of streams) {
+      if (now - stream.at > STREAM_STALE_MS) streams.delete(ssrc);
+      else blocks.push(stream.stats.block(now)!);
+    }
+    return blocks;
   }
 
   /** The member at the other end of receiver `id`, and whose link sets its estimate: that member's own (loss), or whom it named (its REMB). */

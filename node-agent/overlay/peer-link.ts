@@ -20,6 +20,7 @@ import nodeDataChannel, { type Audio, type DataChannel, type PeerConnection, typ
 import { ctlMessage, HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, TREE_CHECK_MS, TREE_SILENCE_FLOOR_MS, type CtlMessage } from '../../protocol/ctl.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { isMediaKind, isVideoKind, MEDIA_KINDS, PAYLOAD_TYPES, type MediaKind } from '../../protocol/media.js';
+import { MAX_SIMULCAST_LAYERS } from '../../protocol/sdp.js';
 import type { SignalData } from '../../protocol/session.js';
 import { parseJson } from '../../protocol/validate.js';
 import { MAX_CTL_MESSAGE_BYTES } from '../../protocol/version.js';
@@ -108,10 +109,10 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   /** our candidates, held at the offering end until the answer is applied */
   readonly #heldCandidates: { candidate: string; mid: string }[] = [];
   readonly #tracks = new Map<MediaKind, Track>();
-  /** SSRCs this end announced for its sendonly tracks (parent end) */
-  readonly #localSsrcs = new Map<MediaKind, number>();
-  /** SSRCs the other end announced in its offer (child end) */
-  readonly #remoteSsrcs = new Map<MediaKind, number>();
+  /** SSRCs this end announced for its sendonly tracks (parent end): a tree edge's camera one per simulcast layer */
+  readonly #localSsrcs = new Map<MediaKind, number[]>();
+  /** SSRCs the other end announced in its offer (child end), in its order */
+  readonly #remoteSsrcs = new Map<MediaKind, number[]>();
   #hasRemote = false;
   #open = false;
   #closed = false;
@@ -178,14 +179,27 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     return this.#open ? this.#channels.get(label) : undefined;
   }
 
-  /** The SSRC this end sends `kind` with (parent end of a tree edge), or undefined. */
+  /** The SSRC this end sends `kind` with (parent end of a tree edge), or undefined; for the camera, its lowest layer's. */
   localSsrc(kind: MediaKind): number | undefined {
-    return this.#localSsrcs.get(kind);
+    return this.#localSsrcs.get(kind)?.[0];
   }
 
-  /** The SSRC the parent announced for `kind` (child end), or undefined. */
+  /**
+   * Every SSRC this end announced for `kind`: on a tree edge the camera's has one per simulcast
+   * layer, lowest first (docs/media.md, "Simulcast through relays").
+   */
+  localSsrcs(kind: MediaKind): readonly number[] {
+    return this.#localSsrcs.get(kind) ?? [];
+  }
+
+  /** The SSRC the parent announced for `kind` (child end), or undefined; for the camera, its lowest layer's. */
   remoteSsrc(kind: MediaKind): number | undefined {
-    return this.#remoteSsrcs.get(kind);
+    return this.#remoteSsrcs.get(kind)?.[0];
+  }
+
+  /** Every SSRC the parent announced for `kind`, in its order (the camera's: one per layer, lowest first). */
+  remoteSsrcs(kind: MediaKind): readonly number[] {
+    return this.#remoteSsrcs.get(kind) ?? [];
   }
 
   /** Sends one raw RTP or RTCP packet on the `kind` track; false when it cannot go out now. */
@@ -273,7 +287,11 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   }
 
   #addSendTrack(kind: MediaKind): void {
-    const ssrc = randomInt(1, 2 ** 32 - 1);
+    // The camera on a tree edge: one SSRC per simulcast layer (each its own numbering and SRTP
+    // replay window); libdatachannel routes every SSRC a description announces to its track.
+    const count = kind === 'video' && (this.opts.kind ?? 'tree') === 'tree' ? MAX_SIMULCAST_LAYERS : 1;
+    const ssrcs = new Set<number>();
+    while (ssrcs.size < count) ssrcs.add(randomInt(1, 2 ** 32 - 1));
     const pt = PAYLOAD_TYPES[kind];
     let media: Video | Audio;
     if (isVideoKind(kind)) {
@@ -285,9 +303,9 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
       audio.addOpusCodec(pt);
       media = audio;
     }
-    media.addSSRC(ssrc, MEDIA_CNAME, 'camvid', kind);
+    for (const ssrc of ssrcs) media.addSSRC(ssrc, MEDIA_CNAME, 'camvid', kind);
     const track = this.#pc.addTrack(media);
-    this.#localSsrcs.set(kind, ssrc);
+    this.#localSsrcs.set(kind, [...ssrcs]);
     this.#watchTrack(kind, track);
   }
 
@@ -317,7 +335,11 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
       if (line.startsWith('m=')) mid = null;
       else if (line.startsWith('a=mid:')) mid = line.slice(6).trim();
       const m = /^a=ssrc:(\d+) /.exec(line);
-      if (m && isMediaKind(mid) && !this.#remoteSsrcs.has(mid)) this.#remoteSsrcs.set(mid, Number(m[1]) >>> 0);
+      if (!m || !isMediaKind(mid)) continue;
+      const ssrcs = this.#remoteSsrcs.get(mid) ?? [];
+      const ssrc = Number(m[1]) >>> 0;
+      // Each SSRC has several a=ssrc lines; a parent may announce at most one per layer.
+      if (!ssrcs.includes(ssrc) && ssrcs.length < MAX_SIMULCAST_LAYERS) this.#remoteSsrcs.set(mid, [...ssrcs, ssrc]);
     }
   }
 

@@ -9,29 +9,17 @@
  * checked is before repair.
  * @camvid-timeout-s 420
  */
-import { spawnSync } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { canUseNetns } from '../../scripts/netns/netns-lab.js';
 import type { AgentProcess } from '../helpers/agents.js';
-import { latestStats, mediaStats } from '../helpers/media-stats.js';
+import { latestStats } from '../helpers/media-stats.js';
 import { netnsSuite } from '../helpers/netns-suite.js';
 import { requireCapability } from '../helpers/require.js';
+import { hasFfmpeg, SIMULCAST_SOURCE as SOURCE, sleep, STATS_ARGS as COMMON, videoKbps, watchSeconds } from '../helpers/simulcast-lab.js';
 
 const { test, ctx, startLab, inHost } = netnsSuite('simulcast over shaped links');
 const STUDENTS = 8;
 const WEAK = STUDENTS; // lab host index of the shaped student (the host is 0)
-const SOURCE = ['--source', 'testsrc', '--simulcast', '--video-size', '1280x720', '--fps', '15', '--video-kbps', '1800'];
-const COMMON = ['--no-mdns', '--media-stats-ms', '500'];
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** kbit/s of camera video that reached `a` over the last `ms` of its stats. */
-function videoKbps(a: AgentProcess, ms: number): number {
-  const all = mediaStats(a);
-  const last = all.at(-1)!;
-  const first = all.filter((s) => s.t <= last.t - ms).at(-1) ?? all[0]!;
-  return ((last.in.video.bytes - first.in.video.bytes) * 8) / Math.max(1, last.t - first.t);
-}
 
 test('a student on a 400 kbit/s link with 2 % loss gets the lowest layer; the other seven keep 720p', async () => {
   if (!requireCapability('network namespaces (root + iproute2)', canUseNetns())) return;
@@ -59,18 +47,9 @@ test('a student on a 400 kbit/s link with 2 % loss gets the lowest layer; the ot
   const keyframesBefore = latestStats(host)!.keyframeRequests;
   const framesBefore = latestStats(weak)!.in.video.keyframes;
   // Ten seconds on the lowest layer: a picture every second, its link's own loss and no more.
-  const gaps: number[] = [];
-  const losses: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const before = latestStats(weak)!.in.video.packets;
-    await sleep(1000);
-    gaps.push(latestStats(weak)!.in.video.packets - before);
-    losses.push(latestStats(weak)!.upstreamLoss ?? 1);
-  }
+  const { gaps, losses, medianLoss, meanLoss } = await watchSeconds(weak, 10);
   const stats = latestStats(host)!;
   const rates = students.map((s) => videoKbps(s, 5000));
-  const meanLoss = losses.reduce((a, b) => a + b, 0) / losses.length;
-  const medianLoss = [...losses].sort((a, b) => a - b)[Math.floor(losses.length / 2)]!;
   const keyframes = latestStats(weak)!.in.video.keyframes - framesBefore;
   const asked = stats.keyframeRequests.upstream - keyframesBefore.upstream;
   console.log(`    shaped: kbit/s per student ${rates.map((k) => Math.round(k)).join(' ')}; the weak one's packets a second ${gaps.join(' ')}, loss ${losses.map((l) => (l * 100).toFixed(0)).join(" ")} %, ${(meanLoss * 100).toFixed(1)} % mean, ${keyframes} key frames in 10 s; host layers ${JSON.stringify(stats.layers)}, ${stats.layerSwitches} switches, ${asked} key frame requests upstream in 10 s (${stats.keyframeRequests.throttled} throttled in all)`);

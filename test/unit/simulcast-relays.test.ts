@@ -1,0 +1,121 @@
+/**
+ * Simulcast through relays (docs/media.md, "Simulcast through relays"), without a network: a
+ * child's tree edge (EdgeDownstream) carries the camera's top layer alone until the child's
+ * subtree wants a lower one besides, each layer in its own SSRC with the source's numbering; heavy
+ * loss on the edge itself moves it down at the lower layer's key frame with no gap; the child's
+ * `want-layers` is validated like any ctl message.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { DownstreamHooks } from '../../node-agent/media/downstream.js';
+import { EdgeDownstream, type EdgeSink } from '../../node-agent/media/edge-downstream.js';
+import { ctlMessage } from '../../protocol/ctl.js';
+import { buildReceiverReport, parseRtp, type MediaKind, type VideoKind } from '../../protocol/media.js';
+import { rtp, vp8Packet } from '../helpers/rtp-samples.js';
+
+const LAYER_SSRC = [0xb0, 0xb1, 0xb2];
+const AUDIO_SSRC = 0xc0;
+
+/** An edge to a child, what it sent, and the key frames it asked for. */
+function edge(top: () => number | undefined = () => 2) {
+  const sent: { kind: MediaKind; ssrc: number; seq: number }[] = [];
+  const asked: { kind: VideoKind; layer: number | undefined }[] = [];
+  const sink: EdgeSink = {
+    id: 'edge-1',
+    ssrc: (k) => (k === 'video' ? LAYER_SSRC[0] : k === 'audio' ? AUDIO_SSRC : undefined),
+    layerSsrc: (l) => LAYER_SSRC[l],
+    send: (kind, p) => (sent.push({ kind, ssrc: p.readUInt32BE(8), seq: p.readUInt16BE(2) }), true),
+  };
+  const hooks: DownstreamHooks = { keyframeNeeded: (kind, layer) => asked.push({ kind, layer }), nackUpstream: () => {}, topLayer: top };
+  const ds = new EdgeDownstream(sink, hooks);
+  const seqs = [100, 5000, 40_000];
+  /** one packet of each of `layers`; `key`: of these layers */
+  const frame = (key: number[] = [], layers = [0, 1, 2]) => {
+    for (const l of layers) {
+      const p = vp8Packet({ ssrc: 0xa0 + l, seq: seqs[l]!++, key: key.includes(l), bytes: 300 });
+      ds.push('video', p, parseRtp(p)!, key.includes(l), l);
+    }
+  };
+  const report = (ssrc: number, fractionLost: number) => ds.handleRtcp(buildReceiverReport(0x77, { ssrc, fractionLost, cumulativeLost: 0, highestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 }));
+  const videoSsrcs = () => [...new Set(sent.filter((s) => s.kind === 'video').map((s) => s.ssrc))];
+  return { ds, sent, asked, frame, report, videoSsrcs, seqs };
+}
+
+test('a child’s edge carries the top layer alone until its subtree wants a lower one besides; each layer in its own SSRC with the source’s numbering', () => {
+  const e = edge();
+  e.frame([0, 1, 2]);
+  e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]], 'the top layer only, in the edge’s SSRC for it');
+  assert.is(e.ds.layer, 2);
+  const audio = rtp({ seq: 7, ts: 0, ssrc: 0x55, pt: 111, payload: [1] });
+  e.ds.push('audio', audio, parseRtp(audio)!, false);
+  assert.equal(e.sent.at(-1), { kind: 'audio', ssrc: AUDIO_SSRC, seq: 7 }, 'the microphone goes as before');
+
+  // A student below the child is on the lowest layer: the child wants it besides the top.
+  e.ds.want([2, 0, 2]);
+  e.sent.length = 0;
+  e.frame();
+  assert.equal(e.asked.at(-1), { kind: 'video', layer: 0 }, 'a key frame of layer 0 is asked for at once');
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]], 'layer 0 waits for its key frame');
+  e.frame([0]);
+  e.frame();
+  const lane0 = e.sent.filter((s) => s.ssrc === LAYER_SSRC[0]).map((s) => s.seq);
+  assert.equal(lane0, [e.seqs[0]! - 2, e.seqs[0]! - 1], 'layer 0 from its key frame, the source’s numbers');
+  assert.is(e.sent.filter((s) => s.ssrc === LAYER_SSRC[2]).length, 3, 'the top layer goes on');
+  assert.not.ok(e.videoSsrcs().includes(LAYER_SSRC[1]!), 'never a layer nobody wants');
+
+  // Nobody below wants layer 0 any more: it stops at once (the top layer flows).
+  e.ds.want([2]);
+  e.sent.length = 0;
+  e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]]);
+  e.ds.want([]);
+  e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]], 'an empty want is the top layer');
+  e.ds.close();
+});
+
+test('heavy loss on the edge itself: down one layer at that layer’s key frame, the top lane going on until then', async () => {
+  const e = edge();
+  e.frame([2]);
+  e.report(LAYER_SSRC[2]!, 0);
+  await new Promise((r) => setTimeout(r, 300)); // a receiver's reports count 250 ms apart
+  e.report(LAYER_SSRC[2]!, 128); // half of the top layer lost on this edge
+  e.sent.length = 0;
+  e.frame();
+  assert.ok(e.asked.some((a) => a.layer === 1), 'layer 1’s key frame asked for');
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]], 'no gap: the top layer until layer 1 can start');
+  e.frame([1]);
+  e.sent.length = 0;
+  e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[1]], 'layer 1 alone once it flows');
+  assert.is(e.ds.layer, 1);
+  assert.is(e.ds.counters.layerSwitches, 1);
+  // The subtree wants the top layer: the edge takes no more than layer 1, so layer 1 it is.
+  e.ds.want([0, 2]);
+  e.sent.length = 0;
+  e.frame([0]);
+  e.frame();
+  assert.equal(e.videoSsrcs().sort(), [LAYER_SSRC[0], LAYER_SSRC[1]], 'each wanted layer at most the edge’s cap');
+  e.ds.close();
+});
+
+test('a camera of one layer goes on lane 0 in the edge’s first SSRC', () => {
+  const e = edge(() => undefined);
+  for (const key of [true, false]) {
+    const p = vp8Packet({ ssrc: 0x99, seq: e.seqs[0]!++, key, bytes: 300 });
+    e.ds.push('video', p, parseRtp(p)!, key);
+  }
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[0]]);
+  assert.is(e.sent.length, 2);
+  e.ds.close();
+});
+
+test('want-layers from a child: at most three layers, each 0–2; anything else is refused before the relay sees it', () => {
+  assert.equal(ctlMessage({ type: 'want-layers', video: [0, 2] }), { type: 'want-layers', video: [0, 2] });
+  for (const video of [[0, 1, 2, 2], [3], [-1], [1.5], 'all', null]) {
+    assert.throws(() => ctlMessage({ type: 'want-layers', video }), undefined, `refused: ${JSON.stringify(video)}`);
+  }
+});
+
+test.run();
