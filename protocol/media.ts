@@ -418,6 +418,11 @@ export interface MediaStats {
   layerSwitches: number;
   /** the fraction (0–1) of the parent's camera packets lost in the last second, before any repair; null without a parent */
   upstreamLoss: number | null;
+  /**
+   * Repair on the parent's edge (node-agent/media/hop-repair.ts): packets of the parent's video
+   * asked for again (NACK, each try), those that came so, and those given up
+   */
+  repair: { asked: number; repaired: number; lost: number };
 }
 
 /** No video for this long counts as a stall (30 fps video sends a packet every ~10–33 ms). */

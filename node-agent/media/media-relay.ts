@@ -35,6 +35,7 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { Downstream, type DownstreamHooks, type MediaReceiver, type MediaSink } from './downstream.js';
 import { EdgeDownstream, parentLayer, TOP_LAYER, wantedLayers } from './edge-downstream.js';
 import { CameraLayers, TopLayerStream } from './camera-layers.js';
+import { HopRepair } from './hop-repair.js';
 import { RelayCounters } from './relay-counters.js';
 import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
 
@@ -62,6 +63,8 @@ export const slotOf = (kind: MediaKind): SourceSlot =>
 const MAX_LAYERS = MAX_SIMULCAST_LAYERS;
 /** A screen with no packet for this long is not being shared: joins stop asking it for key frames. */
 const SCREEN_FRESH_MS = 2000;
+/** How often what the parent's edge lost is looked at (hop-repair.ts: asked for after REORDER_MS). */
+const REPAIR_TICK_MS = 10;
 /** How often a relay checks whether its subtree wants other layers of the camera than it last said. */
 const WANT_LAYERS_MS = 200;
 
@@ -125,6 +128,9 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #wantedSent = String(TOP_LAYER);
   readonly #wantTimer: NodeJS.Timeout;
   readonly #feedback: TreeFeedback;
+  /** asks the parent again for what its edge lost (hop-repair.ts) */
+  readonly #repair = new HopRepair((kind, ssrc, seqs) => this.#parent?.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs)));
+  #repairTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
 
@@ -235,6 +241,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
         feedbackSent: this.#feedback.sent,
         layers: this.#layers.stats((layer) => downstreams.filter((d) => d.layer === layer).length),
         upstreamLoss: this.#parent ? this.#feedback.lastLoss : null,
+        repair: { ...this.#repair.counters },
       },
     );
   }
@@ -349,11 +356,16 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#parentOff?.();
     this.#parentOff = null;
     this.#parent = link;
+    this.#repair.reset();
+    if (this.#repairTimer) clearInterval(this.#repairTimer);
+    this.#repairTimer = null;
     for (const kind of MEDIA_KINDS) this.#upstreamSsrc[kind] = undefined;
     this.#feedback.reset();
     if (!link) return;
     this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet, parentLayer(link, kind, packet)));
     this.#wantedSent = String(TOP_LAYER); // what a new parent assumes
+    this.#repairTimer = setInterval(() => this.#repair.tick(performance.now()), REPAIR_TICK_MS);
+    this.#repairTimer.unref();
     // A new parent: what we forward from now on starts mid-stream; ask for a picture at once.
     for (const kind of VIDEO_KINDS) this.requestKeyframe(kind);
   }
@@ -412,7 +424,10 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     else this.#layers.packet(layer, rtp.ssrc, packet.length);
     const keyframe = isVideoKind(kind) && isVp8KeyframeStart(packet, rtp);
     this.#counters.taken(kind, packet.length, keyframe);
-    if (isVideoKind(kind) && this.#parent) this.#feedback.received(kind, rtp.ssrc, rtp.seq);
+    if (isVideoKind(kind) && this.#parent) {
+      const now = performance.now();
+      if (!this.#repair.packet(kind, rtp.ssrc, rtp.seq, now)) this.#feedback.received(kind, rtp.ssrc, rtp.seq, now);
+    }
     const every = this.opts.traceEvery ?? 0;
     if (every > 0 && kind === (this.opts.traceKind ?? 'video') && rtp.seq % every === 0) {
       this.emit('trace', { kind, seq: rtp.seq, us: Number(process.hrtime.bigint() / 1000n) });
@@ -494,7 +509,10 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #nackUpstream(kind: MediaKind, seqs: number[], layer?: number): void {
     const ssrc = layer === undefined ? this.#parent?.remoteSsrc(kind) : this.#parent?.remoteSsrcs(kind)[layer];
     if (!this.#parent || ssrc === undefined) return;
-    this.#counters.nackForwarded += seqs.length;
-    this.#parent.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs));
+    // What this agent is asking for itself need not be asked twice.
+    const ask = seqs.filter((seq) => !this.#repair.awaiting(ssrc, seq));
+    if (!ask.length) return;
+    this.#counters.nackForwarded += ask.length;
+    this.#parent.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, ask));
   }
 }

@@ -10,7 +10,7 @@ import type { DownstreamCounters } from './downstream.js';
 const zero = (): MediaCounters => ({ packets: 0, bytes: 0, keyframes: 0 });
 
 /** What the relay knows beyond counting, for `stats`. */
-export type RelayState = Pick<MediaStats, 'upstream' | 'children' | 'estimate' | 'feedbackSent' | 'layers' | 'upstreamLoss'>;
+export type RelayState = Pick<MediaStats, 'upstream' | 'children' | 'estimate' | 'feedbackSent' | 'layers' | 'upstreamLoss' | 'repair'>;
 
 export class RelayCounters {
   readonly in = Object.fromEntries(MEDIA_KINDS.map((k) => [k, zero()])) as Record<MediaKind, MediaCounters>;
@@ -92,6 +92,7 @@ export class RelayCounters {
       layers: state.layers,
       layerSwitches: g.switches + sum((c) => c.layerSwitches),
       upstreamLoss: state.upstreamLoss,
+      repair: state.repair,
     };
   }
 }

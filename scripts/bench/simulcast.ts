@@ -3,10 +3,11 @@
  * headless: ffmpeg's test pattern at 1280x720 15 fps as `--simulcast` sends it (320x180 at
  * 150 kbit/s, 640x360 at 500, 1280x720 at 1.8 Mbit/s; web-ui/simulcast.ts has the page's).
  *
- * - Layer switches, in network namespaces (root + iproute2): 4 students under the host; one's
- *   downlink shaped to 400 kbit/s with 2 % loss, then clean again. Time from the shaping until the
- *   host sends it the lowest layer, and from the clean link until it is back on the top one; what
- *   each layer carries; key frame requests a minute.
+ * - Layer switches, in network namespaces (root + iproute2): 4 students under the host, then 4
+ *   at fan-out 2 (the last one below a relay); one's downlink shaped to 400 kbit/s with 2 % loss,
+ *   then clean again. Time from the shaping until its parent sends it the lowest layer, and from
+ *   the clean link until it is back on the top one; what each layer carries; key frame requests a
+ *   minute; the share of its packets lost before repair and after.
  * - CPU, on 127.0.0.1: the host and its busiest relay for 8 and 32 students at fan-out 4, the
  *   camera in three layers against one layer of the same top size and rate
  *   (SIMULCAST_BENCH_STUDENTS=8 runs the small class only).
@@ -27,14 +28,13 @@ async function timeUntil(agent: AgentProcess, ok: () => boolean, what: string, t
   return Math.round(performance.now() - t0);
 }
 
-async function switches(): Promise<string> {
-  if (!canUseNetns()) return 'Layer switches: not measured (network namespaces need root and iproute2).';
-  const N = 4;
+/** Rounds of a weak link for the last of `N` students at `fanout`: rows `| where | round | … |`. */
+async function switchRounds(N: number, fanout: number): Promise<{ rows: string[]; perLayer: number[] }> {
   const lab = await createNetnsLab(N + 1);
   const cluster = new Cluster();
   const inHost = (i: number) => ({ local: false, spawner: (cmd: string, args: string[]) => lab.spawn(i, cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }) });
   try {
-    const { agent: host, port } = await cluster.startHost(['--fanout', String(N), '--simulcast', ...CAMERA, ...STATS, '--no-mdns'], inHost(0));
+    const { agent: host, port } = await cluster.startHost(['--fanout', String(fanout), '--simulcast', ...CAMERA, ...STATS, '--no-mdns'], inHost(0));
     const students: AgentProcess[] = [];
     for (let i = 1; i <= N; i++) {
       const s = cluster.startStudent(`s${i}`, `${lab.hosts[0]!.addr}:${port}`, [...STATS, '--no-mdns'], inHost(i));
@@ -43,7 +43,13 @@ async function switches(): Promise<string> {
     }
     await Promise.all(students.map((s) => waitForVideo(s, 60_000)));
     await sleep(3000);
-    const on = (layer: number) => latestStats(host)!.layers.find((l) => l.layer === layer)?.receivers ?? 0;
+    const weak = students.at(-1)!;
+    const roster = host.roster;
+    const parentName = roster.find((m) => m.id === roster.find((x) => x.name === weak.name)?.parentId)?.name;
+    const parent = students.find((s) => s.name === parentName) ?? host;
+    const where = parent === host ? 'under the host' : `below relay ${parent.name}`;
+    const receivers = () => latestStats(parent)!.layers.reduce((n, l) => n + l.receivers, 0);
+    const on = (layer: number) => latestStats(parent)!.layers.find((l) => l.layer === layer)?.receivers ?? 0;
     const a = latestStats(host)!;
     await sleep(5000);
     const b = latestStats(host)!;
@@ -52,32 +58,48 @@ async function switches(): Promise<string> {
     for (let round = 1; round <= 3; round++) {
       const asked0 = latestStats(host)!.keyframeRequests.upstream;
       const t0 = Date.now();
+      const before = latestStats(weak)!;
       await lab.impair(N, { downKbps: 400, downLossPct: 2 });
-      const down = await timeUntil(host, () => on(0) === 1, 'the weak student on the lowest layer');
+      const down = await timeUntil(parent, () => on(0) === 1, 'the weak student on the lowest layer');
       await sleep(10_000);
+      const after = latestStats(weak)!;
       await lab.impair(N, {});
-      const up = await timeUntil(host, () => on(2) === N, 'every student on the top layer again');
+      const all = receivers();
+      const up = await timeUntil(parent, () => on(2) === all, 'every receiver on the top layer again');
       const minutes = (Date.now() - t0) / 60_000;
       const asked = latestStats(host)!.keyframeRequests.upstream - asked0;
-      rows.push(`| ${round} | ${down} | ${up} | ${(asked / minutes).toFixed(1)} |`);
+      const got = after.in.video.packets - before.in.video.packets;
+      const lost = after.repair.lost - before.repair.lost;
+      const pct = (n: number) => ((n / Math.max(1, got + lost)) * 100).toFixed(1);
+      rows.push(`| ${where} | ${round} | ${down} | ${up} | ${(asked / minutes).toFixed(1)} | ${pct(lost + after.repair.repaired - before.repair.repaired)} | ${pct(lost)} |`);
       console.log(rows.at(-1));
       await sleep(5000);
     }
-    return [
-      `Layer switches: ${N} students under the host in network namespaces, each round one student's downlink shaped to 400 kbit/s with 2 % loss`,
-      '(tbf, ~250 ms of queue) for 10 s after it reached the lowest layer, then clean. "down": shaped → the host sends it the lowest layer (two',
-      'steps, each at a key frame: ffmpeg sends one a second); "up": clean → back on the top layer (a try a layer, after 4 s of smoothed',
-      "loss under 1 %). Key frame requests the host's relay made of the source, a minute, over the round.",
-      `What each layer carried on clean links (kbit/s at the host, lowest first): ${perLayer.join(' / ')}.`,
-      '',
-      '| round | down, ms | up, ms | key frame requests / min |',
-      '|---|---|---|---|',
-      ...rows,
-    ].join('\n');
+    return { rows, perLayer };
   } finally {
     await cluster.close();
     await lab.close();
   }
+}
+
+async function switches(): Promise<string> {
+  if (!canUseNetns()) return 'Layer switches: not measured (network namespaces need root and iproute2).';
+  const direct = await switchRounds(4, 4);
+  const relayed = await switchRounds(4, 2);
+  return [
+    "Layer switches: 4 students in network namespaces, under the host (fan-out 4) and at fan-out 2 (the last one below a relay); each round",
+    "the last student's downlink shaped to 400 kbit/s with 2 % loss (tbf, ~250 ms of queue) for 10 s after it reached the lowest layer,",
+    'then clean. "down": shaped → its parent sends it the lowest layer (two steps, each at a key frame: ffmpeg sends one a second; below',
+    'a relay each step also asks the relay\'s parent for the layer); "up": clean → every receiver of that parent back on the top layer (a',
+    "try a layer, after 4 s of smoothed loss under 1 %). Key frame requests the host's relay made of the source, a minute, over the round.",
+    "Lost: the weak student's camera packets in the 10 s shaped, before repair (asked for again) and after (given up).",
+    `What each layer carried on clean links (kbit/s at the host, lowest first): ${direct.perLayer.join(' / ')}.`,
+    '',
+    '| weak student | round | down, ms | up, ms | key frame requests / min | lost before repair, % | lost after, % |',
+    '|---|---|---|---|---|---|---|',
+    ...direct.rows,
+    ...relayed.rows,
+  ].join('\n');
 }
 
 async function cpuRow(n: number, label: string, hostArgs: string[]): Promise<string> {

@@ -35,10 +35,12 @@ export function layerKbps(a: AgentProcess, layer: number, ms: number): number {
 
 /**
  * Watches `a` for `seconds` seconds: packets of camera video each second (a picture every second
- * has none at 0) and the loss on its parent's edge each second, before repair (its reports'),
- * with their median (one report a second of ~20 packets: one lost packet reads as 5 %).
+ * has none at 0), the loss on its parent's edge each second before repair (its reports'), with
+ * their median (one report a second of ~20 packets: one lost packet reads as 5 %), and the loss
+ * after repair over the whole time (packets its agent gave up of those that were due).
  */
-export async function watchSeconds(a: AgentProcess, seconds: number): Promise<{ gaps: number[]; losses: number[]; medianLoss: number; meanLoss: number }> {
+export async function watchSeconds(a: AgentProcess, seconds: number): Promise<{ gaps: number[]; losses: number[]; medianLoss: number; meanLoss: number; repairedLoss: number }> {
+  const start = latestStats(a)!;
   const gaps: number[] = [];
   const losses: number[] = [];
   for (let i = 0; i < seconds; i++) {
@@ -48,5 +50,8 @@ export async function watchSeconds(a: AgentProcess, seconds: number): Promise<{ 
     losses.push(latestStats(a)!.upstreamLoss ?? 1);
   }
   const medianLoss = [...losses].sort((x, y) => x - y)[Math.floor(losses.length / 2)]!;
-  return { gaps, losses, medianLoss, meanLoss: losses.reduce((x, y) => x + y, 0) / losses.length };
+  const end = latestStats(a)!;
+  const lost = end.repair.lost - start.repair.lost;
+  const repairedLoss = lost / Math.max(1, end.in.video.packets - start.in.video.packets + lost);
+  return { gaps, losses, medianLoss, meanLoss: losses.reduce((x, y) => x + y, 0) / losses.length, repairedLoss };
 }

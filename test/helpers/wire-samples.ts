@@ -120,6 +120,7 @@ export const CTL_SAMPLES = [
   { type: 'live-status', live: true, delayMs: 120, depth: 2 },
   { type: 'live-status', live: true, screen: true, delayMs: 120, depth: 2 },
   { type: 'rate-limit', video: 'a'.repeat(16), screen: null },
+  { type: 'want-layers', video: [0, 2] },
 ];
 
 /** UI → agent requests (loopback and token only, yet still validated like peer input). */

@@ -47,18 +47,19 @@ test('a student on a 400 kbit/s link with 2 % loss gets the lowest layer; the ot
   const keyframesBefore = latestStats(host)!.keyframeRequests;
   const framesBefore = latestStats(weak)!.in.video.keyframes;
   // Ten seconds on the lowest layer: a picture every second, its link's own loss and no more.
-  const { gaps, losses, medianLoss, meanLoss } = await watchSeconds(weak, 10);
+  const { gaps, losses, medianLoss, meanLoss, repairedLoss } = await watchSeconds(weak, 10);
   const stats = latestStats(host)!;
   const rates = students.map((s) => videoKbps(s, 5000));
   const keyframes = latestStats(weak)!.in.video.keyframes - framesBefore;
   const asked = stats.keyframeRequests.upstream - keyframesBefore.upstream;
-  console.log(`    shaped: kbit/s per student ${rates.map((k) => Math.round(k)).join(' ')}; the weak one's packets a second ${gaps.join(' ')}, loss ${losses.map((l) => (l * 100).toFixed(0)).join(" ")} %, ${(meanLoss * 100).toFixed(1)} % mean, ${keyframes} key frames in 10 s; host layers ${JSON.stringify(stats.layers)}, ${stats.layerSwitches} switches, ${asked} key frame requests upstream in 10 s (${stats.keyframeRequests.throttled} throttled in all)`);
+  console.log(`    shaped: kbit/s per student ${rates.map((k) => Math.round(k)).join(' ')}; the weak one's packets a second ${gaps.join(' ')}, loss ${losses.map((l) => (l * 100).toFixed(0)).join(" ")} %, ${(meanLoss * 100).toFixed(1)} % mean before repair, ${(repairedLoss * 100).toFixed(2)} % after, ${keyframes} key frames in 10 s; host layers ${JSON.stringify(stats.layers)}, ${stats.layerSwitches} switches, ${asked} key frame requests upstream in 10 s (${stats.keyframeRequests.throttled} throttled in all)`);
   assert.equal(stats.layers.map((l) => l.receivers), [1, 0, STUDENTS - 1], 'the weak student on layer 0, every other on the top layer');
   assert.ok(gaps.every((g) => g > 0), `a picture every second (packets a second: ${gaps.join(' ')})`);
   assert.ok(keyframes >= 5, `new pictures keep coming: ${keyframes} key frames in 10 s`);
   assert.ok(rates[WEAK - 1]! < 400, `the weak student gets what its link takes (${Math.round(rates[WEAK - 1]!)} kbit/s)`);
   // One report a second of ~20 packets: a single lost packet reads as 5 %, so the median is checked.
   assert.ok(medianLoss <= 0.05, `no more loss than its link's own 2 % (median ${(medianLoss * 100).toFixed(1)} %, mean ${(meanLoss * 100).toFixed(1)} %)`);
+  assert.ok(repairedLoss < 0.02, `after repair on its edge (its agent asks its parent again), under 2 % lost: ${(repairedLoss * 100).toFixed(2)} %`);
   for (let i = 0; i < STUDENTS - 1; i++) assert.ok(rates[i]! >= 1500, `s${i + 1} keeps 720p at ≥ 1.5 Mbit/s (${Math.round(rates[i]!)} kbit/s)`);
   assert.ok(asked <= 20, `no key frame storm: ${asked} requests upstream in 10 s`);
 });
