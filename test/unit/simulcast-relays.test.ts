@@ -7,11 +7,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { DownstreamHooks } from '../../node-agent/media/downstream.js';
-import { EdgeDownstream, type EdgeSink } from '../../node-agent/media/edge-downstream.js';
+import { Downstream, type DownstreamHooks } from '../../node-agent/media/downstream.js';
+import { EdgeDownstream, parentLayer, wantedLayers, type EdgeSink } from '../../node-agent/media/edge-downstream.js';
 import { ctlMessage } from '../../protocol/ctl.js';
 import { buildReceiverReport, parseRtp, type MediaKind, type VideoKind } from '../../protocol/media.js';
-import { rtp, vp8Packet } from '../helpers/rtp-samples.js';
+import { rtp, senderReport, vp8Packet } from '../helpers/rtp-samples.js';
 
 const LAYER_SSRC = [0xb0, 0xb1, 0xb2];
 const AUDIO_SSRC = 0xc0;
@@ -109,6 +109,29 @@ test('a camera of one layer goes on lane 0 in the edge’s first SSRC', () => {
   assert.equal(e.videoSsrcs(), [LAYER_SSRC[0]]);
   assert.is(e.sent.length, 2);
   e.ds.close();
+});
+
+test('what a relay asks its parent for: the top layer, and each layer a receiver below is on, capped at its edge', async () => {
+  assert.equal(wantedLayers([]), [2], 'nobody below: the top layer, for itself and its pages');
+  const page = new Downstream({ id: 'local:1', ssrc: () => 1, send: () => true }, { keyframeNeeded: () => {}, nackUpstream: () => {} });
+  page.layers.report(0.5, 2, 2, 0); // the page's link lost half: one layer down
+  const e = edge();
+  e.ds.want([0, 2]);
+  assert.equal(wantedLayers([page, e.ds]), [0, 1, 2]);
+  e.ds.want([2]);
+  assert.equal(wantedLayers([e.ds]), [2]);
+  page.close();
+  e.ds.close();
+});
+
+test('a packet from the parent is of the layer whose SSRC it carries, in the order the parent announced them', () => {
+  const link = { remoteSsrcs: (kind: MediaKind) => (kind === 'video' ? [10, 20, 30] : [40]) };
+  assert.is(parentLayer(link, 'video', vp8Packet({ ssrc: 20, seq: 1, key: false })), 1);
+  assert.is(parentLayer(link, 'video', senderReport({ ssrc: 30, ntpHi: 1, ntpLo: 0, rtpTs: 0 })), 2, 'a sender report by its sender SSRC');
+  assert.is(parentLayer(link, 'video', vp8Packet({ ssrc: 99, seq: 1, key: false })), undefined, 'an SSRC not announced: no layer');
+  assert.is(parentLayer(link, 'video', Buffer.from([0x80, 96, 0, 1])), undefined, 'too short: left to the relay to drop as malformed');
+  assert.is(parentLayer(link, 'audio', rtp({ seq: 1, ts: 0, ssrc: 40, pt: 111 })), undefined, 'the microphone has no layers');
+  assert.is(parentLayer({ remoteSsrcs: () => [10] }, 'video', vp8Packet({ ssrc: 10, seq: 1, key: false })), undefined, 'a parent announcing one SSRC: one stream');
 });
 
 test('want-layers from a child: at most three layers, each 0–2; anything else is refused before the relay sees it', () => {
