@@ -37,6 +37,8 @@ export class EdgeDownstream implements MediaReceiver {
   readonly #lanes: (Downstream | undefined)[] = [];
   /** the layers the child's subtree wants (`want-layers`), lowest first */
   #wanted: number[] = [TOP_LAYER];
+  /** the child continues the stream it had from another parent: lanes made for its first packet go at once */
+  #continuing = false;
   readonly estimates = { get: (kind: VideoKind): ReceiverEstimate | undefined => this.#laneOf(kind).estimates.get(kind) };
 
   constructor(
@@ -104,6 +106,7 @@ export class EdgeDownstream implements MediaReceiver {
   }
 
   continueStream(): void {
+    this.#continuing = true;
     for (const lane of this.#lanes) lane?.continueStream();
   }
 
@@ -131,7 +134,9 @@ export class EdgeDownstream implements MediaReceiver {
       if (active.has(l)) {
         if (!lane) {
           this.#lanes[l] = this.#makeLane(l);
-          this.hooks.keyframeNeeded('video', l);
+          // A promoted child had this layer from its lost parent, same numbers: it goes on at once.
+          if (this.#continuing) this.#lanes[l]!.continueStream();
+          else this.hooks.keyframeNeeded('video', l);
         } else if (!lane.isEnabled('video')) {
           lane.setEnabled('video', true);
         }
@@ -142,6 +147,7 @@ export class EdgeDownstream implements MediaReceiver {
         else replaced = true;
       }
     }
+    this.#continuing = false;
     if (!replaced || !settled) return;
     // Every lane that should flow has its key frame: the ones it replaces stop.
     for (let l = 0; l <= TOP_LAYER; l++) if (!active.has(l)) this.#lanes[l]?.setEnabled('video', false);

@@ -58,9 +58,9 @@ async function switchRounds(N: number, fanout: number): Promise<{ rows: string[]
     for (let round = 1; round <= 3; round++) {
       const asked0 = latestStats(host)!.keyframeRequests.upstream;
       const t0 = Date.now();
-      const before = latestStats(weak)!;
       await lab.impair(N, { downKbps: 400, downLossPct: 2 });
       const down = await timeUntil(parent, () => on(0) === 1, 'the weak student on the lowest layer');
+      const before = latestStats(weak)!;
       await sleep(10_000);
       const after = latestStats(weak)!;
       await lab.impair(N, {});
@@ -92,7 +92,7 @@ async function switches(): Promise<string> {
     'then clean. "down": shaped → its parent sends it the lowest layer (two steps, each at a key frame: ffmpeg sends one a second; below',
     'a relay each step also asks the relay\'s parent for the layer); "up": clean → every receiver of that parent back on the top layer (a',
     "try a layer, after 4 s of smoothed loss under 1 %). Key frame requests the host's relay made of the source, a minute, over the round.",
-    "Lost: the weak student's camera packets in the 10 s shaped, before repair (asked for again) and after (given up).",
+    "Lost: the weak student's camera packets in its 10 s on the lowest layer, before repair (asked for again) and after (given up).",
     `What each layer carried on clean links (kbit/s at the host, lowest first): ${direct.perLayer.join(' / ')}.`,
     '',
     '| weak student | round | down, ms | up, ms | key frame requests / min | lost before repair, % | lost after, % |',

@@ -100,6 +100,18 @@ test('heavy loss on the edge itself: down one layer at that layer’s key frame,
   e.ds.close();
 });
 
+test('a child promoted from its lost parent continues its layer at once, no key frame waited for', () => {
+  const e = edge();
+  e.ds.continueStream();
+  e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]], 'the top layer from the first packet, not the next key frame');
+  assert.equal(e.sent.map((x) => x.seq), [e.seqs[2]! - 1], 'with the source’s numbers, as the lost parent sent them');
+  assert.not.ok(e.asked.some((a) => a.layer === 2), 'its key frame is not waited for (the relay asks one for the new edge anyway)');
+  e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]], 'and nothing of the layers it does not want');
+  e.ds.close();
+});
+
 test('a camera of one layer goes on lane 0 in the edge’s first SSRC', () => {
   const e = edge(() => undefined);
   for (const key of [true, false]) {
