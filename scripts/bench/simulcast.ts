@@ -60,6 +60,7 @@ async function switchRounds(N: number, fanout: number): Promise<{ rows: string[]
       const t0 = Date.now();
       await lab.impair(N, { downKbps: 400, downLossPct: 2 });
       const down = await timeUntil(parent, () => on(0) === 1, 'the weak student on the lowest layer');
+      await sleep(2000); // what the switch left on the old layer (lost on the full link, given up) has gone by
       const before = latestStats(weak)!;
       await sleep(10_000);
       const after = latestStats(weak)!;
@@ -88,11 +89,11 @@ async function switches(): Promise<string> {
   const relayed = await switchRounds(4, 2);
   return [
     "Layer switches: 4 students in network namespaces, under the host (fan-out 4) and at fan-out 2 (the last one below a relay); each round",
-    "the last student's downlink shaped to 400 kbit/s with 2 % loss (tbf, ~250 ms of queue) for 10 s after it reached the lowest layer,",
+    "the last student's downlink shaped to 400 kbit/s with 2 % loss (tbf, ~250 ms of queue) for 12 s after it reached the lowest layer,",
     'then clean. "down": shaped → its parent sends it the lowest layer (two steps, each at a key frame: ffmpeg sends one a second; below',
     'a relay each step also asks the relay\'s parent for the layer); "up": clean → every receiver of that parent back on the top layer (a',
     "try a layer, after 4 s of smoothed loss under 1 %). Key frame requests the host's relay made of the source, a minute, over the round.",
-    "Lost: the weak student's camera packets in its 10 s on the lowest layer, before repair (asked for again) and after (given up).",
+    "Lost: the weak student's camera packets over 10 s on the lowest layer from 2 s after the switch, before repair (asked for again) and after (given up).",
     `What each layer carried on clean links (kbit/s at the host, lowest first): ${direct.perLayer.join(' / ')}.`,
     '',
     '| weak student | round | down, ms | up, ms | key frame requests / min | lost before repair, % | lost after, % |',
