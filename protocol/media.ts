@@ -423,6 +423,8 @@ export interface MediaStats {
    * asked for again (NACK, each try), those that came so, and those given up
    */
   repair: { asked: number; repaired: number; lost: number };
+  /** pages given the latest picture from this agent's cache when they opened, instead of a key frame asked for (node-agent/media/gop-cache.ts) */
+  replayed: number;
 }
 
 /** No video for this long counts as a stall (30 fps video sends a packet every ~10–33 ms). */

@@ -16,6 +16,8 @@ import type { Downstream, MediaSink } from './downstream.js';
 
 /** What a viewer needs of the relay (MediaRelay implements it). */
 export interface SinkHost {
+  /** a page is about to watch: its picture is asked for now, to be ready when the link opens */
+  prepareSink(): void;
   addSink(sink: MediaSink): Downstream;
   removeSink(id: string): void;
 }
@@ -50,6 +52,7 @@ export class BrowserViewer {
       ssrc: ssrcs.get(kind)!,
       stream: STREAMS[kind],
     }));
+    relay.prepareSink();
     const { link, offer } = await BrowserLink.offer(id, tracks);
     return { viewer: new BrowserViewer(link, ssrcs, relay), offer };
   }
@@ -73,7 +76,8 @@ export class BrowserViewer {
       ssrc: (kind) => this.#ssrcs.get(kind),
       send: (kind, packet) => this.link.send(kind, packet),
     };
-    // Adding the sink asks upstream for a key frame: the picture starts with it.
+    // Adding the sink gives it the latest picture the relay has (asked for when the link was
+    // offered), or asks upstream for a key frame: the picture starts with it.
     this.#downstream = this.relay.addSink(sink);
   }
 

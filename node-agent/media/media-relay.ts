@@ -35,6 +35,7 @@ import { TypedEmitter } from '../typed-emitter.js';
 import { Downstream, type DownstreamHooks, type MediaReceiver, type MediaSink } from './downstream.js';
 import { EdgeDownstream, parentLayer, TOP_LAYER, wantedLayers } from './edge-downstream.js';
 import { CameraLayers, TopLayerStream } from './camera-layers.js';
+import { GopCache } from './gop-cache.js';
 import { HopRepair } from './hop-repair.js';
 import { RelayCounters } from './relay-counters.js';
 import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
@@ -131,6 +132,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   /** asks the parent again for what its edge lost (hop-repair.ts) */
   readonly #repair = new HopRepair((kind, ssrc, seqs) => this.#parent?.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs)));
   #repairTimer: NodeJS.Timeout | null = null;
+  /** the latest picture of each video kind (and camera layer), for pages that open mid-stream */
+  readonly #gop = new GopCache();
   #closed = false;
   #closing: Promise<void> | null = null;
 
@@ -214,7 +217,15 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
 
   /** Adds a receiver outside the tree (this agent's browser); returns its remover. */
   addSink(sink: MediaSink): Downstream {
-    return this.#addDownstream(sink.id, (hooks) => new Downstream(sink, hooks));
+    return this.#addDownstream(sink.id, (hooks) => new Downstream(sink, hooks), undefined, true);
+  }
+
+  /**
+   * A page is about to watch (its link is being set up): its key frames are asked for now, so
+   * the picture is in the cache when the link opens (addSink replays it) rather than asked for then.
+   */
+  prepareSink(): void {
+    this.#askJoinKeyframes([]);
   }
 
   removeSink(id: string): void {
@@ -280,6 +291,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #attach(source: MediaSource, slot: SourceSlot): void {
     const kinds: readonly MediaKind[] = SOURCE_SLOTS[slot];
     for (const kind of kinds) this.#upstreamSsrc[kind] = undefined;
+    for (const kind of kinds) if (isVideoKind(kind)) this.#gop.clear(kind);
     if (slot === 'camera') {
       this.#layers.clear();
       this.#tapStream = new TopLayerStream((layer) => this.requestKeyframe('video', layer));
@@ -357,6 +369,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#parentOff = null;
     this.#parent = link;
     this.#repair.reset();
+    this.#gop.clear();
     if (this.#repairTimer) clearInterval(this.#repairTimer);
     this.#repairTimer = null;
     for (const kind of MEDIA_KINDS) this.#upstreamSsrc[kind] = undefined;
@@ -370,7 +383,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     for (const kind of VIDEO_KINDS) this.requestKeyframe(kind);
   }
 
-  #addDownstream<D extends MediaReceiver>(id: string, make: (hooks: DownstreamHooks) => D, dispose?: () => void): D {
+  /** `replay`: a page, given the latest picture from the cache at once where there is one. */
+  #addDownstream<D extends MediaReceiver>(id: string, make: (hooks: DownstreamHooks) => D, dispose?: () => void, replay = false): D {
     this.#removeDownstream(id);
     const ds = make({
       // A layer is asked of a camera that comes in layers (from the source, or the parent's edge).
@@ -380,12 +394,35 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     });
     this.#downstreams.set(id, ds);
     if (dispose) this.#sinkDisposers.set(id, dispose);
-    // Keyframe on join: the newcomer waits for one before it gets any video. A screen key frame
-    // (a big one) only while a screen is being shared.
-    this.requestKeyframe('video');
-    const lastScreenAt = this.#counters.lastScreenAt;
-    if (lastScreenAt !== null && Date.now() - lastScreenAt < SCREEN_FRESH_MS) this.requestKeyframe('screen');
+    // Keyframe on join: the newcomer waits for one before it gets any video, unless the cache
+    // gave it a picture.
+    this.#askJoinKeyframes(replay ? this.#replay(ds) : []);
     return ds;
+  }
+
+  /** Asks for the key frames a newcomer needs but for `have`; a screen's (a big one) only while a screen is being shared. */
+  #askJoinKeyframes(have: readonly VideoKind[]): void {
+    if (!have.includes('video')) this.requestKeyframe('video');
+    const lastScreenAt = this.#counters.lastScreenAt;
+    if (!have.includes('screen') && lastScreenAt !== null && Date.now() - lastScreenAt < SCREEN_FRESH_MS) this.requestKeyframe('screen');
+  }
+
+  /** Gives a new page the latest picture of each video kind from the cache; the kinds it now has. */
+  #replay(ds: MediaReceiver): VideoKind[] {
+    const have: VideoKind[] = [];
+    const now = performance.now();
+    for (const kind of VIDEO_KINDS) {
+      const layer = kind === 'video' ? this.#layers.top() : undefined;
+      const packets = this.#gop.replay(kind, layer, now);
+      if (!packets) continue;
+      for (const p of packets) ds.push(kind, p.packet, p.rtp, p.keyframe, layer);
+      if (ds instanceof Downstream && !ds.isWaiting(kind)) have.push(kind);
+    }
+    if (have.length) {
+      this.#counters.replayed++;
+      log.debug(`a new page got the latest picture (${have.join(', ')}) from the cache`);
+    }
+    return have;
   }
 
   #removeDownstream(id: string): void {
@@ -424,6 +461,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     else this.#layers.packet(layer, rtp.ssrc, packet.length);
     const keyframe = isVideoKind(kind) && isVp8KeyframeStart(packet, rtp);
     this.#counters.taken(kind, packet.length, keyframe);
+    if (isVideoKind(kind)) this.#gop.push(kind, layer, packet, keyframe, performance.now());
     if (isVideoKind(kind) && this.#parent) {
       const now = performance.now();
       if (!this.#repair.packet(kind, rtp.ssrc, rtp.seq, now)) this.#feedback.received(kind, rtp.ssrc, rtp.seq, now);

@@ -18,6 +18,8 @@ export class RelayCounters {
   readonly senderReportsIn = Object.fromEntries(MEDIA_KINDS.map((k) => [k, 0])) as Record<MediaKind, number>;
   nackForwarded = 0;
   keyframeUpstream = 0;
+  /** pictures replayed to new pages from the cache */
+  replayed = 0;
   #lastVideoAt: number | null = null;
   #lastKeyframeAt: number | null = null;
   #videoResumedAt: number | null = null;
@@ -93,6 +95,7 @@ export class RelayCounters {
       layerSwitches: g.switches + sum((c) => c.layerSwitches),
       upstreamLoss: state.upstreamLoss,
       repair: state.repair,
+      replayed: this.replayed,
     };
   }
 }

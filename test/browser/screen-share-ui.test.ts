@@ -18,7 +18,7 @@ const MEDIA_TIMEOUT_MS = 20_000;
 /** How long the page opened mid-share is left alone before the test looks at it (see below). */
 const LATE_PAGE_ALONE_MS = 4_000;
 // Each agent says how long an offer to its page took it (node-agent/media/browser-link.ts).
-process.env.CAMVID_DEBUG = [process.env.CAMVID_DEBUG, 'agent:browser-link'].filter(Boolean).join(',');
+process.env.CAMVID_DEBUG = [process.env.CAMVID_DEBUG, 'agent:browser-link', 'agent:media'].filter(Boolean).join(',');
 const OFFER_READY = /\b(w\d+) offer ready in ([\d.]+) ms/;
 
 async function open(url: string): Promise<OpenedUi> {
@@ -111,6 +111,12 @@ test('screen and camera at once through a relay; layouts remembered; a page open
   // The tree's part (key frame asked of the instructor's page two hops up, sent, forwarded, decoded)
   // is asserted; the page's own loopback setup before it is the camera's too, and swings with the load.
   assert.ok(treeMs < 1500, `the screen within 1.5 s of the page's link being up (${Math.round(treeMs)} ms)`);
+  // Its agent asked for the screen when the page asked to watch and gave it the cached picture
+  // when the link opened (node-agent/media/gop-cache.ts), rather than asking only then.
+  assert.ok(
+    grace.lines.slice(linesBefore).some((l) => /latest picture \(.*screen.*\) from the cache/.test(l)),
+    'the page was given the screen from its agent’s cache',
+  );
   await late.close();
 
   // Stop from the instructor's page.
