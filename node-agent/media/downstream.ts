@@ -103,6 +103,14 @@ export interface MediaReceiver {
 export const QUEUE_LIMIT = 256;
 /** ~2 s of video at 2.5 Mbit/s (per video kind); a NACK for anything older is too late to help anyway. */
 const CACHE_SIZE = 512;
+/**
+ * Resends (NACK answers) may take at most this share of what went to the receiver first: a link
+ * that loses a few percent is repaired whole, but one that loses most (congested: its layer is
+ * about to go down) is not flooded with resends of what it could not take the first time.
+ */
+const RESEND_SHARE = 0.25;
+/** The resend budget saves up to this many bytes (a burst of loss on a quiet stream). */
+const RESEND_BURST_BYTES = 64 * 1024;
 /** A jump larger than this (either way) is a new stream, not loss or reordering. */
 const MAX_SEQ_GAP = 3000;
 const RETRY_MS = 5;
@@ -164,6 +172,8 @@ export class Downstream implements MediaReceiver {
   #layer: number | null = null;
   /** when a key frame of the layer it should switch to was last asked for */
   #layerAskedAt = -Infinity;
+  /** bytes this receiver may be resent now (RESEND_SHARE of what it was sent) */
+  #resendBudget = RESEND_BURST_BYTES;
   #closed = false;
 
   readonly #queueLimit: number;
@@ -274,7 +284,10 @@ export class Downstream implements MediaReceiver {
     const ts = (rtp.timestamp + st.tsOffset) >>> 0;
     rewriteRtp(out, { ssrc, payloadType: PAYLOAD_TYPES[kind], seq, timestamp: ts });
     st.lastOut = { seq, ts, at: performance.now() };
-    if (isVideoKind(kind)) this.#cacheOf(kind)[seq % CACHE_SIZE] = out;
+    if (isVideoKind(kind)) {
+      this.#cacheOf(kind)[seq % CACHE_SIZE] = out;
+      this.#resendBudget = Math.min(RESEND_BURST_BYTES, this.#resendBudget + out.length * RESEND_SHARE);
+    }
     this.#send(kind, out);
   }
 
@@ -333,15 +346,22 @@ export class Downstream implements MediaReceiver {
     }
   }
 
-  /** Resends what this hop still has; the rest is NACKed upstream, in upstream numbering. */
+  /**
+   * Resends what this hop still has, within the resend budget; the rest is NACKed upstream, in
+   * upstream numbering. A kind switched off (a simulcast lane replaced) is not repaired: the
+   * receiver has moved on, and its link is the one that could not take it.
+   */
   #answerNack(kind: VideoKind, seqs: number[]): void {
     const st = this.#streams.get(kind)!;
+    if (!st.enabled) return;
     const cache = this.#cacheOf(kind);
     const missing: number[] = [];
     for (const seq of seqs) {
       this.counters.nackAsked++;
       const cached = cache[seq % CACHE_SIZE];
       if (cached && cached.readUInt16BE(2) === seq) {
+        if (this.#resendBudget < cached.length) continue; // over budget: let it go
+        this.#resendBudget -= cached.length;
         this.counters.nackResent++;
         this.#send(kind, cached);
       } else {

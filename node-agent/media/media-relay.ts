@@ -15,7 +15,6 @@ import {
   PAYLOAD_TYPES,
   VIDEO_KINDS,
   buildNack,
-  buildPli,
   isRtcpPacket,
   isVideoKind,
   isVp8KeyframeStart,
@@ -33,58 +32,29 @@ import type { EdgeTable } from '../overlay/edge-table.js';
 import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { Downstream, type DownstreamHooks, type MediaReceiver, type MediaSink } from './downstream.js';
-import { EdgeDownstream, parentLayer, TOP_LAYER, wantedLayers } from './edge-downstream.js';
+import { EdgeDownstream, wantedLayers } from './edge-downstream.js';
 import { CameraLayers, TopLayerStream } from './camera-layers.js';
 import { GopCache } from './gop-cache.js';
 import { HopRepair } from './hop-repair.js';
+import { FEEDBACK_SSRC, ParentEdge } from './parent-edge.js';
 import { RelayCounters } from './relay-counters.js';
+import { slotOf, SOURCE_SLOTS, type MediaSource, type SourceSlot } from './media-source.js';
 import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
+
+export { slotOf, SOURCE_SLOTS, type MediaSource, type SourceSlot } from './media-source.js';
 
 const log = createLogger('agent:media');
 /** At most one key frame request upstream per this interval; later ones wait for its end. */
 export const KEYFRAME_INTERVAL_MS = 300;
-/** The SSRC this agent signs its own feedback (PLI, NACK) with; receivers only read the media SSRC. */
-const FEEDBACK_SSRC = 1;
 
-/**
- * Local producers feed the relay through slots, each with the kinds it may deliver: the camera
- * (video + microphone), the podcast and the shared screen (picture + its sound) are separate, so
- * each starts and stops alone.
- */
-export const SOURCE_SLOTS = {
-  camera: ['video', 'audio'],
-  podcast: ['podcast'],
-  screen: ['screen', 'screen-audio'],
-} as const satisfies Record<string, readonly MediaKind[]>;
-export type SourceSlot = keyof typeof SOURCE_SLOTS;
-/** The slot whose source delivers `kind`. */
-export const slotOf = (kind: MediaKind): SourceSlot =>
-  (Object.keys(SOURCE_SLOTS) as SourceSlot[]).find((slot) => (SOURCE_SLOTS[slot] as readonly MediaKind[]).includes(kind))!;
 /** The camera's simulcast layers a source may send (protocol/sdp.ts takes at most this many). */
 const MAX_LAYERS = MAX_SIMULCAST_LAYERS;
 /** A screen with no packet for this long is not being shared: joins stop asking it for key frames. */
 const SCREEN_FRESH_MS = 2000;
-/** How often what the parent's edge lost is looked at (hop-repair.ts: asked for after REORDER_MS). */
-const REPAIR_TICK_MS = 10;
-/** How often a relay checks whether its subtree wants other layers of the camera than it last said. */
-const WANT_LAYERS_MS = 200;
-
 
 /** Accepted RTP of one kind, after validation (the podcast player records it). */
 export type PacketTap = (packet: Buffer, rtp: RtpInfo) => void;
 
-/** A local producer of RTP (ffmpeg, the instructor's browser). The relay owns it once set. */
-export interface MediaSource {
-  /**
-   * Starts delivering RTP and RTCP (sender reports) by kind, with our payload types. A source
-   * that sends the camera in simulcast layers says which layer each video packet (and sender
-   * report) is, 0 the lowest; the others leave `layer` out.
-   */
-  attach(deliver: (kind: MediaKind, packet: Buffer, layer?: number) => void): void;
-  /** a key frame of `kind` (one of the slot's video kinds) is wanted; of simulcast `layer` only, if given */
-  requestKeyframe(kind: VideoKind, layer?: number): void;
-  close(): void | Promise<void>;
-}
 
 export interface MediaRelayOptions {
   /** emit `stats` this often (0 = never) */
@@ -118,20 +88,17 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #sinkDisposers = new Map<string, () => void>();
   #roomDisposables: (() => void)[] = [];
   #parent: PeerLink | null = null;
-  #parentOff: (() => void) | null = null;
+  /** the media side of the parent's edge: layers, key frame requests and NACKs up, repair */
+  #parentEdge: ParentEdge | null = null;
   readonly #sources = new Map<SourceSlot, MediaSource>();
   readonly #taps = new Map<MediaKind, Set<PacketTap>>();
   /** by `kind` or `kind/layer` (a request of one simulcast layer, coalesced apart from the others) */
   readonly #lastKeyframeRequest = new Map<string, number>();
   readonly #keyframeTimers = new Map<string, NodeJS.Timeout>();
   #statsTimer: NodeJS.Timeout | null = null;
-  /** what this agent's subtree wants of the camera's layers (`want-layers`), as last told to its parent */
-  #wantedSent = String(TOP_LAYER);
-  readonly #wantTimer: NodeJS.Timeout;
   readonly #feedback: TreeFeedback;
   /** asks the parent again for what its edge lost (hop-repair.ts) */
   readonly #repair = new HopRepair((kind, ssrc, seqs) => this.#parent?.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs)));
-  #repairTimer: NodeJS.Timeout | null = null;
   /** the latest picture of each video kind (and camera layer), for pages that open mid-stream */
   readonly #gop = new GopCache();
   #closed = false;
@@ -151,8 +118,6 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       FEEDBACK_SSRC,
     );
     this.#feedback.on('change', (kind, estimate) => this.emit('estimate', kind, estimate));
-    this.#wantTimer = setInterval(() => this.#tellWantedLayers(), WANT_LAYERS_MS);
-    this.#wantTimer.unref();
   }
 
   /** What the tree below takes of `kind` (its lowest receiver's estimate), as of the last second. */
@@ -236,6 +201,9 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   requestKeyframe(kind: VideoKind = 'video', layer?: number): void {
     const key = layer === undefined ? kind : `${kind}/${layer}`;
     if (this.#closed || this.#keyframeTimers.has(key)) return;
+    // A request of every layer, pending or just sent, covers one layer's (a join asks both: the
+    // new edge's and its top lane's); twice made ffmpeg send two key frames, each an overshoot.
+    if (layer !== undefined && (this.#keyframeTimers.has(kind) || performance.now() - (this.#lastKeyframeRequest.get(kind) ?? -Infinity) < KEYFRAME_INTERVAL_MS)) return;
     const wait = (this.#lastKeyframeRequest.get(key) ?? -Infinity) + KEYFRAME_INTERVAL_MS - performance.now();
     if (wait <= 0) this.#sendKeyframeRequest(kind, layer);
     else this.#keyframeTimers.set(key, setTimeout(() => this.#sendKeyframeRequest(kind, layer), wait));
@@ -262,7 +230,6 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     this.#closing ??= (async () => {
       this.#closed = true;
       this.setStatsInterval(0);
-      clearInterval(this.#wantTimer);
       this.#feedback.close();
       for (const t of this.#keyframeTimers.values()) clearTimeout(t);
       this.#keyframeTimers.clear();
@@ -365,20 +332,17 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   }
 
   #setParent(link: PeerLink | null): void {
-    this.#parentOff?.();
-    this.#parentOff = null;
+    this.#parentEdge?.close();
+    this.#parentEdge = null;
     this.#parent = link;
-    this.#repair.reset();
     this.#gop.clear();
-    if (this.#repairTimer) clearInterval(this.#repairTimer);
-    this.#repairTimer = null;
     for (const kind of MEDIA_KINDS) this.#upstreamSsrc[kind] = undefined;
     this.#feedback.reset();
     if (!link) return;
-    this.#parentOff = link.on('media', (kind, packet) => this.#ingest(kind, packet, parentLayer(link, kind, packet)));
-    this.#wantedSent = String(TOP_LAYER); // what a new parent assumes
-    this.#repairTimer = setInterval(() => this.#repair.tick(performance.now()), REPAIR_TICK_MS);
-    this.#repairTimer.unref();
+    this.#parentEdge = new ParentEdge(link, this.#repair, {
+      media: (kind, packet, layer) => this.#ingest(kind, packet, layer),
+      wanted: () => wantedLayers(this.#downstreams.values()),
+    });
     // A new parent: what we forward from now on starts mid-stream; ask for a picture at once.
     for (const kind of VIDEO_KINDS) this.requestKeyframe(kind);
   }
@@ -524,33 +488,13 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     const source = this.#sources.get(slotOf(kind));
     if (source) {
       source.requestKeyframe(kind, layer);
-    } else if (this.#parent) {
-      // Of one layer: its SSRC on the edge. Of every layer: those that flow (all, before any does).
-      const all = this.#parent.remoteSsrcs(kind);
-      const flowing = kind === 'video' ? this.#layers.flowing() : [];
-      const layers = layer !== undefined ? [layer] : flowing.length ? flowing : all.map((_, l) => l);
-      for (const l of layers) {
-        const ssrc = all[l];
-        if (ssrc !== undefined) this.#parent.sendMedia(kind, buildPli(FEEDBACK_SSRC, ssrc));
-      }
+    } else {
+      this.#parentEdge?.askKeyframe(kind, layer, kind === 'video' ? this.#layers.flowing() : []);
     }
   }
 
-  /** Tells the parent when what the subtree wants changed (every WANT_LAYERS_MS at most). */
-  #tellWantedLayers(): void {
-    if (!this.#parent?.isOpen) return;
-    const wanted = wantedLayers(this.#downstreams.values());
-    if (String(wanted) === this.#wantedSent) return;
-    if (this.#parent.sendCtl({ type: 'want-layers', video: wanted })) this.#wantedSent = String(wanted);
+  #nackUpstream(kind: MediaKind, seqs: number[], layer?: number): void {
+    this.#counters.nackForwarded += this.#parentEdge?.nack(kind, seqs, layer) ?? 0;
   }
 
-  #nackUpstream(kind: MediaKind, seqs: number[], layer?: number): void {
-    const ssrc = layer === undefined ? this.#parent?.remoteSsrc(kind) : this.#parent?.remoteSsrcs(kind)[layer];
-    if (!this.#parent || ssrc === undefined) return;
-    // What this agent is asking for itself need not be asked twice.
-    const ask = seqs.filter((seq) => !this.#repair.awaiting(ssrc, seq));
-    if (!ask.length) return;
-    this.#counters.nackForwarded += ask.length;
-    this.#parent.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, ask));
-  }
 }

@@ -176,6 +176,30 @@ test('a NACK is answered from this hop’s cache; what it no longer has is asked
   d.close();
 });
 
+test('resends take at most a share of what a receiver was sent (a congested link is not flooded); a kind switched off is not repaired', () => {
+  const sink = new TestSink('a');
+  const d = new Downstream(sink, noHooks);
+  const big = (seq: number) => rtp({ seq, payload: new Array(1000).fill(0) });
+  push(d, key(1));
+  for (let s = 2; s <= 500; s++) push(d, big(s));
+  const size = sink.got[1]!.length;
+  sink.got = [];
+  const all = Array.from({ length: 499 }, (_, i) => i + 1);
+  d.handleRtcp(buildNack(9, 0x1111, all)); // the receiver says it lost everything
+  const resent = sink.got.length;
+  assert.ok(resent > 0 && resent < 100 && resent * size <= 64 * 1024 + size, `resends within the budget (${resent} of 499, ${size} bytes each)`);
+  sink.got = [];
+  for (let s = 501; s <= 540; s++) push(d, big(s));
+  sink.got = [];
+  d.handleRtcp(buildNack(9, 0x1111, [501, 502]));
+  assert.is(sink.got.length, 2, 'a quarter of what went since is resent again (a few packets lost on a good link are repaired whole)');
+  d.setEnabled('video', false);
+  sink.got = [];
+  d.handleRtcp(buildNack(9, 0x1111, [503]));
+  assert.is(sink.got.length, 0, 'switched off: its losses are not repaired');
+  d.close();
+});
+
 test('a stalled receiver never holds up its sibling: it queues, then drops to the next key frame, then catches up', async () => {
   const slow = new TestSink('slow');
   const fast = new TestSink('fast');

@@ -154,7 +154,9 @@ test('each receiver gets one layer: the weak one switches down at the next key f
     assert.is(dsWeak.layer, 2, 'both start on the top layer');
     assert.ok(strong.rtp.every((p) => p.readUInt32BE(8) === 0x1111) && strong.rtp.length === 6, 'one layer each, in the receiver’s SSRC');
     report(dsWeak, 0x2222, 0);
-    await new Promise((r) => setTimeout(r, 300));
+    // Reports count 250 ms apart; and the joins' request of every layer (which covers one layer's
+    // within KEYFRAME_INTERVAL_MS) is then old enough for layer 1's own request to go.
+    await new Promise((r) => setTimeout(r, 650));
     report(dsWeak, 0x2222, 128); // half of it lost
     src.askedLayers.length = 0;
     for (let i = 0; i < 3; i++) frame();
