@@ -1,7 +1,8 @@
 /**
  * A live class with one student page two hops from the instructor, for lip-sync tests and the
  * lipsync benchmark: a UI agent hosts (fan-out 1) and its page goes live; a headless student
- * relays; a second UI agent's page joins below it and waits for the picture. Every page records its
+ * relays (or `relays` of them in a chain: the page is then `relays + 1` hops down); a second UI
+ * agent's page joins below and waits for the picture. Every page records its
  * RTCPeerConnections (RECORD_PEER_CONNECTIONS) so getStats can be read.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -18,7 +19,7 @@ export interface Depth2Class {
 }
 
 /** `teacherInit`, `studentInit`: scripts run first in the instructor's and the student's page (a synthetic camera, a detector). */
-export async function startDepth2Class(cluster: Cluster, browser: Browser, teacherInit = '', studentInit = ''): Promise<Depth2Class> {
+export async function startDepth2Class(cluster: Cluster, browser: Browser, teacherInit = '', studentInit = '', relays = 1): Promise<Depth2Class> {
   const host = await cluster.startUiAgent('teacher');
   const t = await openUi(browser, host.url, { initScript: `${RECORD_PEER_CONNECTIONS};${teacherInit}` });
   t.page.setDefaultTimeout(15_000);
@@ -27,9 +28,11 @@ export async function startDepth2Class(cluster: Cluster, browser: Browser, teach
   const publisher = new PublisherView(t.page);
   await publisher.start();
 
-  // Fan-out 1: the relay is the host's child and the student its child.
-  const relay = cluster.start('relay', ['join', '--address', address, '--name', 'Relay', '--password', 'pw', '--port', '0', '--events']);
-  await relay.waitForLine(/^joined /, 40_000);
+  // Fan-out 1: the relay is the host's child and the student its child (a chain of relays: each the last one's).
+  for (let i = 1; i <= relays; i++) {
+    const relay = cluster.start(`relay${i}`, ['join', '--address', address, '--name', `Relay ${i}`, '--password', 'pw', '--port', '0', '--events']);
+    await relay.waitForLine(/^joined /, 40_000);
+  }
   const student = await cluster.startUiAgent('student');
   const s = await openUi(browser, student.url, { initScript: `${RECORD_PEER_CONNECTIONS};${studentInit}` });
   s.page.setDefaultTimeout(15_000);
