@@ -32,8 +32,9 @@ export const CHROMIUM_ARGS = [
 
 export const canUseChromium = (): boolean => existsSync(CHROMIUM_PATH);
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/** `extraArgs`: more Chromium flags, e.g. `--autoplay-policy=no-user-gesture-required` for a page that listens. */
+export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 export interface OpenedUi {
