@@ -14,7 +14,6 @@ import {
   MEDIA_KINDS,
   PAYLOAD_TYPES,
   VIDEO_KINDS,
-  buildNack,
   isRtcpPacket,
   isVideoKind,
   isVp8KeyframeStart,
@@ -98,7 +97,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #statsTimer: NodeJS.Timeout | null = null;
   readonly #feedback: TreeFeedback;
   /** asks the parent again for what its edge lost (hop-repair.ts) */
-  readonly #repair = new HopRepair((kind, ssrc, seqs) => this.#parent?.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs)));
+  readonly #repair = new HopRepair((kind, ssrc, seqs) => this.#parentEdge?.nackSsrc(kind, ssrc, seqs));
   /** the latest picture of each video kind (and camera layer), for pages that open mid-stream */
   readonly #gop = new GopCache();
   #closed = false;

@@ -57,8 +57,13 @@ export class ParentEdge {
     const ssrc = layer === undefined ? this.link.remoteSsrc(kind) : this.link.remoteSsrcs(kind)[layer];
     if (ssrc === undefined) return 0;
     const ask = seqs.filter((seq) => !this.repair.awaiting(ssrc, seq));
-    if (ask.length) this.link.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, ask));
+    if (ask.length) this.nackSsrc(kind, ssrc, ask);
     return ask.length;
+  }
+
+  /** NACKs `seqs` of the stream `ssrc` (the HopRepair's own asks come here). */
+  nackSsrc(kind: MediaKind, ssrc: number, seqs: number[]): void {
+    this.link.sendMedia(kind, buildNack(FEEDBACK_SSRC, ssrc, seqs));
   }
 
   close(): void {
