@@ -33,6 +33,17 @@ export interface SdpMedia {
 /** At most this many simulcast layers are taken from a page. */
 export const MAX_SIMULCAST_LAYERS = 3;
 
+/**
+ * The instructor's camera in simulcast layers, lowest first, as the page sends them
+ * (web-ui/simulcast.ts) and as its agent allows for them (node-agent/media/rate-control.ts
+ * `cameraBitrate`): each layer's scale and bitrate.
+ */
+export const CAMERA_LAYERS: readonly { scaleResolutionDownBy: number; maxBitrate: number }[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_800_000 },
+];
+
 export interface RestrictedOffer {
   sdp: string;
   media: SdpMedia[];

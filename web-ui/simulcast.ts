@@ -9,11 +9,7 @@
  * agent's WebRTC library routes RTP by the SSRCs a description announces, and RID layers
  * announce none.
  */
-export const CAMERA_LAYERS: readonly { scaleResolutionDownBy: number; maxBitrate: number }[] = [
-  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-  { scaleResolutionDownBy: 1, maxBitrate: 1_800_000 },
-];
+import { CAMERA_LAYERS } from '../protocol/sdp.js';
 
 const randomSsrc = (): number => crypto.getRandomValues(new Uint32Array(1))[0]! || 1;
 

@@ -24,6 +24,7 @@ import { BrowserViewer } from './browser-viewer.js';
 import type { MediaRelay } from './media-relay.js';
 import { assertHost, PagePublisher } from './page-publisher.js';
 import { pictureLimit } from './picture-limit.js';
+import { cameraBitrate } from './rate-control.js';
 import { PresenterSource } from './presenter-source.js';
 import { TreeLiveStatus } from './tree-live-status.js';
 
@@ -186,10 +187,11 @@ export class LiveClass implements Feature {
 
   /**
    * What each page may send: its slot's cap (while a screen is shared the camera sends a thumbnail,
-   * so the root's uplink stays bounded), or less when the tree takes less (rate-control.ts).
+   * so the root's uplink stays bounded), or less when the tree takes less (rate-control.ts; a
+   * camera in simulcast layers keeps every layer on, `cameraBitrate`).
    */
   #fitRates(): void {
-    this.#camera.source?.setBitrate(Math.min(this.#cameraCap(), this.relay.estimate('video').bps));
+    this.#camera.source?.setBitrate(cameraBitrate(this.#cameraCap(), this.relay.estimate('video').bps, this.#camera.source?.layered ?? false));
     this.#screen.source?.setBitrate(Math.min(SCREEN_BITRATE_BPS, this.relay.estimate('screen').bps));
   }
 

@@ -10,6 +10,8 @@
  * The estimate is never below TREE_MIN_BPS: without simulcast every student gets the one encoding,
  * and a student's reports (honest or not) can lower the class's picture only that far.
  */
+import { CAMERA_LAYERS } from '../../protocol/sdp.js';
+
 /** The lowest estimate: what Chromium starts a connection at, 360p that is still readable. */
 export const TREE_MIN_BPS = 300_000;
 /** The highest: above every slot's own cap (the camera's 2.5 Mbit/s), so "no limit from the tree". */
@@ -26,6 +28,32 @@ const GROWTH_PER_S = 1.08;
 const GROWTH_HEADROOM = 1.5;
 
 const clamp = (bps: number): number => Math.round(Math.min(TREE_MAX_BPS, Math.max(TREE_MIN_BPS, bps)));
+
+/**
+ * What the camera's top layer is allowed at least, beside the lower layers. Chromium turns a
+ * 1280x720 simulcast layer on only when, after the lower layers, the audio and the packets'
+ * overhead, it can give it its minimum (600 kbit/s in libwebrtc's simulcast table) with 20 %
+ * to spare (its hysteresis); allowed 1.44 Mbit/s in all, the page kept it off
+ * (`npm run bench -- media-fps`, 2026-12-07).
+ */
+export const TOP_LAYER_MIN_BPS = 1_000_000;
+/** What the camera's layers below the top one send at most (web-ui/simulcast.ts). */
+const LOWER_LAYERS_BPS = CAMERA_LAYERS.slice(0, -1).reduce((sum, l) => sum + l.maxBitrate, 0);
+
+/**
+ * What the instructor's page may send for its camera (its REMB), from its slot's cap and the
+ * tree's estimate over the receivers of the camera's top layer. One layer: the lower of the two,
+ * as every student gets that one encoding. In simulcast layers (`layered`) each receiver gets one
+ * layer, and the estimate is about the top layer alone, so the page is allowed the lower layers'
+ * rates on top of it, and never so little that it turns a layer off: a layer switched off for
+ * want of bandwidth could never be measured back, since an estimate grows only with what flows
+ * (GROWTH_HEADROOM). A receiver whose link takes less than the top layer's minimum is stepped
+ * down to a layer it takes (layer-choice.ts) instead.
+ */
+export function cameraBitrate(capBps: number, treeBps: number, layered: boolean): number {
+  if (!layered) return Math.min(capBps, treeBps);
+  return Math.min(capBps, LOWER_LAYERS_BPS + Math.max(TOP_LAYER_MIN_BPS, treeBps));
+}
 
 /** One receiver's estimate for one video kind. Times are any monotonic ms clock. */
 export class ReceiverEstimate {

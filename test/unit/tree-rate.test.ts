@@ -7,7 +7,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MediaRelay } from '../../node-agent/media/media-relay.js';
-import { ReceiverEstimate, REPORT_STALE_MS, TREE_MAX_BPS, TREE_MIN_BPS } from '../../node-agent/media/rate-control.js';
+import { cameraBitrate, ReceiverEstimate, REPORT_STALE_MS, TOP_LAYER_MIN_BPS, TREE_MAX_BPS, TREE_MIN_BPS } from '../../node-agent/media/rate-control.js';
+import { CAMERA_LAYERS } from '../../protocol/sdp.js';
 import { TreeFeedback } from '../../node-agent/media/tree-feedback.js';
 import { pictureLimit } from '../../node-agent/media/picture-limit.js';
 import type { RosterEntry } from '../../protocol/common.js';
@@ -99,6 +100,41 @@ test('a receiver whose link takes nothing (its sends fail, its queue overflows) 
     clearInterval(pump);
     await relay.close();
   }
+});
+
+test('a camera in simulcast layers is allowed its lower layers on top of the tree’s estimate, never so little that the top layer stops; one layer gets the lower of cap and estimate', () => {
+  const lower = CAMERA_LAYERS[0]!.maxBitrate + CAMERA_LAYERS[1]!.maxBitrate;
+  assert.is(cameraBitrate(2_500_000, TREE_MIN_BPS, false), TREE_MIN_BPS, 'one layer: everyone gets that encoding, the tree holds it down');
+  assert.is(cameraBitrate(2_500_000, TREE_MIN_BPS, true), lower + TOP_LAYER_MIN_BPS, 'layers: the top one keeps its minimum beside the lower ones');
+  assert.is(cameraBitrate(2_500_000, 1_000_000, true), lower + 1_000_000, 'the estimate is the top layer’s');
+  assert.is(cameraBitrate(2_500_000, TREE_MAX_BPS, true), 2_500_000, 'never past the slot’s cap');
+  assert.is(cameraBitrate(200_000, TREE_MAX_BPS, true), 200_000, 'a thumbnail stays a thumbnail');
+
+  // The deadlock this prevents: one report of heavy loss on the top layer's receiver (a join on a
+  // loaded machine) drops its estimate to the floor. Allowed only that, the page turned its upper
+  // layers off; the receiver then got the lowest layer, ~150 kbit/s, and an estimate grows to at
+  // most 1.5× what flows: it never got back. Allowed the top layer's minimum, it climbs.
+  const climb = (allow: (treeBps: number) => number) => {
+    const e = new ReceiverEstimate();
+    e.sent(100_000);
+    e.report(0, 0);
+    e.sent(50_000); // 400 kbit/s over the second
+    e.report(128, 1000); // half lost
+    let now = 1000;
+    for (let s = 0; s < 60; s++) {
+      const allowed = allow(e.value(now)!);
+      // the page sends its top layer only when allowed its minimum beside the lower ones; else
+      // the receiver moves to the lowest layer (the middle one needs 300 kbit/s beside it, too)
+      const top = allowed - lower;
+      e.sent((top >= TOP_LAYER_MIN_BPS ? Math.min(top, CAMERA_LAYERS[2]!.maxBitrate) : CAMERA_LAYERS[0]!.maxBitrate) / 8);
+      now += 1000;
+      e.report(0, now);
+    }
+    return allow(e.value(now)!);
+  };
+  const now = climb((bps) => cameraBitrate(2_500_000, bps, true));
+  assert.ok(now >= lower + CAMERA_LAYERS[2]!.maxBitrate, `back to the whole top layer within a minute (${now})`);
+  assert.is(climb((bps) => Math.min(2_500_000, bps)), TREE_MIN_BPS, 'as it was (the estimate alone): held at the floor for good');
 });
 
 test('a child’s REMB (its subtree’s estimate) caps its own, clamped to the tree’s bounds', () => {
