@@ -16,6 +16,7 @@ import { benchMedia } from './bench/media.js';
 import { benchPodcast } from './bench/podcast.js';
 import { benchScreen } from './bench/screen.js';
 import { benchFirstFrame } from './bench/media-join.js';
+import { benchFrameRates } from './bench/media-fps.js';
 import { benchLipsync } from './bench/lipsync.js';
 import { benchGlass } from './bench/glass.js';
 import { benchClassModel } from './bench/class-model.js';
@@ -75,6 +76,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   media: benchMedia,
   /** the first-frame part of `media` alone (Chromium pages), for a machine too busy for the rest */
   'media-join': benchFirstFrame,
+  /** the frame-rate part of `media` alone: sent, received and repeated frames down a chain (Chromium pages) */
+  'media-fps': benchFrameRates,
   files: benchFiles,
   bruteforce: benchBruteforce,
   podcast: benchPodcast,

@@ -13,6 +13,12 @@ export interface SourceOptions {
   width: number;
   height: number;
   fps: number;
+  /**
+   * The lower half: 'noise' (default), 60 rectangles of random colours at random places each
+   * frame, nothing an encoder can predict (a worst case); 'motion', a few shapes gliding over a
+   * still background, as a lecturer moves in front of a wall (what a camera's encoder mostly sees).
+   */
+  picture?: 'noise' | 'motion';
 }
 
 /** one tone burst a second, this long; its onset is what the reader times */
@@ -53,6 +59,9 @@ export async function openSource(o: SourceOptions): Promise<Source> {
   const cells = stampCells(o.width, o.height);
   let seed = 1;
   const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const background = g.createLinearGradient(0, 0, o.width, o.height);
+  background.addColorStop(0, '#445');
+  background.addColorStop(1, '#b98');
   const paint = () => {
     const bits = stampBits(wall());
     g.fillStyle = '#000';
@@ -61,10 +70,24 @@ export async function openSource(o: SourceOptions): Promise<Source> {
     cells.forEach((c, i) => {
       if (bits[i]) g.fillRect(c.x, c.y, c.w, c.h);
     });
-    // The lower half moves like a busy picture, so the encoder has a camera's work to do.
+    const top = o.height / 2 + 8;
+    const h = o.height / 2 - 8;
+    if (o.picture === 'motion') {
+      const t = performance.now() / 1000;
+      g.fillStyle = background;
+      g.fillRect(0, top, o.width, h);
+      for (let i = 0; i < 6; i++) {
+        g.fillStyle = `hsl(${i * 60},70%,50%)`;
+        g.beginPath();
+        g.arc(((Math.sin(t * (0.3 + i * 0.1) + i) + 1) / 2) * o.width, top + ((Math.cos(t * (0.2 + i * 0.07) + i) + 1) / 2) * h, h / 6, 0, 2 * Math.PI);
+        g.fill();
+      }
+      return;
+    }
+    // noise: nothing predictable from the last frame
     for (let i = 0; i < 60; i++) {
       g.fillStyle = `hsl(${Math.floor(random() * 360)},70%,${20 + Math.floor(random() * 60)}%)`;
-      g.fillRect(random() * o.width, o.height / 2 + 8 + random() * (o.height / 2 - 8), (random() * o.width) / 6, (random() * o.height) / 8);
+      g.fillRect(random() * o.width, top + random() * h, (random() * o.width) / 6, (random() * o.height) / 8);
     }
   };
   paint();
@@ -105,6 +128,8 @@ export interface FrameReading {
   display: number;
   /** wall time its last packet arrived (rVFC receiveTime, WebRTC frames only) */
   receive: number | null;
+  /** the frame's RTP timestamp (rVFC rtpTimestamp, WebRTC frames only) */
+  rtp: number | null;
   width: number;
 }
 
@@ -123,13 +148,14 @@ export async function watch(video: HTMLVideoElement, ms: number): Promise<Readin
   c.height = READ_H;
   const g = c.getContext('2d', { willReadFrequently: true })!;
   let stop = false;
-  const onFrame = (_now: number, meta: VideoFrameCallbackMetadata & { receiveTime?: number }) => {
+  const onFrame = (_now: number, meta: VideoFrameCallbackMetadata & { receiveTime?: number; rtpTimestamp?: number }) => {
     if (stop) return;
     g.drawImage(video, 0, 0, READ_W, READ_H);
     frames.push({
       stamp: decodeStamp(g.getImageData(0, 0, READ_W, READ_H).data, READ_W, READ_H),
       display: performance.timeOrigin + meta.expectedDisplayTime,
       receive: meta.receiveTime === undefined ? null : performance.timeOrigin + meta.receiveTime,
+      rtp: meta.rtpTimestamp ?? null,
       width: meta.width,
     });
     video.requestVideoFrameCallback(onFrame);

@@ -12,14 +12,12 @@
  * = expectedDisplayTime) and the onset of every burst (the first loud sample an AnalyserNode holds).
  * Two windows: the student pages as they watched through the later joins, then reloaded.
  */
-import { build } from 'esbuild';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { Cluster } from '../../test/helpers/agents.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, LoginView, openUi, RoomView } from '../../test/helpers/browser.js';
-import { PlayerView, PublisherView } from '../../test/helpers/live-page.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/helpers/browser.js';
+import { PlayerView } from '../../test/helpers/live-page.js';
 import { readSyncStats, RECORD_PEER_CONNECTIONS, type SyncStats } from '../../test/helpers/sync-stats.js';
+import { DEPTHS, type G, pageBundle, startGlassChain, watch } from './glass-chain.js';
 import { unwrapStamp } from './glass-pattern.js';
 import type { Reading } from './glass-page.js';
 import { pct } from './proc-stats.js';
@@ -34,22 +32,6 @@ const FPS = 30;
 const WARMUP_MS = 8_000;
 const MEASURE_MS = 20_000;
 const LOCAL_MS = 6_000;
-const DEPTHS = [1, 2, 3] as const;
-
-/** The page bundle: glass-page.ts as one script defining `camvidGlass`. */
-async function pageBundle(): Promise<string> {
-  const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'glass-page.ts');
-  const out = await build({ entryPoints: [entry], bundle: true, format: 'iife', globalName: 'camvidGlass', write: false, target: 'chrome110', logLevel: 'silent' });
-  // an init script runs inside a function of Playwright's: the bundle's `var` would stay local
-  return `${out.outputFiles[0]!.text};window.camvidGlass = camvidGlass;`;
-}
-
-type G = { camvidGlass: typeof import('./glass-page.js') };
-
-/** Runs `camvidGlass.watch` on a <video> (a locator: the player's is in a shadow root). */
-function watch(video: Locator, ms: number): Promise<Reading> {
-  return video.evaluate((v, ms) => (window as unknown as G).camvidGlass.watch(v as HTMLVideoElement, ms), ms);
-}
 
 interface PathFigures {
   name: string;
@@ -113,28 +95,7 @@ async function runSize(browser: Browser, bundle: string, width: number, height: 
   const cluster = new Cluster();
   const contexts: { close(): Promise<void> }[] = [];
   try {
-    const host = await cluster.startUiAgent('teacher');
-    const t = await openUi(browser, host.url, { initScript: `${RECORD_PEER_CONNECTIONS};${bundle};camvidGlass.installSource(${JSON.stringify({ width, height, fps: FPS })})`, timeoutMs: 30_000 });
-    contexts.push(t);
-    t.page.setDefaultTimeout(20_000);
-    await new LoginView(t.page).host({ name: 'Prof', password: 'pw', room: 'Glass', fanout: 1 });
-    const address = (await new RoomView(t.page).joinAddresses.first().textContent())!.trim();
-    await new PublisherView(t.page).start();
-
-    const students: Page[] = [];
-    for (const d of DEPTHS) {
-      const agent = await cluster.startUiAgent(`s${d}`);
-      const s = await openUi(browser, agent.url, { initScript: `${RECORD_PEER_CONNECTIONS};${bundle}`, timeoutMs: 30_000 });
-      contexts.push(s);
-      s.page.setDefaultTimeout(20_000);
-      await new LoginView(s.page).join({ name: `S${d}`, password: 'pw', address });
-      const player = new PlayerView(s.page);
-      await player.state('live').waitFor({ timeout: 30_000 });
-      await player.waitForPicture(30_000);
-      students.push(s.page);
-    }
-    const outline = await new RoomView(t.page).rosterOutline();
-    for (const d of DEPTHS) if (!outline.includes(`${d}:S${d}`)) throw new Error(`S${d} is not at depth ${d}: ${outline.join(', ')}`);
+    const { teacher, students } = await startGlassChain(cluster, browser, bundle, { width, height, fps: FPS }, contexts);
 
     // The floor: the same source page sends the same frames straight to another page.
     const openFloor = async () => {
@@ -143,9 +104,9 @@ async function runSize(browser: Browser, bundle: string, width: number, height: 
       const floor = await floorCtx.newPage();
       await floor.evaluate(RECORD_PEER_CONNECTIONS);
       await floor.addScriptTag({ content: bundle });
-      const offer = await t.page.evaluate(() => (window as unknown as G).camvidGlass.floorOffer());
+      const offer = await teacher.evaluate(() => (window as unknown as G).camvidGlass.floorOffer());
       const answer = await floor.evaluate((o) => (window as unknown as G).camvidGlass.floorAnswer(o), offer);
-      await t.page.evaluate((a) => (window as unknown as G).camvidGlass.floorAccept(a), answer);
+      await teacher.evaluate((a) => (window as unknown as G).camvidGlass.floorAccept(a), answer);
       await floor.waitForFunction(() => ((document.getElementById('glass-floor') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0, undefined, { timeout: 20_000 });
       return { ctx: floorCtx, page: floor };
     };
@@ -175,9 +136,9 @@ async function runSize(browser: Browser, bundle: string, width: number, height: 
       await new PlayerView(p).waitForPicture(30_000);
     }
     const fresh = await measure((await openFloor()).page, 'all new');
-    await t.page.evaluate(() => (window as unknown as G).camvidGlass.playLocal());
-    const local = await watch(t.page.locator('#glass-local'), LOCAL_MS);
-    const bursts = await t.page.evaluate(() => (window as unknown as G).camvidGlass.bursts());
+    await teacher.evaluate(() => (window as unknown as G).camvidGlass.playLocal());
+    const local = await watch(teacher.locator('#glass-local'), LOCAL_MS);
+    const bursts = await teacher.evaluate(() => (window as unknown as G).camvidGlass.bursts());
 
     const [livedPaths, freshPaths] = [lived, fresh].map((w) => w.map((x) => figures(x.name, x.r, bursts, x.before, x.after)));
     const localFig = figures('source page, no network (canvas → <video>)', local, bursts);

@@ -7,7 +7,8 @@
  *   at each agent on the machine-wide monotonic clock (`--trace-every 1`);
  * - host CPU and bytes sent for 8/16/32 students, tree (fan-out 4) against star;
  * - CPU of one relay forwarding 1280x720 VP8 at 2.5 Mbit/s to 4 children;
- * - time to first frame for a student who comes in mid-lecture, with Chromium pages (media-join.ts).
+ * - time to first frame for a student who comes in mid-lecture, with Chromium pages (media-join.ts);
+ * - the instructor's sent and the students' received frame rates and repeated frames (media-fps.ts).
  *
  * CPU is the agent process's own user+system time over the window (/proc/PID/stat), so ffmpeg
  * (a separate process) is not in it; "% of one core".
@@ -17,6 +18,7 @@ import type { MediaStats } from '../../protocol/media.js';
 import { Cluster, type AgentProcess } from '../../test/helpers/agents.js';
 import { latestStats, packetsAt, traceStamps, waitForVideo } from '../../test/helpers/media-stats.js';
 import { benchFirstFrame } from './media-join.js';
+import { benchFrameRates } from './media-fps.js';
 import { cpuSeconds, pct } from './proc-stats.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -177,6 +179,6 @@ async function relay720p(): Promise<string> {
 }
 
 export async function benchMedia(): Promise<string> {
-  const parts = [await delivery(), await hopLatency(), await hostLoad(), await relay720p(), await benchFirstFrame()];
+  const parts = [await delivery(), await hopLatency(), await hostLoad(), await relay720p(), await benchFirstFrame(), await benchFrameRates()];
   return [...parts, '', `(${os.cpus().length} cores shared with other work while measuring; CPU figures are noisy to a few %.)`].join('\n\n');
 }
