@@ -43,6 +43,8 @@ interface Source {
   bursts: number[];
 }
 let source: Source | null = null;
+/** frames the source has painted */
+let painted = 0;
 
 /** Makes getUserMedia return the stamped source (an init script in the instructor's page). */
 export function installSource(o: SourceOptions): void {
@@ -63,6 +65,7 @@ export async function openSource(o: SourceOptions): Promise<Source> {
   background.addColorStop(0, '#445');
   background.addColorStop(1, '#b98');
   const paint = () => {
+    painted++;
     const bits = stampBits(wall());
     g.fillStyle = '#000';
     g.fillRect(0, 0, o.width, o.height / 2);
@@ -115,6 +118,11 @@ export async function openSource(o: SourceOptions): Promise<Source> {
   const stream = new MediaStream([...canvas.captureStream().getVideoTracks(), ...dest.stream.getAudioTracks()]);
   source = { stream, bursts };
   return source;
+}
+
+/** How many frames the source has painted so far. */
+export function paints(): number {
+  return painted;
 }
 
 export function bursts(): number[] {

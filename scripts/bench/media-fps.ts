@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { Cluster } from '../../test/helpers/agents.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/helpers/browser.js';
 import { PlayerView } from '../../test/helpers/live-page.js';
-import { DEPTHS, pageBundle, startGlassChain, watch } from './glass-chain.js';
+import { DEPTHS, type G, pageBundle, startGlassChain, watch } from './glass-chain.js';
 import type { Reading } from './glass-page.js';
 
 const FPS = 30;
@@ -80,10 +80,13 @@ async function measureChain(browser: Browser, bundle: string, picture: (typeof P
     const { teacher, students } = await startGlassChain(cluster, browser, bundle, { width: WIDTH, height: HEIGHT, fps: FPS, picture }, contexts);
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const pages = [teacher, ...students];
+    const painted = () => teacher.evaluate(() => (window as unknown as G).camvidGlass.paints());
     const before = await Promise.all(pages.map(readFrameStats));
+    const p0 = await painted();
     const t0 = performance.now();
     const readings = await Promise.all(students.map((p) => watch(new PlayerView(p).video, MEASURE_MS)));
     const after = await Promise.all(pages.map(readFrameStats));
+    const paintedFps = ((await painted()) - p0) / ((performance.now() - t0) / 1000);
     const secs = (performance.now() - t0) / 1000;
     const [tb, ta] = [before[0]!, after[0]!];
     const ssrcs = [...new Set(Object.keys(ta).filter((k) => k.startsWith('out:')).map((k) => k.split(':')[1]!))];
@@ -103,7 +106,7 @@ async function measureChain(browser: Browser, bundle: string, picture: (typeof P
       return `| ${picture} | ${DEPTHS[i]} | ${width} | ${Math.round((rate(a, b, 'in:bytesReceived', secs) * 8) / 1000)} | ${n('packetsLost')} / ${n('nackCount')} / ${n('pliCount')} | ${f1(rate(a, b, 'in:framesReceived', secs))} | ${f1(rate(a, b, 'in:framesDecoded', secs))} | ${f1(r.frames.length / secs)} | ${Math.round(rate(a, b, 'in:framesDropped', secs) * secs)} | ${rep.picture} | ${rep.nearRtp} |`;
     });
     for (const r of rows) console.log(r);
-    const source = `- ${picture}: source captured ${f1(rate(tb, ta, 'src:frames', secs))} frames/s; the page may send ${Math.round((ta['available'] ?? 0) / 1000)} kbit/s at the end; ${layers || 'no outbound-rtp'}.`;
+    const source = `- ${picture}: painted ${f1(paintedFps)} frames/s, captured ${f1(rate(tb, ta, 'src:frames', secs))} frames/s; the page may send ${Math.round((ta['available'] ?? 0) / 1000)} kbit/s at the end; ${layers || 'no outbound-rtp'}.`;
     console.log(source);
     return { source, rows };
   } finally {
