@@ -12,7 +12,7 @@ import { CamvidError } from '../protocol/errors.js';
 import type { AgentClient } from './agent-client.js';
 import { formatFigures, sampleEvery } from './live-stats.js';
 import { Listeners, onConnectionLost, publishToAgent } from './loopback-peer.js';
-import { applyCameraLayers, withSimulcast } from './simulcast.js';
+import { applyCameraLayers, layerCountFor, withSimulcast } from './simulcast.js';
 
 const STATS_MS = 1000;
 const RETRY_MS = 1000;
@@ -140,7 +140,9 @@ export class LiveBroadcast {
     const pc = new RTCPeerConnection({ iceServers: [] });
     this.#pc = pc;
     for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-    const layers = { offer: (sdp: string) => withSimulcast(sdp), answered: applyCameraLayers };
+    const size = stream.getVideoTracks()[0]?.getSettings();
+    const count = size?.width && size.height ? layerCountFor(size.width, size.height) : undefined;
+    const layers = count === 1 ? undefined : { offer: (sdp: string) => withSimulcast(sdp, count), answered: applyCameraLayers };
     if (!(await publishToAgent(this.client, pc, 'media', () => this.#pc === pc, (link) => (this.#link = link), layers))) return;
     this.phase = 'live';
     this.error = null;

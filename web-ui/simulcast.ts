@@ -11,6 +11,16 @@
  */
 import { CAMERA_LAYERS } from '../protocol/sdp.js';
 
+/**
+ * How many layers Chromium sends of a camera this size: libwebrtc's simulcast table allows three
+ * from 960x540 up, two from 480x270 (640x360 and 640x480 webcams), one below. Offered more, it
+ * drops the top ones: a 640x360 camera in three layers reached the students at 320x180.
+ */
+export function layerCountFor(width: number, height: number): number {
+  const pixels = width * height;
+  return Math.min(CAMERA_LAYERS.length, pixels >= 960 * 540 ? 3 : pixels >= 480 * 270 ? 2 : 1);
+}
+
 const randomSsrc = (): number => crypto.getRandomValues(new Uint32Array(1))[0]! || 1;
 
 /**
@@ -35,12 +45,17 @@ export function withSimulcast(sdp: string, count = CAMERA_LAYERS.length): string
   return [...lines.slice(0, start), ...kept, ...added, ...rest].join('\r\n');
 }
 
-/** Gives the sender's layers their sizes and bitrates (Chromium leaves SIM layers at full size). */
+/**
+ * Gives the sender's layers their sizes and bitrates (Chromium leaves SIM layers at full size):
+ * the top ones of CAMERA_LAYERS when there are fewer (two layers: half size and whole).
+ */
 export async function applyCameraLayers(pc: RTCPeerConnection): Promise<void> {
   const sender = pc.getSenders().find((s) => s.track?.kind === 'video');
   if (!sender) return;
   const params = sender.getParameters();
-  if (params.encodings.length !== CAMERA_LAYERS.length) return; // the browser did not take the layers: one stream, as before
-  params.encodings.forEach((e, i) => Object.assign(e, CAMERA_LAYERS[i]));
+  const n = params.encodings.length;
+  if (n < 2 || n > CAMERA_LAYERS.length) return; // the browser did not take the layers: one stream, as before
+  const layers = CAMERA_LAYERS.slice(-n);
+  params.encodings.forEach((e, i) => Object.assign(e, layers[i]));
   await sender.setParameters(params);
 }

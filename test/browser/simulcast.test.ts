@@ -2,7 +2,8 @@
  * The camera in simulcast layers with real Chromium: the instructor's page sends three layers
  * (320x180, 640x360, 1280x720: its own getStats shows each stream, each growing), the host's agent
  * takes all three, and a student page two hops down (through a headless relay) is sent the top
- * one, 1280 wide. The choice of a lower layer for a weak link is tested without a browser
+ * one, 1280 wide; a 640x480 camera goes in two layers (Chromium sends no more at that size) and
+ * reaches the student whole. The choice of a lower layer for a weak link is tested without a browser
  * (test/unit/simulcast.test.ts) and over shaped links (test/integration/simulcast-netns.test.ts).
  */
 import * as assert from 'uvu/assert';
@@ -34,27 +35,48 @@ function videoRtp(page: Page, type: 'outbound-rtp' | 'inbound-rtp'): Promise<Vid
   }, type);
 }
 
-test('the instructor’s page sends three layers; a student two hops down is sent the 1280-wide one', async () => {
-  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  ctx.browser = await launchBrowser();
-  const { teacher, student } = await startDepth2Class(ctx.cluster, ctx.browser);
-
+/**
+ * Waits until the instructor's page sends `widths` (each layer growing), then until the student
+ * page decodes the top one; asserts both.
+ */
+async function expectLayers(teacher: Page, student: Page, widths: number[]): Promise<void> {
   // Each layer grows while the class watches (Chromium starts the upper ones as its estimate rises).
   const layers = (await eventually(async () => {
     const a = await videoRtp(teacher, 'outbound-rtp');
     await new Promise((r) => setTimeout(r, 1000));
     const b = await videoRtp(teacher, 'outbound-rtp');
     const grown = b.filter((s) => s.width > 0 && s.bytes > (a.find((x) => x.ssrc === s.ssrc)?.bytes ?? 0));
-    return grown.length === 3 ? b : undefined;
+    return grown.length === widths.length ? b : undefined;
   }, 20_000).catch(async () => videoRtp(teacher, 'outbound-rtp'))) ?? [];
   console.log(`    the instructor's page sends: ${layers.map((l) => `${l.width} wide, ${Math.round(l.bytes / 1000)} kB`).join('; ')}`);
-  assert.equal(layers.map((l) => l.width).sort((a, b) => a - b), [320, 640, 1280], 'three layers, each a size of its own, each sending');
+  assert.equal(layers.map((l) => l.width).sort((a, b) => a - b), widths, `${widths.length} layers, each a size of its own, each sending`);
 
+  const top = widths.at(-1)!;
   const seen = await eventually(async () => {
     const inbound = await videoRtp(student, 'inbound-rtp');
-    return inbound.find((s) => s.width === 1280);
+    return inbound.find((s) => s.width === top);
   }, 20_000).catch(async () => (await videoRtp(student, 'inbound-rtp'))[0]);
-  assert.is(seen?.width, 1280, `the student page two hops down decodes the top layer (${JSON.stringify(seen)})`);
+  assert.is(seen?.width, top, `the student page two hops down decodes the top layer (${JSON.stringify(seen)})`);
+}
+
+test('the instructor’s page sends three layers; a student two hops down is sent the 1280-wide one', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  ctx.browser = await launchBrowser();
+  const { teacher, student } = await startDepth2Class(ctx.cluster, ctx.browser);
+  await expectLayers(teacher, student, [320, 640, 1280]);
+});
+
+/** The instructor's camera gives 640x480 (an older laptop's webcam): Chromium's fake camera, asked for exactly that. */
+const WEBCAM_640x480 = `(() => {
+  const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => open({ ...c, video: c && c.video ? { width: { exact: 640 }, height: { exact: 480 } } : false });
+})()`;
+
+test('a 640x480 camera goes in two layers, and a student two hops down gets it whole (offered three, Chromium dropped the top one: 320 wide)', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  ctx.browser = await launchBrowser();
+  const { teacher, student } = await startDepth2Class(ctx.cluster, ctx.browser, WEBCAM_640x480);
+  await expectLayers(teacher, student, [320, 640]);
 });
 
 test.run();

@@ -17,7 +17,7 @@ import { TREE_MAX_BPS } from '../../node-agent/media/rate-control.js';
 import { CamvidError } from '../../protocol/errors.js';
 import { RTCP, buildReceiverReport, parseRtcp, parseRtp, type MediaKind } from '../../protocol/media.js';
 import { restrictOffer } from '../../protocol/sdp.js';
-import { withSimulcast } from '../../web-ui/simulcast.js';
+import { layerCountFor, withSimulcast } from '../../web-ui/simulcast.js';
 import { ROOT } from '../helpers/agents.js';
 import { FakeSource } from '../helpers/fake-source.js';
 import { FakeBrowserLink, rtp, senderReport, vp8Packet } from '../helpers/rtp-samples.js';
@@ -50,6 +50,12 @@ test('the page’s offer gets three layers over its camera SSRC; the agent keeps
   assert.is(one.media.find((m) => m.kind === 'video')!.simulcast, undefined);
   assert.ok(one.sdp.includes(`a=ssrc:${CAMERA} cname:`) && !one.sdp.includes(`a=ssrc:${ssrcs[1]} `), 'without simulcast: the first layer only');
   assert.is(withSimulcast('v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n'), 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n', 'no video: unchanged');
+});
+
+test('as many layers as Chromium sends at the camera’s size: three from 960x540, two from 480x270, none below; a two-layer offer is taken', () => {
+  assert.equal([[1920, 1080], [1280, 720], [960, 540], [640, 480], [640, 360], [480, 270], [320, 240], [320, 180]].map(([w, h]) => layerCountFor(w!, h!)), [3, 3, 3, 2, 2, 2, 1, 1]);
+  const { media } = restrictOffer(withSimulcast(CHROME_OFFER, 2), { video: 'VP8', audio: 'opus' }, { simulcast: true });
+  assert.is(media.find((m) => m.kind === 'video')!.simulcast!.ssrcs.length, 2);
 });
 
 test('a SIM group the agent cannot use is refused: too many layers, one SSRC twice, an SSRC not described, two groups', () => {
