@@ -16,8 +16,8 @@ import { DEPTHS, type G, pageBundle, startGlassChain, watch } from './glass-chai
 import type { Reading } from './glass-page.js';
 
 const FPS = 30;
-const WIDTH = 1280;
-const HEIGHT = 720;
+/** CAMVID_FPS_SIZE=640x360: another camera size (a probe; the doc's section is 1280x720) */
+const [WIDTH, HEIGHT] = (process.env.CAMVID_FPS_SIZE ?? '1280x720').split('x').map(Number) as [number, number];
 /** camera-like first, then the worst case (glass-page.ts `SourceOptions.picture`) */
 const PICTURES = ['motion', 'noise'] as const;
 const WARMUP_MS = 8_000;
