@@ -29,6 +29,8 @@ const ALL_SIZES = [
 /** CAMVID_GLASS_SIZES=640x360 measures one size only (a probe; the doc's section wants both) */
 const SIZES = ALL_SIZES.filter(([w, h]) => !process.env.CAMVID_GLASS_SIZES || process.env.CAMVID_GLASS_SIZES.split(',').includes(`${w}x${h}`));
 const FPS = 30;
+/** the source's lower half (glass-page.ts `SourceOptions.picture`): camera-like unless CAMVID_GLASS_PICTURE=noise */
+const PICTURE = process.env.CAMVID_GLASS_PICTURE === 'noise' ? 'noise' : 'motion';
 const WARMUP_MS = 8_000;
 const MEASURE_MS = 20_000;
 const LOCAL_MS = 6_000;
@@ -95,7 +97,7 @@ async function runSize(browser: Browser, bundle: string, width: number, height: 
   const cluster = new Cluster();
   const contexts: { close(): Promise<void> }[] = [];
   try {
-    const { teacher, students } = await startGlassChain(cluster, browser, bundle, { width, height, fps: FPS }, contexts);
+    const { teacher, students } = await startGlassChain(cluster, browser, bundle, { width, height, fps: FPS, picture: PICTURE }, contexts);
 
     // The floor: the same source page sends the same frames straight to another page.
     const openFloor = async () => {
@@ -198,7 +200,7 @@ export async function benchGlass(): Promise<string> {
   return [
     "Capture → display at student pages 1–3 hops down a chain of UI agents (fan-out 1), against the floor: the same frames sent by the same source page straight to a fourth page over a loopback RTCPeerConnection (VP8, ≤ 2.5 Mbit/s like the tree), measured at the same time. One Chromium (software rendering, `--disable-gpu`), so every page reads one wall clock (performance.timeOrigin + now).",
     'Two windows: first with the student pages that watched while the later students joined, then with every page new (the student pages reloaded, their agents staying where they are, and the floor\'s page opened again after them). A page keeps a video jitter estimate it built during the joins (on this one machine each join is a CPU spike, and a key frame for the whole chain) for minutes (probably because WebRTC\'s estimator remembers the largest frame it saw and forgets it by only 0.01 % a frame; not verified in its source here). The jitter buffer column is getStats\' mean over the window: held (target, and the minimum set from outside, i.e. lip sync). "frames repeated" counts frames shown with the stamp of the frame before.',
-    "The source paints the wall time into each frame as 32 black/white cells (24-bit ms counter + CRC-8, scripts/bench/glass-pattern.ts, test/unit/glass-pattern.test.ts) and sounds an 80 ms tone burst once a second; each watching page reads the stamp of every frame at requestVideoFrameCallback (display = expectedDisplayTime; \"last packet in\" = receiveTime) and the bursts' onsets as the first loud sample in an AnalyserNode's 43 ms window, polled every 2 ms. Capture is when the source painted; its canvas is grabbed at the page's next rendering (≤ 1/60 s), which the \"no network\" row shows. Audio onsets are against the AudioContext time the burst was scheduled for, so they carry the source's own audio buffering (same row).",
+    `The source paints the wall time into each frame as 32 black/white cells (24-bit ms counter + CRC-8, scripts/bench/glass-pattern.ts, test/unit/glass-pattern.test.ts), its lower half ${PICTURE === 'motion' ? 'six discs gliding over a still gradient (camera-like)' : '60 rectangles of random colours at random places (a worst case)'}, and sounds an 80 ms tone burst once a second; each watching page reads the stamp of every frame at requestVideoFrameCallback (display = expectedDisplayTime; "last packet in" = receiveTime) and the bursts' onsets as the first loud sample in an AnalyserNode's 43 ms window, polled every 2 ms. Capture is when the source painted; its canvas is grabbed at the page's next rendering (≤ 1/60 s), which the "no network" row shows. Audio onsets are against the AudioContext time the burst was scheduled for, so they carry the source's own audio buffering (same row).`,
     '',
     ...summaries,
     '',
