@@ -76,12 +76,12 @@ export class BrowserSource implements MediaSource {
     return this.#closed;
   }
 
-  /** What the page may send from now on (the REMB goes at once). */
   /** Whether the page sends its camera in simulcast layers (its offer's SIM group). */
   get layered(): boolean {
     return [...this.#byMid.values()].some((r) => r.layers !== undefined);
   }
 
+  /** What the page may send from now on (the REMB goes at once). */
   setBitrate(bps: number): void {
     if (bps === this.bitrateBps) return;
     this.bitrateBps = bps;
