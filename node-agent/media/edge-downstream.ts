@@ -23,6 +23,8 @@ import type { ReceiverEstimate } from './rate-control.js';
 
 /** The highest layer a subtree can want: "the top one, whatever flows". */
 export const TOP_LAYER = MAX_SIMULCAST_LAYERS - 1;
+/** a camera of one layer: everything on lane 0 */
+const ONE_LAYER: ReadonlySet<number> = new Set([0]);
 
 /** A child's tree edge: the camera's SSRC for each layer besides the sink's own per kind. */
 export interface EdgeSink extends MediaSink {
@@ -37,6 +39,8 @@ export class EdgeDownstream implements MediaReceiver {
   readonly #lanes: (Downstream | undefined)[] = [];
   /** the layers the child's subtree wants (`want-layers`), lowest first */
   #wanted: number[] = [TOP_LAYER];
+  /** active()'s last answer and what it was for (`want` replaces #wanted, so identity tells a change) */
+  #active: { top: number; cap: number; wanted: number[]; set: ReadonlySet<number> } | null = null;
   /** the child continues the stream it had from another parent: lanes made for its first packet go at once */
   #continuing = false;
   readonly estimates = { get: (kind: VideoKind): ReceiverEstimate | undefined => this.#laneOf(kind).estimates.get(kind) };
@@ -54,11 +58,18 @@ export class EdgeDownstream implements MediaReceiver {
     this.#wanted = wanted.length ? wanted : [TOP_LAYER];
   }
 
-  /** The layers this edge sends now, given the highest that flows (`top`, undefined: one layer). */
-  active(top: number | undefined): Set<number> {
-    if (top === undefined) return new Set([0]);
+  /**
+   * The layers this edge sends now, given the highest that flows (`top`, undefined: one layer).
+   * Asked on every camera packet: the answer is kept while top, cap and wanted stay the same.
+   */
+  active(top: number | undefined): ReadonlySet<number> {
+    if (top === undefined) return ONE_LAYER;
     const cap = this.layers.want(top);
-    return new Set(this.#wanted.map((w) => Math.min(w, cap)));
+    const m = this.#active;
+    if (m?.top === top && m.cap === cap && m.wanted === this.#wanted) return m.set;
+    const set = new Set(this.#wanted.map((w) => Math.min(w, cap)));
+    this.#active = { top, cap, wanted: this.#wanted, set };
+    return set;
   }
 
   /** The highest layer it gets (null: none yet). */
