@@ -8,9 +8,8 @@
  * STEP seconds. The host's REMB is the lower of the camera's 2.5 Mbit/s and the tree's estimate
  * (docs/media.md, "What the tree can carry"): on clean loopback links the tree limits nothing.
  */
-import { chromium } from 'playwright-core';
 import { Cluster } from '../../test/helpers/agents.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/helpers/browser.js';
+import { AUTOPLAY_ARG, launchBrowser } from '../../test/helpers/browser.js';
 import { startDepth2Class } from '../../test/helpers/depth2-class.js';
 import { readVideoRates, type VideoRateStats } from '../../test/helpers/send-stats.js';
 
@@ -18,7 +17,7 @@ const SECONDS = 40;
 const STEP = 4;
 
 export async function benchBitrate(): Promise<string> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
+  const browser = await launchBrowser([AUTOPLAY_ARG]);
   const cluster = new Cluster();
   try {
     const { teacher, student } = await startDepth2Class(cluster, browser);

@@ -12,9 +12,9 @@
  * = expectedDisplayTime) and the onset of every burst (the first loud sample an AnalyserNode holds).
  * Two windows: the student pages as they watched through the later joins, then reloaded.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Cluster } from '../../test/helpers/agents.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/helpers/browser.js';
+import { AUTOPLAY_ARG, launchBrowser } from '../../test/helpers/browser.js';
 import { PlayerView } from '../../test/helpers/live-page.js';
 import { readSyncStats, RECORD_PEER_CONNECTIONS, type SyncStats } from '../../test/helpers/sync-stats.js';
 import { DEPTHS, type G, pageBundle, startGlassChain, watch } from './glass-chain.js';
@@ -178,7 +178,7 @@ function readVideoFeedback(page: Page): Promise<Record<string, number>> {
 
 export async function benchGlass(): Promise<string> {
   const bundle = await pageBundle();
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
+  const browser = await launchBrowser([AUTOPLAY_ARG]);
   const sections: string[] = [];
   const summaries: string[] = [];
   try {

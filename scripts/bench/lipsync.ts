@@ -10,11 +10,10 @@
  * WebAudio too; the analyser sees audio slightly before the loudspeaker would (output latency).
  */
 import { Cluster } from '../../test/helpers/agents.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/helpers/browser.js';
+import { AUTOPLAY_ARG, launchBrowser } from '../../test/helpers/browser.js';
 import { startDepth2Class } from '../../test/helpers/depth2-class.js';
 import { DETECT, FLASH_AND_BEEP, MAX_AUDIO_LAG_MS, MAX_AUDIO_LEAD_MS, onsets, pair, withinWindow } from '../../test/helpers/flash-beep.js';
 import { readSyncStats, waitForSync } from '../../test/helpers/sync-stats.js';
-import { chromium } from 'playwright-core';
 import { pct } from './proc-stats.js';
 
 const EVENTS = 20;
@@ -32,7 +31,7 @@ interface DepthRun {
 
 /** One class with the watching page `depth` hops down: the onsets there and at the source. */
 async function measureAt(depth: number): Promise<DepthRun> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
+  const browser = await launchBrowser([AUTOPLAY_ARG]);
   const cluster = new Cluster();
   try {
     const { teacher, student, player } = await startDepth2Class(cluster, browser, `${FLASH_AND_BEEP};${DETECT}`, DETECT, depth - 1);

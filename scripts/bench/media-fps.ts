@@ -8,9 +8,9 @@
  * stamp as the frame before), and a frame whose RTP timestamp is at most 5 ms after the one
  * before (a picture re-sent "1 ms later"; at 30 fps frames are ~33 ms apart).
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Cluster } from '../../test/helpers/agents.js';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/helpers/browser.js';
+import { AUTOPLAY_ARG, launchBrowser } from '../../test/helpers/browser.js';
 import { PlayerView } from '../../test/helpers/live-page.js';
 import { DEPTHS, type G, pageBundle, startGlassChain, watch } from './glass-chain.js';
 import type { Reading } from './glass-page.js';
@@ -117,7 +117,7 @@ async function measureChain(browser: Browser, bundle: string, picture: (typeof P
 
 export async function benchFrameRates(): Promise<string> {
   const bundle = await pageBundle();
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
+  const browser = await launchBrowser([AUTOPLAY_ARG]);
   const runs: { source: string; rows: string[] }[] = [];
   try {
     for (const picture of PICTURES) runs.push(await measureChain(browser, bundle, picture));

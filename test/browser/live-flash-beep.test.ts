@@ -10,7 +10,7 @@
 import * as assert from 'uvu/assert';
 import { pct } from '../../scripts/bench/proc-stats.js';
 import { browserSuite } from '../helpers/browser-suite.js';
-import { canUseChromium, CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
+import { AUTOPLAY_ARG, canUseChromium, CHROMIUM_PATH, launchBrowser } from '../helpers/browser.js';
 import { startDepth2Class } from '../helpers/depth2-class.js';
 import { DETECT, FLASH_AND_BEEP, MAX_AUDIO_LAG_MS, MAX_AUDIO_LEAD_MS, onsets, pair, withinWindow } from '../helpers/flash-beep.js';
 import { requireCapability } from '../helpers/require.js';
@@ -22,7 +22,7 @@ const EVENTS = 20;
 
 test('at a student page two hops down, sound and picture of the same instant come within −45…+125 ms (p5/p95 of 20 events)', async () => {
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
-  ctx.browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
+  ctx.browser = await launchBrowser([AUTOPLAY_ARG]);
   const { student, player } = await startDepth2Class(ctx.cluster, ctx.browser, `${FLASH_AND_BEEP};${DETECT}`, DETECT, 1);
   const sync = await waitForSync(student, MAX_AUDIO_LAG_MS, MAX_AUDIO_LEAD_MS, 60_000);
   console.log(`    A/V offset (getStats) a second apart while syncing: ${sync.offsets.map((o) => o.toFixed(0)).join(' ')} ms${sync.converged ? '' : ' (not settled in 60 s)'}`);

@@ -32,7 +32,10 @@ export const CHROMIUM_ARGS = [
 
 export const canUseChromium = (): boolean => existsSync(CHROMIUM_PATH);
 
-/** `extraArgs`: more Chromium flags, e.g. `--autoplay-policy=no-user-gesture-required` for a page that listens. */
+/** For a page that listens to what it plays (an AudioContext without a click). */
+export const AUTOPLAY_ARG = '--autoplay-policy=no-user-gesture-required';
+
+/** `extraArgs`: more Chromium flags, e.g. AUTOPLAY_ARG. */
 export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
