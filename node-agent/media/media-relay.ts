@@ -86,9 +86,11 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   /** unsubscribers of each downstream's RTCP feed, by sink id */
   readonly #sinkDisposers = new Map<string, () => void>();
   #roomDisposables: (() => void)[] = [];
-  #parent: PeerLink | null = null;
   /** the media side of the parent's edge: layers, key frame requests and NACKs up, repair */
   #parentEdge: ParentEdge | null = null;
+  get #parent(): PeerLink | null {
+    return this.#parentEdge?.link ?? null;
+  }
   readonly #sources = new Map<SourceSlot, MediaSource>();
   readonly #taps = new Map<MediaKind, Set<PacketTap>>();
   /** by `kind` or `kind/layer` (a request of one simulcast layer, coalesced apart from the others) */
@@ -333,7 +335,6 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #setParent(link: PeerLink | null): void {
     this.#parentEdge?.close();
     this.#parentEdge = null;
-    this.#parent = link;
     this.#gop.clear();
     for (const kind of MEDIA_KINDS) this.#upstreamSsrc[kind] = undefined;
     this.#feedback.reset();
@@ -495,5 +496,4 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   #nackUpstream(kind: MediaKind, seqs: number[], layer?: number): void {
     this.#counters.nackForwarded += this.#parentEdge?.nack(kind, seqs, layer) ?? 0;
   }
-
 }
