@@ -31,27 +31,33 @@ export interface Replayed {
 }
 
 export class GopCache {
-  /** by `kind` or `kind/layer` */
-  readonly #pictures = new Map<string, Picture | null>();
+  /**
+   * By kind, then by camera layer (a stream of one layer is layer 0: a kind's stream and its
+   * layers never mix, since a new source or parent clears the kind).
+   */
+  readonly #pictures = new Map<VideoKind, (Picture | null)[]>();
 
   /** One accepted packet of `kind` (of camera `layer`); `keyframe`: it starts a key frame. */
   push(kind: VideoKind, layer: number | undefined, packet: Buffer, keyframe: boolean, now: number): void {
-    const key = keyOf(kind, layer);
-    if (keyframe) return void this.#pictures.set(key, { at: now, packets: [Buffer.from(packet)] });
-    const p = this.#pictures.get(key);
+    let layers = this.#pictures.get(kind);
+    if (!layers) this.#pictures.set(kind, (layers = []));
+    const l = layer ?? 0;
+    if (keyframe) return void (layers[l] = { at: now, packets: [Buffer.from(packet)] });
+    const p = layers[l];
     if (!p) return;
-    if (p.packets.length >= MAX_PACKETS) return void this.#pictures.set(key, null); // too long: wait for the next
+    if (p.packets.length >= MAX_PACKETS) return void (layers[l] = null); // too long: wait for the next
     p.packets.push(Buffer.from(packet));
   }
 
   /** The kind's stream starts again (another source, another parent): nothing of it is kept. */
   clear(kind?: VideoKind): void {
-    for (const key of [...this.#pictures.keys()]) if (kind === undefined || key.split('/')[0] === kind) this.#pictures.delete(key);
+    if (kind === undefined) this.#pictures.clear();
+    else this.#pictures.delete(kind);
   }
 
   /** The packets to give a new page, timestamps pulled together; null when there is no fresh picture. */
   replay(kind: VideoKind, layer: number | undefined, now: number): Replayed[] | null {
-    const p = this.#pictures.get(keyOf(kind, layer));
+    const p = this.#pictures.get(kind)?.[layer ?? 0];
     if (!p || now - p.at > MAX_AGE_MS) return null;
     const parsed = p.packets.map((packet) => ({ packet: Buffer.from(packet), rtp: parseRtp(packet)! }));
     // Frames in order of arrival; each gets the last one's timestamp minus the frames after it.
@@ -65,5 +71,3 @@ export class GopCache {
     });
   }
 }
-
-const keyOf = (kind: VideoKind, layer: number | undefined) => (layer === undefined ? kind : `${kind}/${layer}`);
