@@ -15,7 +15,7 @@ import type { AgentProcess } from '../helpers/agents.js';
 import { latestStats } from '../helpers/media-stats.js';
 import { netnsSuite } from '../helpers/netns-suite.js';
 import { requireCapability } from '../helpers/require.js';
-import { hasFfmpeg, SIMULCAST_SOURCE as SOURCE, sleep, STATS_ARGS as COMMON, videoKbps, watchSeconds } from '../helpers/simulcast-lab.js';
+import { assertSteadyLoss, hasFfmpeg, SIMULCAST_SOURCE as SOURCE, sleep, STATS_ARGS as COMMON, videoKbps, WATCH_S, watchSeconds } from '../helpers/simulcast-lab.js';
 
 const { test, ctx, startLab, inHost } = netnsSuite('simulcast over shaped links');
 const STUDENTS = 8;
@@ -46,22 +46,24 @@ test('a student on a 400 kbit/s link with 2 % loss gets the lowest layer; the ot
   await sleep(2000); // the report that covered the switch has gone by
   const keyframesBefore = latestStats(host)!.keyframeRequests;
   const framesBefore = latestStats(weak)!.in.video.keyframes;
-  // Ten seconds on the lowest layer: a picture every second, its link's own loss and no more.
-  const { gaps, losses, medianLoss, meanLoss, repairedLoss } = await watchSeconds(weak, 10);
+  // Twelve seconds on the lowest layer: a picture every second, its link's own loss and no more.
+  const { gaps, losses, medianLoss, meanLoss, repairedLoss, steadyLoss, steadySeconds, switches } = await watchSeconds(weak, WATCH_S, host);
+  const onLayers = () => latestStats(host)!.layers.map((l) => l.receivers).join();
+  // A try of the layer above (if one is under way) ends back on the lowest.
+  await host.waitFor(() => onLayers() === `1,0,${STUDENTS - 1}` || undefined, 15_000, `the weak student back on layer 0, every other on the top layer (${onLayers()})`);
   const stats = latestStats(host)!;
   const rates = students.map((s) => videoKbps(s, 5000));
   const keyframes = latestStats(weak)!.in.video.keyframes - framesBefore;
   const asked = stats.keyframeRequests.upstream - keyframesBefore.upstream;
-  console.log(`    shaped: kbit/s per student ${rates.map((k) => Math.round(k)).join(' ')}; the weak one's packets a second ${gaps.join(' ')}, loss ${losses.map((l) => (l * 100).toFixed(0)).join(" ")} %, ${(meanLoss * 100).toFixed(1)} % mean before repair, ${(repairedLoss * 100).toFixed(2)} % after, ${keyframes} key frames in 10 s; host layers ${JSON.stringify(stats.layers)}, ${stats.layerSwitches} switches, ${asked} key frame requests upstream in 10 s (${stats.keyframeRequests.throttled} throttled in all)`);
-  assert.equal(stats.layers.map((l) => l.receivers), [1, 0, STUDENTS - 1], 'the weak student on layer 0, every other on the top layer');
+  console.log(`    shaped: kbit/s per student ${rates.map((k) => Math.round(k)).join(' ')}; the weak one's packets a second ${gaps.join(' ')}, loss ${losses.map((l) => (l * 100).toFixed(0)).join(" ")} %, ${(meanLoss * 100).toFixed(1)} % mean before repair, ${(repairedLoss * 100).toFixed(2)} % after (${(steadyLoss * 100).toFixed(2)} % over ${steadySeconds} s without a switch, ${switches} switches), ${keyframes} key frames in ${WATCH_S} s; host layers ${JSON.stringify(stats.layers)}, ${stats.layerSwitches} switches, ${asked} key frame requests upstream in ${WATCH_S} s (${stats.keyframeRequests.throttled} throttled in all)`);
   assert.ok(gaps.every((g) => g > 0), `a picture every second (packets a second: ${gaps.join(' ')})`);
-  assert.ok(keyframes >= 5, `new pictures keep coming: ${keyframes} key frames in 10 s`);
+  assert.ok(keyframes >= 5, `new pictures keep coming: ${keyframes} key frames in ${WATCH_S} s`);
   assert.ok(rates[WEAK - 1]! < 400, `the weak student gets what its link takes (${Math.round(rates[WEAK - 1]!)} kbit/s)`);
   // One report a second of ~20 packets: a single lost packet reads as 5 %, so the median is checked.
   assert.ok(medianLoss <= 0.05, `no more loss than its link's own 2 % (median ${(medianLoss * 100).toFixed(1)} %, mean ${(meanLoss * 100).toFixed(1)} %)`);
-  assert.ok(repairedLoss < 0.02, `after repair on its edge (its agent asks its parent again), under 2 % lost: ${(repairedLoss * 100).toFixed(2)} %`);
+  assertSteadyLoss({ steadyLoss, steadySeconds, switches });
   for (let i = 0; i < STUDENTS - 1; i++) assert.ok(rates[i]! >= 1500, `s${i + 1} keeps 720p at ≥ 1.5 Mbit/s (${Math.round(rates[i]!)} kbit/s)`);
-  assert.ok(asked <= 20, `no key frame storm: ${asked} requests upstream in 10 s`);
+  assert.ok(asked <= 24, `no key frame storm: ${asked} requests upstream in ${WATCH_S} s`);
 });
 
 test.run();

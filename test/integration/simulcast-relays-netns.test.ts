@@ -13,7 +13,7 @@ import type { AgentProcess } from '../helpers/agents.js';
 import { latestStats } from '../helpers/media-stats.js';
 import { netnsSuite } from '../helpers/netns-suite.js';
 import { requireCapability } from '../helpers/require.js';
-import { hasFfmpeg, layerKbps, SIMULCAST_SOURCE as SOURCE, sleep, STATS_ARGS as COMMON, videoKbps, watchSeconds } from '../helpers/simulcast-lab.js';
+import { assertSteadyLoss, hasFfmpeg, layerKbps, SIMULCAST_SOURCE as SOURCE, sleep, STATS_ARGS as COMMON, videoKbps, WATCH_S, watchSeconds } from '../helpers/simulcast-lab.js';
 
 const { test, ctx, startLab, inHost } = netnsSuite('simulcast through relays');
 const STUDENTS = 6;
@@ -46,18 +46,20 @@ test('a student on a 400 kbit/s link below a relay gets the lowest layer; its si
   await relay!.waitFor(() => latestStats(relay!)!.layers.find((l) => l.layer === 0)?.receivers === 1 || undefined, 30_000, 'the weak student on the lowest layer at its relay');
   console.log(`    the weak student is on the lowest layer ${Date.now() - shapedAt} ms after its link was shaped`);
   await sleep(2000);
-  const { gaps, losses, medianLoss, repairedLoss } = await watchSeconds(weak, 10);
+  const { gaps, losses, medianLoss, repairedLoss, steadyLoss, steadySeconds, switches } = await watchSeconds(weak, WATCH_S, relay);
+  const onLayers = () => latestStats(relay!)!.layers.map((l) => l.receivers).join();
+  // A try of the layer above (if one is under way) ends back on the lowest.
+  await relay!.waitFor(() => onLayers() === '1,0,1' || undefined, 15_000, `at the relay: the weak student on layer 0, its sibling on the top layer (${onLayers()})`);
   const rates = students.map((s) => videoKbps(s, 5000));
   const relayStats = latestStats(relay!)!;
   const hostStats = latestStats(host)!;
   const lowIn = layerKbps(relay!, 0, 5000);
-  console.log(`    shaped: kbit/s per student ${rates.map((k) => Math.round(k)).join(' ')}; the weak one's packets a second ${gaps.join(' ')}, loss ${losses.map((l) => (l * 100).toFixed(0)).join(' ')} % before repair, ${(repairedLoss * 100).toFixed(2)} % after; its relay ${relay!.name} gets layer 0 at ${Math.round(lowIn)} kbit/s besides the top, its receivers per layer ${JSON.stringify(relayStats.layers.map((l) => l.receivers))}; host ${JSON.stringify(hostStats.layers.map((l) => l.receivers))}`);
-  assert.equal(relayStats.layers.map((l) => l.receivers), [1, 0, 1], 'at the relay: the weak student on layer 0, its sibling on the top layer');
+  console.log(`    shaped: kbit/s per student ${rates.map((k) => Math.round(k)).join(' ')}; the weak one's packets a second ${gaps.join(' ')}, loss ${losses.map((l) => (l * 100).toFixed(0)).join(' ')} % before repair, ${(repairedLoss * 100).toFixed(2)} % after (${(steadyLoss * 100).toFixed(2)} % over ${steadySeconds} s without a switch, ${switches} switches); its relay ${relay!.name} gets layer 0 at ${Math.round(lowIn)} kbit/s besides the top, its receivers per layer ${JSON.stringify(relayStats.layers.map((l) => l.receivers))}; host ${JSON.stringify(hostStats.layers.map((l) => l.receivers))}`);
   assert.ok(lowIn > 50 && lowIn < 400, `the relay is sent layer 0 besides the top (${Math.round(lowIn)} kbit/s)`);
   assert.ok(gaps.every((g) => g > 0), `a picture every second (packets a second: ${gaps.join(' ')})`);
   assert.ok(rates[students.indexOf(weak)]! < 400, 'the weak student gets what its link takes');
   assert.ok(medianLoss <= 0.05, `no more loss than its link's own 2 % (median ${(medianLoss * 100).toFixed(1)} %)`);
-  assert.ok(repairedLoss < 0.02, `after repair on its edge (its agent asks its parent again), under 2 % lost: ${(repairedLoss * 100).toFixed(2)} %`);
+  assertSteadyLoss({ steadyLoss, steadySeconds, switches });
   for (const s of students) if (s !== weak) assert.ok(rates[students.indexOf(s)]! >= 1500, `${s.name} keeps 720p at ≥ 1.5 Mbit/s (${Math.round(rates[students.indexOf(s)]!)} kbit/s)`);
   assert.equal(hostStats.layers.at(-1)!.receivers, 2, 'both of the host’s children are on the top layer');
 });

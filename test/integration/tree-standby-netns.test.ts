@@ -38,12 +38,20 @@ async function classWithRelayOf4(): Promise<{ host: AgentProcess; students: Agen
   }
   await Promise.all(students.map((s) => s.waitForLine(/^joined /, 60_000)));
   const relayOf4 = () => host.roster.find((m) => m.role === 'student' && host.roster.filter((c) => c.parentId === m.id).length === 4);
-  await host.waitFor(relayOf4, 30_000, 'a relay with 4 children');
+  await host.waitFor(relayOf4, 30_000, 'a relay with 4 children').catch((e: Error) => {
+    const lost = students.flatMap((st) => st.lines.filter((l) => l.startsWith('event {"type":"parent-lost"')).map((l) => `${st.name} ${l}`));
+    throw new Error(`${e.message.split('\n')[0]} the tree was ${treeOf(host.roster)}; parents lost: ${lost.join(' | ') || 'none'}`);
+  });
   const relay = relayOf4()!;
   const childrenOf = () => host.roster.filter((m) => m.parentId === relay.id);
   await host.waitFor(() => childrenOf().every((c) => c.state === 'connected' && c.standbyId), 30_000, 'standbys up for the relay’s 4 children');
   await Promise.all(students.map((s) => s.waitFor(() => (latestStats(s)?.in.video.packets ?? 0) > 0, 30_000, `${s.name} has video`)));
   return { host, students, relay, children: childrenOf() };
+}
+
+/** The roster as "parent: child(state) …" lines, for a failure's message. */
+function treeOf(roster: RosterEntry[]): string {
+  return roster.filter((m) => roster.some((c) => c.parentId === m.id)).map((p) => `${p.name}: ${roster.filter((c) => c.parentId === p.id).map((c) => `${c.name}(${c.state})`).join(' ')}`).concat(roster.filter((m) => m.role !== 'host' && !m.parentId).map((m) => `unplaced: ${m.name}(${m.state})`)).join('; ');
 }
 
 function checkSpread(roster: RosterEntry[], relay: RosterEntry, children: RosterEntry[]): void {
