@@ -2,13 +2,15 @@
  * The instructor going live, one per AgentClient: camera + microphone from getUserMedia, sent
  * over a loopback RTCPeerConnection to this page's own agent (`media-publish` with our offer →
  * its answer), which makes them the room's camera. Mute the microphone (the track sends silence),
- * switch the camera (replaceTrack: no renegotiation, the students' picture just changes), stop.
+ * switch the camera (replaceTrack: no renegotiation, the students' picture just changes; a camera
+ * that needs another number of simulcast layers is published anew instead), stop.
  *
  * It lives outside the view so that switching tabs does not end the lecture. If the connection
  * to the agent is lost (the agent closes the link with the page's socket) it publishes again once
  * the socket is back, with the same camera.
  */
 import { CamvidError } from '../protocol/errors.js';
+import { CAMERA_LAYERS } from '../protocol/sdp.js';
 import type { AgentClient } from './agent-client.js';
 import { formatFigures, sampleEvery } from './live-stats.js';
 import { Listeners, onConnectionLost, publishToAgent } from './loopback-peer.js';
@@ -19,6 +21,12 @@ const RETRY_MS = 1000;
 /** 720p at 30 fps where the camera has it; the agent asks for up to 2.5 Mbit/s (REMB). */
 const VIDEO: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
 const AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+
+/** The simulcast layers to offer for the stream's camera (its size unknown: all of them). */
+function layersOf(stream: MediaStream): number {
+  const size = stream.getVideoTracks()[0]?.getSettings();
+  return size?.width && size.height ? layerCountFor(size.width, size.height) : CAMERA_LAYERS.length;
+}
 
 export type BroadcastPhase = 'idle' | 'starting' | 'live' | 'reconnecting';
 
@@ -43,6 +51,8 @@ export class LiveBroadcast {
   readonly #listeners = new Listeners();
   #pc: RTCPeerConnection | null = null;
   #link: string | null = null;
+  /** the simulcast layers the connection was offered (layerCountFor the camera's size then) */
+  #layers = 1;
   #stopStats: (() => void) | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -110,21 +120,40 @@ export class LiveBroadcast {
     this.#listeners.emit();
   }
 
-  /** Switches to another camera without renegotiating: the sender's track is replaced. */
+  /**
+   * Switches to another camera. The sender's track is replaced without renegotiating when the new
+   * camera takes as many simulcast layers as were offered; otherwise Chromium would drop the layers
+   * its size does not allow (a 640x480 camera offered three sends 160 and 320 wide), so the camera
+   * is published anew on a new connection, and the agent replaces the old one with it.
+   */
   async switchCamera(deviceId: string): Promise<void> {
     if (!this.stream || deviceId === this.cameraId) return;
     try {
       const fresh = await navigator.mediaDevices.getUserMedia({ video: { ...VIDEO, deviceId: { exact: deviceId } } });
       const track = fresh.getVideoTracks()[0]!;
-      const sender = this.#pc?.getSenders().find((s) => s.track?.kind === 'video');
-      await sender?.replaceTrack(track);
       for (const old of this.stream.getVideoTracks()) old.stop();
       this.stream = new MediaStream([track, ...this.stream.getAudioTracks()]);
       this.cameraId = deviceId;
+      const sender = this.#pc?.getSenders().find((s) => s.track?.kind === 'video');
+      if (sender && layersOf(this.stream) === this.#layers) await sender.replaceTrack(track);
+      else if (this.#pc) await this.#republish();
     } catch (err) {
       this.error = mediaError(err);
     }
     this.#listeners.emit();
+  }
+
+  /** Publishes the stream on a new connection, then closes the old one: the class never sees the camera end. */
+  async #republish(): Promise<void> {
+    const old = this.#pc;
+    this.#stopStats?.();
+    this.#pc = null;
+    this.#link = null;
+    try {
+      await this.#publish();
+    } finally {
+      old?.close();
+    }
   }
 
   async #listCameras(): Promise<void> {
@@ -140,8 +169,8 @@ export class LiveBroadcast {
     const pc = new RTCPeerConnection({ iceServers: [] });
     this.#pc = pc;
     for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
-    const size = stream.getVideoTracks()[0]?.getSettings();
-    const count = size?.width && size.height ? layerCountFor(size.width, size.height) : undefined;
+    const count = layersOf(stream);
+    this.#layers = count;
     const layers = count === 1 ? undefined : { offer: (sdp: string) => withSimulcast(sdp, count), answered: applyCameraLayers };
     if (!(await publishToAgent(this.client, pc, 'media', () => this.#pc === pc, (link) => (this.#link = link), layers))) return;
     this.phase = 'live';

@@ -3,7 +3,7 @@
  * (320x180, 640x360, 1280x720: its own getStats shows each stream, each growing), the host's agent
  * takes all three, and a student page two hops down (through a headless relay) is sent the top
  * one, 1280 wide; a 640x480 camera goes in two layers (Chromium sends no more at that size) and
- * reaches the student whole. The choice of a lower layer for a weak link is tested without a browser
+ * reaches the student whole, also when the instructor switches to it while live. The choice of a lower layer for a weak link is tested without a browser
  * (test/unit/simulcast.test.ts) and over shaped links (test/integration/simulcast-netns.test.ts).
  */
 import * as assert from 'uvu/assert';
@@ -76,6 +76,29 @@ test('a 640x480 camera goes in two layers, and a student two hops down gets it w
   if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
   ctx.browser = await launchBrowser();
   const { teacher, student } = await startDepth2Class(ctx.cluster, ctx.browser, WEBCAM_640x480);
+  await expectLayers(teacher, student, [320, 640]);
+});
+
+/**
+ * The camera switched to gives 640x480: every call that names a device (a switch) asks Chromium's
+ * fake camera for exactly that size; the first, which names none, gets 1280x720.
+ */
+const SECOND_CAMERA_640x480 = `(() => {
+  const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (c) => open(c && c.video && c.video.deviceId ? { ...c, video: { deviceId: c.video.deviceId, width: { exact: 640 }, height: { exact: 480 } } } : c);
+})()`;
+
+test('switching to a 640x480 camera while live: the page sends two layers, and the student gets it whole (replacing the track kept three: 320 wide)', async () => {
+  if (!requireCapability(`Chromium (${CHROMIUM_PATH})`, canUseChromium())) return;
+  // Three fake cameras (the second is a depth camera VP8 does not take; the third an ordinary one).
+  ctx.browser = await launchBrowser(['--use-fake-device-for-media-stream=device-count=3']);
+  const { teacher, publisher, student } = await startDepth2Class(ctx.cluster, ctx.browser, SECOND_CAMERA_640x480);
+  await expectLayers(teacher, student, [320, 640, 1280]);
+  const cameras = await publisher.cameraSelect.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  assert.is(cameras.length, 3, 'three cameras to pick from');
+  await publisher.cameraSelect.selectOption(cameras[2]!);
+  await eventually(async () => (await publisher.cameraSelect.inputValue()) === cameras[2], 5_000);
+  assert.is(await publisher.error.count(), 0, 'no error switching cameras');
   await expectLayers(teacher, student, [320, 640]);
 });
 
