@@ -25,6 +25,7 @@ import { benchDtlsRace } from './bench/dtls-race.js';
 import { benchWatchLink } from './bench/watch-link.js';
 import { benchBitrate } from './bench/bitrate.js';
 import { benchSimulcast } from './bench/simulcast.js';
+import { benchLayerTry } from './bench/layer-try.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -99,6 +100,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   bitrate: benchBitrate,
   /** the camera in simulcast layers: switch times over a shaped link (namespaces), host and relay CPU for 8 and 32 students */
   simulcast: benchSimulcast,
+  /** what a try of the layer above costs a student whose link cannot take it (namespaces) */
+  'layer-try': benchLayerTry,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

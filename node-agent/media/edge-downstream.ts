@@ -23,6 +23,17 @@ import type { ReceiverEstimate } from './rate-control.js';
 
 /** The highest layer a subtree can want: "the top one, whatever flows". */
 export const TOP_LAYER = MAX_SIMULCAST_LAYERS - 1;
+/**
+ * A try of the layer above is given up once the child has asked for more than this share of the
+ * packets the tried lane sent it (counting each request, repeats too), after TRY_MIN_PACKETS.
+ * Its link's random loss asks for a few percent; a link that cannot take the layer loses most of
+ * the layer's first key frame at once. Its next receiver report would say so up to a second
+ * later, and the burst would go on until then (30 % and 66 % lost in two seconds on a 400 kbit/s
+ * link, test/integration/simulcast-relays-netns).
+ */
+const TRY_RESEND_SHARE = 0.2;
+const TRY_MIN_PACKETS = 20;
+
 /** a camera of one layer: everything on lane 0 */
 const ONE_LAYER: ReadonlySet<number> = new Set([0]);
 
@@ -41,6 +52,8 @@ export class EdgeDownstream implements MediaReceiver {
   #wanted: number[] = [TOP_LAYER];
   /** active()'s last answer and what it was for (`want` replaces #wanted, so identity tells a change) */
   #active: { top: number; cap: number; wanted: number[]; set: ReadonlySet<number> } | null = null;
+  /** the try of a layer under way (LayerChoice.triedAt), and its lane's counters when it began */
+  #try: { at: number; layer: number; packets: number; nacks: number } | null = null;
   /** the child continues the stream it had from another parent: lanes made for its first packet go at once */
   #continuing = false;
   readonly estimates = { get: (kind: VideoKind): ReceiverEstimate | undefined => this.#laneOf(kind).estimates.get(kind) };
@@ -106,6 +119,7 @@ export class EdgeDownstream implements MediaReceiver {
   handleRtcp(packet: Buffer): void {
     if (!parseRtcp(packet)) return this.#lanes[0]!.handleRtcp(packet);
     for (const lane of this.#lanes) lane?.handleRtcp(packet);
+    this.#watchTry();
   }
 
   setEnabled(kind: MediaKind, enabled: boolean): void {
@@ -179,6 +193,28 @@ export class EdgeDownstream implements MediaReceiver {
       },
       { layer },
     );
+  }
+
+  /**
+   * During a try, the child's requests for resends of the tried lane (its NACKs, counted as the lane
+   * answers them) against what that lane sent since the try began: too many, and the try ends now.
+   */
+  #watchTry(): void {
+    const at = this.layers.triedAt;
+    const top = this.hooks.topLayer?.();
+    if (at === null || top === undefined) return void (this.#try = null);
+    const layer = this.layers.want(top);
+    const counters = (l: number) => ({ packets: this.#lanes[l]?.counters.packets ?? 0, nacks: this.#lanes[l]?.counters.nackAsked ?? 0 });
+    if (this.#try?.at !== at) this.#try = { at, layer, ...counters(layer) };
+    if (this.#try.layer !== layer || this.layer !== layer || this.#lanes[layer]!.isWaiting('video')) return;
+    const now = counters(layer);
+    const sent = now.packets - this.#try.packets;
+    if (sent < TRY_MIN_PACKETS || now.nacks - this.#try.nacks <= sent * TRY_RESEND_SHARE) return;
+    this.layers.abortTry(layer);
+    // The tried layer stops now, not at the lower layer's key frame as a step down would: its own
+    // key frame did not get through whole, so what follows it is of no use to the child, and it is
+    // what the link cannot carry. The child shows its last picture until the lower layer's key frame.
+    this.#lanes[layer]!.setEnabled('video', false);
   }
 
   /** A report about lane `layer`: the highest lane's loss is the edge's (its cap steps on it). */

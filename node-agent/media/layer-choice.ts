@@ -4,7 +4,8 @@
  * A new receiver starts on the highest layer that flows. Heavy loss (over 10 % in a report)
  * steps it down one layer at once. Up is a try: the loss, smoothed over reports, below 1 % for
  * `wait` steps it up one layer; a try that fails doubles the wait before the next (up to
- * MAX_WAIT_MS), and a layer held without heavy loss for STABLE_MS resets it. Smoothed, because a
+ * MAX_WAIT_MS), and a layer held without heavy loss for STABLE_MS resets it. A try is also given up
+ * before the next report when the receiver asks for many resends (EdgeDownstream). Smoothed, because a
  * link that loses 2 % at random (Wi-Fi) has loss-free seconds by chance (at 20 packets a second,
  * two in three): read one by one they looked clean and sent the receiver up every few seconds,
  * losing a burst each time. The switch itself waits for a key frame of the new layer (Downstream).
@@ -46,16 +47,7 @@ export class LayerChoice {
       this.#wait = UP_WAIT_MS;
       this.#triedAt = null;
     }
-    if (loss > LOSS_HIGH) {
-      this.#cleanSince = null;
-      if (current === 0) return;
-      if (this.#triedAt !== null) this.#wait = Math.min(MAX_WAIT_MS, this.#wait * 2); // the try failed
-      this.#triedAt = null;
-      this.#target = current - 1;
-      this.#smoothed = 2 * LOSS_CLEAN;
-      this.switches++;
-      return;
-    }
+    if (loss > LOSS_HIGH) return this.#stepDown(current);
     this.#smoothed += SMOOTHING * (loss - this.#smoothed);
     if (this.#smoothed >= LOSS_CLEAN) {
       this.#cleanSince = null;
@@ -68,5 +60,28 @@ export class LayerChoice {
       this.#triedAt = now;
       this.switches++;
     }
+  }
+
+  /** When the layer under try was stepped up to (null: no try under way). */
+  get triedAt(): number | null {
+    return this.#triedAt;
+  }
+
+  /**
+   * The layer under try (`current`) is losing a burst, as the receiver's requests for resends say
+   * before its next report does: back down at once, as heavy loss in a report would.
+   */
+  abortTry(current: number): void {
+    if (this.#triedAt !== null) this.#stepDown(current);
+  }
+
+  #stepDown(current: number): void {
+    this.#cleanSince = null;
+    if (current === 0) return;
+    if (this.#triedAt !== null) this.#wait = Math.min(MAX_WAIT_MS, this.#wait * 2); // the try failed
+    this.#triedAt = null;
+    this.#target = current - 1;
+    this.#smoothed = 2 * LOSS_CLEAN;
+    this.switches++;
   }
 }

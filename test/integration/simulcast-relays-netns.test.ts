@@ -25,13 +25,17 @@ test('a student on a 400 kbit/s link below a relay gets the lowest layer; its si
   const { agent: host, port } = await ctx.cluster.startHost(['--fanout', '2', ...SOURCE, ...COMMON], inHost(0));
   const address = `${lab.hosts[0]!.addr}:${port}`;
   const students: AgentProcess[] = [];
-  const parentOf = new Map<string, string>();
   for (let i = 1; i <= STUDENTS; i++) {
     const s = ctx.cluster.startStudent(`s${i}`, address, COMMON, inHost(i));
-    const [, parent] = await s.waitForLine(/^joined .*?(?:\(parent (\S+)\))? in \d+ ms/, 60_000);
-    parentOf.set(`s${i}`, parent ?? 'host');
+    await s.waitForLine(/^joined /, 60_000);
     students.push(s);
   }
+  // The tree as the host planned it, once every student's edge is up (a student's own "joined"
+  // line names its parent only if its roster already has it).
+  const connected = () => students.every((s) => host.roster.some((m) => m.name === s.name && m.state === 'connected'));
+  await host.waitFor(() => connected() || undefined, 30_000, 'every student connected');
+  const nameOf = (id: string | null) => host.roster.find((m) => m.id === id)?.name ?? 'host';
+  const parentOf = new Map(students.map((s) => [s.name, nameOf(host.roster.find((m) => m.name === s.name)!.parentId)]));
   const weak = students.at(-1)!;
   const relay = students.find((s) => s.name === parentOf.get(weak.name));
   assert.ok(relay, `the last student is below a relay (parents: ${JSON.stringify([...parentOf])})`);

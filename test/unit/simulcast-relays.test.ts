@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { Downstream, type DownstreamHooks } from '../../node-agent/media/downstream.js';
 import { EdgeDownstream, parentLayer, wantedLayers, type EdgeSink } from '../../node-agent/media/edge-downstream.js';
 import { ctlMessage } from '../../protocol/ctl.js';
-import { buildReceiverReport, parseRtp, type MediaKind, type VideoKind } from '../../protocol/media.js';
+import { buildNack, buildReceiverReport, parseRtp, type MediaKind, type VideoKind } from '../../protocol/media.js';
 import { rtp, senderReport, vp8Packet } from '../helpers/rtp-samples.js';
 
 const LAYER_SSRC = [0xb0, 0xb1, 0xb2];
@@ -97,6 +97,44 @@ test('heavy loss on the edge itself: down one layer at that layer’s key frame,
   e.frame([0]);
   e.frame();
   assert.equal(e.videoSsrcs().sort(), [LAYER_SSRC[0], LAYER_SSRC[1]], 'each wanted layer at most the edge’s cap');
+  e.ds.close();
+});
+
+test('a try of the layer above that loses a burst ends at the child’s resend requests, before its next report', async () => {
+  const e = edge();
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  e.frame([2]);
+  e.report(LAYER_SSRC[2]!, 0);
+  await wait(300);
+  e.report(LAYER_SSRC[2]!, 128); // heavy loss: down to layer 1
+  e.frame([1]);
+  e.frame();
+  assert.is(e.ds.layer, 1);
+  // Clean reports about layer 1 for its wait (4 s, layer-choice.ts): the edge tries the top layer.
+  for (let i = 0; i < 40 && e.ds.layers.triedAt === null; i++) {
+    await wait(300);
+    e.report(LAYER_SSRC[1]!, 0);
+  }
+  assert.ok(e.ds.layers.triedAt !== null, 'a try of the top layer');
+  e.frame([2]);
+  e.sent.length = 0;
+  for (let i = 0; i < 30; i++) e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[2]], 'the top layer flows');
+  const top = e.sent.filter((s) => s.ssrc === LAYER_SSRC[2]).map((s) => s.seq);
+  const switches = e.ds.counters.layerSwitches;
+  e.ds.handleRtcp(buildNack(0x77, LAYER_SSRC[2]!, top.slice(0, 2)));
+  assert.ok(e.ds.layers.triedAt !== null, 'a few resends asked for (its link’s own loss): the try goes on');
+  e.ds.handleRtcp(buildNack(0x77, LAYER_SSRC[2]!, top.slice(5, 15)));
+  assert.is(e.ds.layers.triedAt, null, 'a third of what the tried layer sent asked again: the try is over');
+  assert.is(e.ds.counters.layerSwitches, switches + 1, 'back down one layer');
+  e.sent.length = 0;
+  e.frame();
+  assert.ok(e.asked.some((a) => a.layer === 1), 'layer 1’s key frame asked for at once');
+  assert.equal(e.videoSsrcs(), [], 'the tried layer stops at once (what the link cannot carry, after a key frame that did not get through)');
+  e.frame([1]);
+  e.sent.length = 0;
+  e.frame();
+  assert.equal(e.videoSsrcs(), [LAYER_SSRC[1]], 'layer 1 again from its key frame');
   e.ds.close();
 });
 
