@@ -4,7 +4,7 @@
  * shared by the `live-flash-beep` browser test and `npm run bench -- lipsync`.
  *
  * The instructor's page replaces getUserMedia with a canvas (captureStream) that turns white and a
- * WebAudio oscillator that sounds, at the same AudioContext instant, for 120 ms. At the watching
+ * WebAudio oscillator that sounds, from the same tick of the page's clock, for 120 ms. At the watching
  * page each decoded frame's luminance is read at requestVideoFrameCallback (a rising edge = a
  * flash, stamped with the frame's expectedDisplayTime) and the received audio goes through an
  * AnalyserNode polled every 2 ms (a rising RMS = a beep). Offset = beep − flash: positive when
@@ -17,13 +17,22 @@ export const MAX_AUDIO_LAG_MS = 125;
 /** Sound at most this early before the picture (ms). */
 export const MAX_AUDIO_LEAD_MS = 45;
 
-/** Replaces getUserMedia in the instructor's page: flash + beep once a second, at one AudioContext instant. */
+/**
+ * Replaces getUserMedia in the instructor's page: flash + beep once a second, started in the same
+ * tick of the page's clock, each captured at its first chance. The canvas is captured frame by
+ * frame (captureStream(0) + requestFrame: the flash goes with the next rendering, not up to 33 ms
+ * later at a fixed 30 fps), and the beep is switched on at the AudioContext's current time (the
+ * next render quantum). Painting the flash when the audio clock said so, as this did first, put it
+ * behind the beep by the audio clock's update step, the timer's lateness and the frame-rate wait:
+ * 0–50 ms, which read as sound early at the student (p5 −50 ms in one CI run).
+ */
 export const FLASH_AND_BEEP = `(() => {
   navigator.mediaDevices.getUserMedia = async () => {
     const canvas = document.createElement('canvas');
     canvas.width = 640;
     canvas.height = 360;
     const g = canvas.getContext('2d');
+    const track = canvas.captureStream(0).getVideoTracks()[0];
     const ac = new AudioContext({ latencyHint: 'interactive' });
     await ac.resume().catch(() => {});
     const osc = ac.createOscillator();
@@ -33,23 +42,26 @@ export const FLASH_AND_BEEP = `(() => {
     const dest = ac.createMediaStreamDestination();
     osc.connect(gain).connect(dest);
     osc.start();
-    const PERIOD = 1, ON = 0.12;
-    const start = ac.currentTime + 1;
-    let next = start;
+    const PERIOD = 1000, ON = 120, FRAME = 1000 / 30;
+    const start = performance.now() + 1000;
+    let on = false;
+    let lastFrame = -Infinity;
     setInterval(() => {
-      const t = ac.currentTime;
-      while (next < t + 0.5) {
-        gain.gain.setValueAtTime(1, next);
-        gain.gain.setValueAtTime(0, next + ON);
-        next += PERIOD;
+      const t = performance.now();
+      const flash = t >= start && (t - start) % PERIOD < ON;
+      if (flash === on && t - lastFrame < FRAME) return;
+      if (flash !== on) {
+        on = flash;
+        gain.gain.setValueAtTime(flash ? 1 : 0, ac.currentTime);
       }
-      const phase = (((t - start) % PERIOD) + PERIOD) % PERIOD;
-      g.fillStyle = t >= start && phase < ON ? '#fff' : '#000';
+      g.fillStyle = flash ? '#fff' : '#000';
       g.fillRect(0, 0, 640, 360);
       g.fillStyle = '#333';
-      g.fillRect((t * 200) % 600, 330, 30, 20);
-    }, 4);
-    const stream = new MediaStream([...canvas.captureStream(30).getVideoTracks(), ...dest.stream.getAudioTracks()]);
+      g.fillRect((t / 5) % 600, 330, 30, 20);
+      track.requestFrame();
+      lastFrame = t;
+    }, 2);
+    const stream = new MediaStream([track, ...dest.stream.getAudioTracks()]);
     window.__camvidSynthetic = { ac, osc, stream };
     return stream;
   };

@@ -94,14 +94,24 @@ export async function avOffset(page: Page): Promise<number | null> {
   return st.audio.estimatedPlayoutTimestamp !== null && st.video.estimatedPlayoutTimestamp !== null ? st.audio.estimatedPlayoutTimestamp - st.video.estimatedPlayoutTimestamp : null;
 }
 
+/** Three samples a second apart that differ by at most this much: Chromium has stopped moving its delays. */
+const SETTLED_SPREAD_MS = 20;
+
 /**
- * Samples the A/V offset once a second until three in a row are within −maxLagMs…+maxLeadMs or
- * `timeoutMs` passed; returns every sample (ms) and whether it got there.
+ * Samples the A/V offset once a second until three in a row are within −maxLagMs…+maxLeadMs and
+ * within SETTLED_SPREAD_MS of each other, or `timeoutMs` passed; returns every sample (ms) and
+ * whether it got there. Within the window alone is not settled: Chromium moves its delays by a
+ * quarter of the difference a second, and in a run measured from the first three inside the window
+ * (−51, −51, −73) the beeps went from 16…71 ms after their flashes in the first 12 events to
+ * −53…+16 in the last 10.
  */
 export async function waitForSync(page: Page, maxLagMs: number, maxLeadMs: number, timeoutMs: number): Promise<{ offsets: number[]; converged: boolean }> {
   const within = (o: number) => o >= -maxLagMs && o <= maxLeadMs;
   const offsets: number[] = [];
-  const converged = () => offsets.length >= 3 && offsets.slice(-3).every(within);
+  const converged = () => {
+    const last = offsets.slice(-3);
+    return last.length === 3 && last.every(within) && Math.max(...last) - Math.min(...last) <= SETTLED_SPREAD_MS;
+  };
   for (const end = Date.now() + timeoutMs; Date.now() < end && !converged(); ) {
     await new Promise((r) => setTimeout(r, 1000));
     const o = await avOffset(page);
