@@ -131,12 +131,13 @@ export class LiveBroadcast {
     try {
       const fresh = await navigator.mediaDevices.getUserMedia({ video: { ...VIDEO, deviceId: { exact: deviceId } } });
       const track = fresh.getVideoTracks()[0]!;
-      for (const old of this.stream.getVideoTracks()) old.stop();
+      const old = this.stream.getVideoTracks();
       this.stream = new MediaStream([track, ...this.stream.getAudioTracks()]);
       this.cameraId = deviceId;
       const sender = this.#pc?.getSenders().find((s) => s.track?.kind === 'video');
       if (sender && layersOf(this.stream) === this.#layers) await sender.replaceTrack(track);
       else if (this.#pc) await this.#republish();
+      for (const t of old) t.stop();
     } catch (err) {
       this.error = mediaError(err);
     }
@@ -151,6 +152,10 @@ export class LiveBroadcast {
     this.#link = null;
     try {
       await this.#publish();
+    } catch (err) {
+      // As for a lost link: publish again until it works (the camera is already the new one).
+      this.error = mediaError(err);
+      this.#reconnect();
     } finally {
       old?.close();
     }
