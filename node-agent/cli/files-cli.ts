@@ -69,10 +69,14 @@ export async function runGets(agent: Agent, v: Record<string, unknown>, print: P
       const dl = agent.features.files.download(rel, (v.out as string | undefined) ?? '.');
       const started = performance.now();
       let last = 0;
+      let lastTenth = -1;
       dl.on('progress', (p) => {
+        // A line every 500 ms, and one at each tenth: a fast download still shows its progress.
         const now = performance.now();
-        if (now - last < 500 && p.done < p.chunks) return;
+        const tenth = Math.floor((10 * p.done) / Math.max(1, p.chunks));
+        if (now - last < 500 && tenth === lastTenth) return;
         last = now;
+        lastTenth = tenth;
         const secs = (now - started) / 1000;
         const rate = (p.bytes - p.resumed * (p.size / Math.max(1, p.chunks))) / Math.max(0.001, secs);
         const eta = rate > 0 ? (p.size - p.bytes) / rate : 0;
