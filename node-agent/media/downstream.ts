@@ -10,7 +10,9 @@
  * there an offset keeps the receiver's numbering continuous, as a receiver's jitter buffer expects.
  */
 import { LayerChoice } from './layer-choice.js';
+import type { DownstreamCounters, DownstreamHooks, MediaReceiver, MediaSink } from './media-receiver.js';
 import { ReceiverEstimate } from './rate-control.js';
+import { ResendCache } from './resend-cache.js';
 import {
   CLOCK_RATES,
   MEDIA_KINDS,
@@ -26,28 +28,7 @@ import {
   type VideoKind,
 } from '../../protocol/media.js';
 
-/** Where a Downstream sends. The module that uses this interface declares it. */
-export interface MediaSink {
-  readonly id: string;
-  /** the SSRC the receiver expects for `kind` (announced in its SDP) */
-  ssrc(kind: MediaKind): number | undefined;
-  /** one raw RTP/RTCP packet; false when it could not go out now */
-  send(kind: MediaKind, packet: Buffer): boolean;
-}
-
-export interface DownstreamHooks {
-  /**
-   * the receiver asked for a key frame of `kind`, or its queue overflowed (the relay rate-limits);
-   * `layer`: of that simulcast layer of the camera only (the one it gets, or is to switch to)
-   */
-  keyframeNeeded(kind: VideoKind, layer?: number): void;
-  /** NACKed packets this hop no longer has, in upstream numbering; `layer`: of that simulcast layer of the camera */
-  nackUpstream(kind: MediaKind, seqs: number[], layer?: number): void;
-  /** the highest simulcast layer of the camera that flows now; undefined for a source of one layer */
-  topLayer?(): number | undefined;
-  /** a receiver report about `kind` counted this loss fraction (0–1), its hop's own drops included */
-  reported?(kind: VideoKind, loss: number, now: number): void;
-}
+export type { DownstreamCounters, DownstreamHooks, MediaReceiver, MediaSink } from './media-receiver.js';
 
 export interface DownstreamOptions {
   /** packets that may wait for a slow receiver (default QUEUE_LIMIT) */
@@ -59,58 +40,8 @@ export interface DownstreamOptions {
   layer?: number;
 }
 
-export interface DownstreamCounters {
-  packets: number;
-  bytes: number;
-  droppedQueue: number;
-  droppedWaitingForKeyframe: number;
-  nackAsked: number;
-  nackResent: number;
-  keyframeRequests: number;
-  /** key frame requests from this receiver inside its RECEIVER_KEYFRAME_MS window: not passed on */
-  keyframeThrottled: number;
-  malformedRtcp: number;
-  /** sender reports passed on to this receiver */
-  senderReports: number;
-  /** simulcast layer steps, down and up (layer-choice.ts) */
-  layerSwitches: number;
-}
-
-/**
- * One receiver as the relay sees it: a Downstream (a page, or any receiver of one layer at a
- * time), or a child's tree edge, which may carry several layers of the camera (edge-downstream.ts).
- */
-export interface MediaReceiver {
-  readonly counters: DownstreamCounters;
-  /** what its link takes of each video kind */
-  readonly estimates: { get(kind: VideoKind): ReceiverEstimate | undefined };
-  /** which layer of the camera its link takes */
-  readonly layers: LayerChoice;
-  /** the (highest) layer of the camera it gets; null: none yet, or one layer */
-  readonly layer: number | null;
-  readonly queued: number;
-  push(kind: MediaKind, packet: Buffer, rtp: RtpInfo, keyframe: boolean, layer?: number): void;
-  forwardSenderReport(kind: MediaKind, packet: Buffer, offset: number, layer?: number): void;
-  handleRtcp(packet: Buffer): void;
-  setEnabled(kind: MediaKind, enabled: boolean): void;
-  isEnabled(kind: MediaKind): boolean;
-  continueStream(): void;
-  resync(kind: MediaKind): void;
-  close(): void;
-}
-
 /** ~1 s of 720p video at 2.5 Mbit/s: beyond this a receiver is too slow to catch up smoothly. */
 export const QUEUE_LIMIT = 256;
-/** ~2 s of video at 2.5 Mbit/s (per video kind); a NACK for anything older is too late to help anyway. */
-const CACHE_SIZE = 512;
-/**
- * Resends (NACK answers) may take at most this share of what went to the receiver first: a link
- * that loses a few percent is repaired whole, but one that loses most (congested: its layer is
- * about to go down) is not flooded with resends of what it could not take the first time.
- */
-const RESEND_SHARE = 0.25;
-/** The resend budget saves up to this many bytes (a burst of loss on a quiet stream). */
-const RESEND_BURST_BYTES = 64 * 1024;
 /** A jump larger than this (either way) is a new stream, not loss or reordering. */
 const MAX_SEQ_GAP = 3000;
 const RETRY_MS = 5;
@@ -154,8 +85,8 @@ export class Downstream implements MediaReceiver {
     packets: 0, bytes: 0, droppedQueue: 0, droppedWaitingForKeyframe: 0, nackAsked: 0, nackResent: 0, keyframeRequests: 0, keyframeThrottled: 0, malformedRtcp: 0, senderReports: 0, layerSwitches: 0,
   };
   readonly #streams = new Map<MediaKind, StreamState>();
-  /** what was sent of each video kind, by sequence number, to answer NACKs (made at its first packet) */
-  readonly #cache = new Map<VideoKind, (Buffer | undefined)[]>();
+  /** what was sent of each video kind, to answer NACKs within a budget */
+  readonly #cache = new ResendCache();
   #queue: { kind: MediaKind; packet: Buffer }[] = [];
   /** the newest RTP of each video kind that actually went out: where numbering resumes after a queue drop */
   readonly #lastSent = new Map<VideoKind, NonNullable<StreamState['lastOut']>>();
@@ -172,8 +103,6 @@ export class Downstream implements MediaReceiver {
   #layer: number | null = null;
   /** when a key frame of the layer it should switch to was last asked for */
   #layerAskedAt = -Infinity;
-  /** bytes this receiver may be resent now (RESEND_SHARE of what it was sent) */
-  #resendBudget = RESEND_BURST_BYTES;
   #closed = false;
 
   readonly #queueLimit: number;
@@ -284,10 +213,7 @@ export class Downstream implements MediaReceiver {
     const ts = (rtp.timestamp + st.tsOffset) >>> 0;
     rewriteRtp(out, { ssrc, payloadType: PAYLOAD_TYPES[kind], seq, timestamp: ts });
     st.lastOut = { seq, ts, at: performance.now() };
-    if (isVideoKind(kind)) {
-      this.#cacheOf(kind)[seq % CACHE_SIZE] = out;
-      this.#resendBudget = Math.min(RESEND_BURST_BYTES, this.#resendBudget + out.length * RESEND_SHARE);
-    }
+    if (isVideoKind(kind)) this.#cache.sent(kind, out);
     this.#send(kind, out);
   }
 
@@ -354,19 +280,17 @@ export class Downstream implements MediaReceiver {
   #answerNack(kind: VideoKind, seqs: number[]): void {
     const st = this.#streams.get(kind)!;
     if (!st.enabled) return;
-    const cache = this.#cacheOf(kind);
     const missing: number[] = [];
     for (const seq of seqs) {
       this.counters.nackAsked++;
-      const cached = cache[seq % CACHE_SIZE];
-      if (cached && cached.readUInt16BE(2) === seq) {
-        if (this.#resendBudget < cached.length) continue; // over budget: let it go
-        this.#resendBudget -= cached.length;
-        this.counters.nackResent++;
-        this.#send(kind, cached);
-      } else {
+      if (!this.#cache.has(kind, seq)) {
         missing.push((seq - st.seqOffset) & 0xffff);
+        continue;
       }
+      const again = this.#cache.resend(kind, seq);
+      if (!again) continue; // over budget: let it go
+      this.counters.nackResent++;
+      this.#send(kind, again);
     }
     if (missing.length) this.hooks.nackUpstream(kind, missing, kind === 'video' ? (this.layer ?? undefined) : undefined);
   }
@@ -394,12 +318,6 @@ export class Downstream implements MediaReceiver {
       this.#askKeyframe('video', layer);
     }
     return layer === this.#layer; // the old layer goes on until the new one can start
-  }
-
-  #cacheOf(kind: VideoKind): (Buffer | undefined)[] {
-    let cache = this.#cache.get(kind);
-    if (!cache) this.#cache.set(kind, (cache = new Array(CACHE_SIZE)));
-    return cache;
   }
 
   close(): void {

@@ -5,23 +5,17 @@
  * the agent from room to room through `agent.on('room')` and the room's EdgeTable open/closed.
  *
  * Upstream traffic is one of: key frame requests (coalesced so one burst of joins or PLIs costs
- * the source one key frame per KEYFRAME_INTERVAL_MS), and NACKs for packets no cache on this hop
+ * the source one key frame per KEYFRAME_INTERVAL_MS: keyframe-gate.ts), and NACKs for packets no cache on this hop
  * still holds. Anything malformed or oversized from a peer is dropped and counted, never thrown.
  */
 import {
-  MAX_RTCP_BYTES,
-  MAX_RTP_BYTES,
   MEDIA_KINDS,
-  PAYLOAD_TYPES,
   VIDEO_KINDS,
   isRtcpPacket,
   isVideoKind,
   isVp8KeyframeStart,
-  parseRtcp,
-  parseRtp,
   type MediaKind,
   type MediaStats,
-  type RtpInfo,
   type VideoKind,
 } from '../../protocol/media.js';
 import { MAX_SIMULCAST_LAYERS } from '../../protocol/sdp.js';
@@ -32,27 +26,28 @@ import type { PeerLink } from '../overlay/peer-link.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { Downstream, type DownstreamHooks, type MediaReceiver, type MediaSink } from './downstream.js';
 import { EdgeDownstream, wantedLayers } from './edge-downstream.js';
-import { CameraLayers, TopLayerStream } from './camera-layers.js';
+import { CameraLayers } from './camera-layers.js';
 import { GopCache } from './gop-cache.js';
 import { HopRepair } from './hop-repair.js';
+import { KeyframeGate } from './keyframe-gate.js';
 import { FEEDBACK_SSRC, ParentEdge } from './parent-edge.js';
+import { PacketTaps, type PacketTap } from './packet-taps.js';
+import { acceptRtcp, acceptRtp } from './upstream-check.js';
 import { RelayCounters } from './relay-counters.js';
 import { slotOf, SOURCE_SLOTS, type MediaSource, type SourceSlot } from './media-source.js';
 import { TreeFeedback, type TreeEstimate } from './tree-feedback.js';
 
 export { slotOf, SOURCE_SLOTS, type MediaSource, type SourceSlot } from './media-source.js';
+export { KEYFRAME_INTERVAL_MS } from './keyframe-gate.js';
 
 const log = createLogger('agent:media');
-/** At most one key frame request upstream per this interval; later ones wait for its end. */
-export const KEYFRAME_INTERVAL_MS = 300;
 
 /** The camera's simulcast layers a source may send (protocol/sdp.ts takes at most this many). */
 const MAX_LAYERS = MAX_SIMULCAST_LAYERS;
 /** A screen with no packet for this long is not being shared: joins stop asking it for key frames. */
 const SCREEN_FRESH_MS = 2000;
 
-/** Accepted RTP of one kind, after validation (the podcast player records it). */
-export type PacketTap = (packet: Buffer, rtp: RtpInfo) => void;
+export type { PacketTap } from './packet-taps.js';
 
 
 export interface MediaRelayOptions {
@@ -80,8 +75,6 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   readonly #upstreamSsrc: Partial<Record<MediaKind, number>> = {};
   /** the camera's simulcast layers, where a source sends them */
   readonly #layers = new CameraLayers();
-  /** their top layer as one stream, for the taps; a new camera starts a new one */
-  #tapStream = new TopLayerStream((layer) => this.requestKeyframe('video', layer));
   readonly #downstreams = new Map<string, MediaReceiver>();
   /** unsubscribers of each downstream's RTCP feed, by sink id */
   readonly #sinkDisposers = new Map<string, () => void>();
@@ -92,10 +85,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     return this.#parentEdge?.link ?? null;
   }
   readonly #sources = new Map<SourceSlot, MediaSource>();
-  readonly #taps = new Map<MediaKind, Set<PacketTap>>();
-  /** by `kind` or `kind/layer` (a request of one simulcast layer, coalesced apart from the others) */
-  readonly #lastKeyframeRequest = new Map<string, number>();
-  readonly #keyframeTimers = new Map<string, NodeJS.Timeout>();
+  readonly #taps = new PacketTaps((layer) => this.requestKeyframe('video', layer));
+  readonly #keyframes = new KeyframeGate((kind, layer) => this.#sendKeyframeRequest(kind, layer));
   #statsTimer: NodeJS.Timeout | null = null;
   readonly #feedback: TreeFeedback;
   /** asks the parent again for what its edge lost (hop-repair.ts) */
@@ -168,10 +159,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
 
   /** Calls `tap` with every accepted RTP packet of `kind` (not RTCP); returns its remover. */
   onPacket(kind: MediaKind, tap: PacketTap): () => void {
-    let set = this.#taps.get(kind);
-    if (!set) this.#taps.set(kind, (set = new Set()));
-    set.add(tap);
-    return () => set!.delete(tap);
+    return this.#taps.add(kind, tap);
   }
 
   /** Starts or stops sending `kind` to one receiver (a child's edge id, or a sink id). */
@@ -200,14 +188,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
 
   /** Asks upstream for a key frame of `kind`, coalescing requests within KEYFRAME_INTERVAL_MS (per kind). */
   requestKeyframe(kind: VideoKind = 'video', layer?: number): void {
-    const key = layer === undefined ? kind : `${kind}/${layer}`;
-    if (this.#closed || this.#keyframeTimers.has(key)) return;
-    // A request of every layer, pending or just sent, covers one layer's (a join asks both: the
-    // new edge's and its top lane's); twice made ffmpeg send two key frames, each an overshoot.
-    if (layer !== undefined && (this.#keyframeTimers.has(kind) || performance.now() - (this.#lastKeyframeRequest.get(kind) ?? -Infinity) < KEYFRAME_INTERVAL_MS)) return;
-    const wait = (this.#lastKeyframeRequest.get(key) ?? -Infinity) + KEYFRAME_INTERVAL_MS - performance.now();
-    if (wait <= 0) this.#sendKeyframeRequest(kind, layer);
-    else this.#keyframeTimers.set(key, setTimeout(() => this.#sendKeyframeRequest(kind, layer), wait));
+    this.#keyframes.request(kind, layer);
   }
 
   stats(): MediaStats {
@@ -232,8 +213,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       this.#closed = true;
       this.setStatsInterval(0);
       this.#feedback.close();
-      for (const t of this.#keyframeTimers.values()) clearTimeout(t);
-      this.#keyframeTimers.clear();
+      this.#keyframes.close();
       this.#leave();
       for (const id of [...this.#downstreams.keys()]) this.#removeDownstream(id);
       this.#taps.clear();
@@ -262,7 +242,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
     for (const kind of kinds) if (isVideoKind(kind)) this.#gop.clear(kind);
     if (slot === 'camera') {
       this.#layers.clear();
-      this.#tapStream = new TopLayerStream((layer) => this.requestKeyframe('video', layer));
+      this.#taps.newCamera();
     }
     // A new source numbers its packets its own way: every receiver continues from where it was.
     for (const ds of this.#downstreams.values()) for (const kind of kinds) ds.resync(kind);
@@ -407,20 +387,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       this.#ingestRtcp(kind, packet, layer);
       return;
     }
-    if (packet.length > MAX_RTP_BYTES) {
-      this.#counters.dropped.oversized++;
-      return;
-    }
-    const rtp = parseRtp(packet);
-    if (!rtp) {
-      this.#counters.dropped.malformed++;
-      return;
-    }
-    // Only our codec: RTX, FEC or padding-only probes would confuse every receiver below.
-    if (rtp.payloadType !== PAYLOAD_TYPES[kind] || rtp.payloadLength === 0) {
-      this.#counters.dropped.unexpected++;
-      return;
-    }
+    const rtp = acceptRtp(kind, packet, this.#counters.dropped);
+    if (!rtp) return;
     if (layer === undefined) this.#upstreamSsrc[kind] = rtp.ssrc;
     else this.#layers.packet(layer, rtp.ssrc, packet.length);
     const keyframe = isVideoKind(kind) && isVp8KeyframeStart(packet, rtp);
@@ -435,19 +403,7 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
       this.emit('trace', { kind, seq: rtp.seq, us: Number(process.hrtime.bigint() / 1000n) });
     }
     for (const ds of this.#downstreams.values()) ds.push(kind, packet, rtp, keyframe, layer);
-    const taps = this.#taps.get(kind);
-    if (taps?.size) {
-      // A recorder (the taps) takes one stream: with layers, the top one as one stream.
-      const out = layer === undefined ? packet : this.#tapStream.take(packet, rtp.seq, rtp.timestamp, layer, keyframe, this.#layers.top());
-      if (!out) return;
-      for (const tap of [...taps]) {
-        try {
-          tap(out, rtp);
-        } catch (err) {
-          log.warn(`a ${kind} packet tap failed`, err);
-        }
-      }
-    }
+    this.#taps.feed(kind, packet, rtp, keyframe, layer, this.#layers.top());
   }
 
   /**
@@ -457,15 +413,8 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
    * forwarded, a stale source) is dropped: it would map this kind's RTP time wrongly.
    */
   #ingestRtcp(kind: MediaKind, packet: Buffer, layer?: number): void {
-    if (packet.length > MAX_RTCP_BYTES) {
-      this.#counters.dropped.oversized++;
-      return;
-    }
-    const rtcp = parseRtcp(packet);
-    if (!rtcp) {
-      this.#counters.dropped.malformed++;
-      return;
-    }
+    const rtcp = acceptRtcp(packet, this.#counters.dropped);
+    if (!rtcp) return;
     const expected = layer === undefined ? this.#upstreamSsrc[kind] : this.#layers.ssrc(layer);
     // Before its first RTP packet a stream's SR maps nothing any receiver has (ffmpeg sends one first).
     if (expected === undefined) return;
@@ -480,10 +429,6 @@ export class MediaRelay extends TypedEmitter<MediaRelayEvents> implements Featur
   }
 
   #sendKeyframeRequest(kind: VideoKind, layer?: number): void {
-    const key = layer === undefined ? kind : `${kind}/${layer}`;
-    this.#keyframeTimers.delete(key);
-    if (this.#closed) return;
-    this.#lastKeyframeRequest.set(key, performance.now());
     this.#counters.keyframeUpstream++;
     const source = this.#sources.get(slotOf(kind));
     if (source) {
