@@ -85,7 +85,7 @@ export class HopRepair {
     return true;
   }
 
-  /** Asks for what is due and gives up what is too old; the owner calls it every few ms. */
+  /** Asks for what is due and gives up what is too old; the owner calls it every few ms while `pending`. */
   tick(now: number): void {
     for (const [ssrc, s] of this.#streams) {
       const due: number[] = [];
@@ -108,6 +108,12 @@ export class HopRepair {
   /** A new parent (or none): its streams are new. */
   reset(): void {
     for (const ssrc of [...this.#streams.keys()]) this.#forget(ssrc);
+  }
+
+  /** Whether any packet is being waited for: the owner ticks only then. */
+  get pending(): boolean {
+    for (const s of this.#streams.values()) if (s.missing.size) return true;
+    return false;
   }
 
   /** Whether a packet is being waited for (a page's NACK for it need not go up again). */

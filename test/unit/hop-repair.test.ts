@@ -5,7 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GIVE_UP_MS, HopRepair, MAX_TRIES, REORDER_MS, RETRY_MS } from '../../node-agent/media/hop-repair.js';
+import { ParentEdge } from '../../node-agent/media/parent-edge.js';
+import type { PeerLink } from '../../node-agent/overlay/peer-link.js';
+import { PAYLOAD_TYPES, parseRtcp, type MediaKind } from '../../protocol/media.js';
+import { rtp } from '../helpers/rtp-samples.js';
 
 function repair() {
   const asked: { ssrc: number; seqs: number[] }[] = [];
@@ -65,6 +70,34 @@ test('a parent that skips numbers on purpose cannot make an agent hold more than
   r.reset();
   r.tick(REORDER_MS + RETRY_MS + 100);
   assert.is(asked.length, 0, 'a new parent: nothing of the old one is asked for');
+});
+
+test('the parent edge looks at its losses only while one is waited for (an idle agent sleeps)', async () => {
+  const sent: Buffer[] = [];
+  let deliver: (kind: MediaKind, packet: Buffer) => void = () => {};
+  const link = {
+    isOpen: true,
+    remoteSsrcs: () => [7],
+    remoteSsrc: () => 7,
+    sendCtl: () => true,
+    sendMedia: (_kind: MediaKind, packet: Buffer) => sent.push(packet) > 0,
+    on: (_event: string, fn: typeof deliver) => ((deliver = fn), () => {}),
+  } as unknown as PeerLink;
+  const r = new HopRepair((kind, ssrc, seqs) => edge.nackSsrc(kind, ssrc, seqs));
+  const edge = new ParentEdge(link, r, { media: (_kind, p) => void r.packet('video', p.readUInt32BE(8), p.readUInt16BE(2), performance.now()), wanted: () => [] });
+  const packet = (seq: number) => deliver('video', rtp({ seq, ts: seq * 3000, ssrc: 7, pt: PAYLOAD_TYPES.video }));
+  for (const seq of [1, 2, 3]) packet(seq);
+  assert.not.ok(edge.repairing, 'nothing missing: no clock');
+  packet(5);
+  assert.ok(edge.repairing, 'a gap starts it');
+  await sleep(REORDER_MS + 40);
+  assert.equal(sent.map((p) => parseRtcp(p)?.nacks[0]?.seqs), [[4]], 'the lost packet is asked for');
+  packet(4);
+  await sleep(30);
+  assert.not.ok(edge.repairing, 'repaired: the clock stops');
+  packet(8);
+  edge.close();
+  assert.not.ok(edge.repairing, 'closed: no clock');
 });
 
 test.run();
