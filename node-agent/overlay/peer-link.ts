@@ -27,6 +27,7 @@ import { MAX_CTL_MESSAGE_BYTES } from '../../protocol/version.js';
 import { createLogger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { SilenceClock } from './silence-clock.js';
+import { everyTick } from './shared-ticker.js';
 
 const log = createLogger('agent:link');
 /** node-datachannel connects in ~200 ms on a LAN; a link not up after this is retried by the host. */
@@ -117,7 +118,8 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   #open = false;
   #closed = false;
   #silence = new SilenceClock(Date.now());
-  #heartbeat: NodeJS.Timeout | null = null;
+  /** stops this link's beat (shared-ticker.ts) */
+  #stopBeat: (() => void) | null = null;
   #beats = 0;
   #fast = false;
   /** when this end last sent anything (a tree edge sends a keepalive after TREE_CHECK_MS of nothing) */
@@ -257,7 +259,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#connectTimer);
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#stopBeat?.();
     for (const track of this.#tracks.values()) {
       try {
         track.close();
@@ -364,8 +366,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     clearTimeout(this.#connectTimer);
     const tree = this.#isTree;
     this.#silence = new SilenceClock(Date.now(), tree ? { floorMs: this.#floor(), tickMs: TREE_CHECK_MS } : {});
-    this.#heartbeat = setInterval(() => this.#beat(), tree ? TREE_CHECK_MS : HEARTBEAT_INTERVAL_MS);
-    this.#heartbeat.unref();
+    this.#stopBeat = everyTick(tree ? TREE_CHECK_MS : HEARTBEAT_INTERVAL_MS, () => this.#beat());
     this.emit('open');
   }
 
