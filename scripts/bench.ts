@@ -26,6 +26,7 @@ import { benchWatchLink } from './bench/watch-link.js';
 import { benchBitrate } from './bench/bitrate.js';
 import { benchSimulcast } from './bench/simulcast.js';
 import { benchLayerTry } from './bench/layer-try.js';
+import { benchAgentRest } from './bench/agent-rest.js';
 import { pct, rssMiB } from './bench/proc-stats.js';
 
 async function benchJoin(): Promise<string> {
@@ -102,6 +103,8 @@ const BENCHES: Record<string, () => Promise<string>> = {
   simulcast: benchSimulcast,
   /** what a try of the layer above costs a student whose link cannot take it (namespaces) */
   'layer-try': benchLayerTry,
+  /** what an agent (host, relay, student) costs its machine in CPU and wakeups while the class just runs */
+  'agent-rest': benchAgentRest,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
