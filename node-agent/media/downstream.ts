@@ -283,14 +283,13 @@ export class Downstream implements MediaReceiver {
     const missing: number[] = [];
     for (const seq of seqs) {
       this.counters.nackAsked++;
-      if (!this.#cache.has(kind, seq)) {
+      const cached = this.#cache.find(kind, seq);
+      if (!cached) {
         missing.push((seq - st.seqOffset) & 0xffff);
-        continue;
-      }
-      const again = this.#cache.resend(kind, seq);
-      if (!again) continue; // over budget: let it go
-      this.counters.nackResent++;
-      this.#send(kind, again);
+      } else if (this.#cache.spend(cached.length)) {
+        this.counters.nackResent++;
+        this.#send(kind, cached);
+      } // else over budget: let it go
     }
     if (missing.length) this.hooks.nackUpstream(kind, missing, kind === 'video' ? (this.layer ?? undefined) : undefined);
   }

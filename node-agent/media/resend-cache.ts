@@ -26,25 +26,20 @@ export class ResendCache {
     this.#budget = Math.min(RESEND_BURST_BYTES, this.#budget + packet.length * RESEND_SHARE);
   }
 
-  /** Whether packet `seq` is still here (then `resend` answers it). */
-  has(kind: VideoKind, seq: number): boolean {
-    return this.#find(kind, seq) !== undefined;
+  /** Packet `seq` of `kind` as it was sent, while it is still here. */
+  find(kind: VideoKind, seq: number): Buffer | undefined {
+    const packet = this.#sent.get(kind)?.[seq % CACHE_SIZE];
+    return packet && packet.readUInt16BE(2) === seq ? packet : undefined;
   }
 
-  /** The packet to send again, paid from the budget; null when the budget cannot pay for it. */
-  resend(kind: VideoKind, seq: number): Buffer | null {
-    const packet = this.#find(kind, seq);
-    if (!packet || this.#budget < packet.length) return null;
-    this.#budget -= packet.length;
-    return packet;
+  /** Pays for resending `bytes` from the budget; false when it cannot. */
+  spend(bytes: number): boolean {
+    if (this.#budget < bytes) return false;
+    this.#budget -= bytes;
+    return true;
   }
 
   clear(): void {
     this.#sent.clear();
-  }
-
-  #find(kind: VideoKind, seq: number): Buffer | undefined {
-    const packet = this.#sent.get(kind)?.[seq % CACHE_SIZE];
-    return packet && packet.readUInt16BE(2) === seq ? packet : undefined;
   }
 }
