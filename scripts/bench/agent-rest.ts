@@ -64,10 +64,10 @@ async function oneClass(camera: boolean): Promise<Sample[]> {
       await s.waitForLine(/^joined /, 60_000);
       students.push(s);
     }
-    const standbysUp = () => host.roster.filter((m) => m.role === 'student' && m.parentId !== host.roster[0]?.id).every((m) => m.standbyId);
+    const hostId = host.roster.find((m) => m.role === 'host')!.id;
+    const standbysUp = () => host.roster.filter((m) => m.role === 'student' && m.parentId !== hostId).every((m) => m.standbyId);
     await host.waitFor(() => host.roster.length === STUDENTS + 1 && host.roster.every((m) => m.state === 'connected') && standbysUp(), 60_000, 'the class settled');
     await sleep(SETTLE_S * 1000);
-    const hostId = host.roster.find((m) => m.role === 'host')!.id;
     const roleOf = (s: AgentProcess) => {
       const me = host.roster.find((m) => m.name === s.name)!;
       if (host.roster.some((m) => m.parentId === me.id)) return 'relay (4 children)';
