@@ -15,7 +15,7 @@ import type { HopRepair } from './hop-repair.js';
 export const FEEDBACK_SSRC = 1;
 /**
  * How often what the edge lost is looked at (hop-repair.ts asks after REORDER_MS), while something
- * is missing: a clock that ran always was 100 of an idle agent's ~135 wakeups a second.
+ * is missing: a clock that ran always was 100 of an idle student's 148 wakeups a second.
  */
 const REPAIR_TICK_MS = 10;
 /** How often the subtree's wanted layers are compared with what the parent was last told. */
